@@ -1,0 +1,18 @@
+/** Jest runs the TypeScript sources as ESM through ts-jest (type checking is `npm run typecheck`'s job). */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  roots: ['<rootDir>/test', '<rootDir>/recipes'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/types/', '/test/reliability/'],
+  moduleNameMapper: {
+    '^serverless-done-right$': '<rootDir>/src/index.ts',
+    '^serverless-done-right/local$': '<rootDir>/src/local/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false, tsconfig: { isolatedModules: true } }],
+  },
+  testTimeout: 30000,
+  reporters: ['default', '<rootDir>/.ci/jest-summary.cjs'],
+}

@@ -1,0 +1,101 @@
+/**
+ * The per-invocation budget: the one object every guard and the fan-out engine share.
+ *
+ * @module
+ */
+import type { Context } from 'aws-lambda'
+
+/**
+ * What one invocation may still spend, and the signal that tells everyone to wrap up.
+ *
+ * Guards call {@link InvocationBudget.abort}; handlers and `fanOut` watch {@link InvocationBudget.signal}.
+ */
+export interface InvocationBudget {
+  /** Aborts when the invocation must wrap up; `signal.reason` is a `TimeoutApproachingError` or `MemoryPressureError`. */
+  readonly signal: AbortSignal
+  /** Epoch milliseconds at which Lambda kills the invocation; `Infinity` when the context has no clock. */
+  readonly deadline: number
+  /** Milliseconds left until {@link InvocationBudget.deadline}, never negative. */
+  remainingMs(): number
+  /** Aborts the signal. Idempotent: the first reason wins, later calls do nothing. */
+  abort(reason: Error): void
+  /**
+   * Identifiers of batch records known to be finished successfully (or handed to a confirmed dead-letter sink).
+   * `fanOut` adds to it as it goes, so the timeout guard's hard fallback names only the records that are not here.
+   */
+  readonly completed: Set<string>
+  /**
+   * Registers a cheap check (the memory watchdog's) that long-running work calls between units of work.
+   * Returns a function that removes it.
+   */
+  addCheck(check: () => void): () => void
+  /** Runs every registered check. Costs one array length test when none is registered. */
+  check(): void
+}
+
+const budgets = new WeakMap<object, InvocationBudget>()
+
+function createBudget(context: Partial<Context>): InvocationBudget {
+  const controller = new AbortController()
+  const remaining =
+    typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
+  const deadline = Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Number.POSITIVE_INFINITY
+  const checks: Array<() => void> = []
+  return {
+    signal: controller.signal,
+    deadline,
+    completed: new Set<string>(),
+    remainingMs: () => Math.max(0, deadline - Date.now()),
+    abort(reason: Error) {
+      if (!controller.signal.aborted) controller.abort(reason)
+    },
+    addCheck(check) {
+      checks.push(check)
+      return () => {
+        const at = checks.indexOf(check)
+        if (at !== -1) checks.splice(at, 1)
+      }
+    },
+    check() {
+      for (let i = 0; i < checks.length; i++) checks[i]?.()
+    },
+  }
+}
+
+/**
+ * Returns the budget of the invocation that `context` belongs to.
+ *
+ * The budget is created on first use from `context.getRemainingTimeInMillis()` and kept in a `WeakMap` keyed by the
+ * context object: the same context always yields the same budget, another context another one, and nothing outlives
+ * the invocation. A context without `getRemainingTimeInMillis` gets no deadline (`deadline` is `Infinity`).
+ *
+ * @param context - the Lambda context of the current invocation
+ * @returns the invocation's budget
+ *
+ * @example
+ * ```ts
+ * import middy from '@middy/core'
+ * import { budgetOf, timeoutGuard } from 'serverless-done-right'
+ *
+ * const guard = timeoutGuard()
+ * export const handler = middy(guard.middyOptions)
+ *   .use(guard)
+ *   .handler(async (event: { urls: string[] }, context) => {
+ *     const { signal } = budgetOf(context)
+ *     const pages: string[] = []
+ *     for (const url of event.urls) {
+ *       if (signal.aborted) break // the soft deadline passed: return what we have
+ *       pages.push(await (await fetch(url, { signal })).text())
+ *     }
+ *     return { fetched: pages.length }
+ *   })
+ * ```
+ */
+export function budgetOf(context: Context): InvocationBudget {
+  let budget = budgets.get(context)
+  if (budget === undefined) {
+    budget = createBudget(context)
+    budgets.set(context, budget)
+  }
+  return budget
+}

@@ -1,0 +1,57 @@
+/**
+ * RFC 9457 problem+json responses in the shape API Gateway expects for payload 1.0 and 2.0.
+ * Shared by `httpErrors()` and the timeout guard's fallback. Internal: not part of the public API.
+ *
+ * @module
+ */
+
+import { STATUS_CODES } from 'node:http'
+import type { APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
+
+/** The members of an RFC 9457 problem body. `instance` carries the request id. */
+export interface ProblemBody {
+  type: string
+  title: string
+  status: number
+  detail?: string
+  instance?: string
+  [extension: string]: unknown
+}
+
+/** An API Gateway proxy result, for either payload format. */
+export type HttpResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2
+
+/** Builds a problem body with `type: about:blank` and the status text as title unless given. */
+export function problemBody(status: number, fields: Partial<ProblemBody> = {}): ProblemBody {
+  const { type, title, detail, instance, ...extensions } = fields
+  const body: ProblemBody = {
+    ...extensions,
+    type: type ?? 'about:blank',
+    title: title ?? STATUS_CODES[status] ?? 'Error',
+    status,
+  }
+  if (detail !== undefined) body.detail = detail
+  if (instance !== undefined) body.instance = instance
+  return body
+}
+
+/**
+ * A complete `application/problem+json` response. `headers` (say CORS headers a previous middleware set) are kept;
+ * the content type is always problem+json. Works for payload 1.0 and 2.0: both accept `{ statusCode, headers, body }`.
+ */
+export function problemResponse(
+  body: ProblemBody,
+  headers: Record<string, string | number | boolean> = {},
+): HttpResult {
+  const kept: Record<string, string | number | boolean> = {}
+  for (const name of Object.keys(headers)) {
+    if (name.toLowerCase() !== 'content-type' && name.toLowerCase() !== 'content-length')
+      kept[name] = headers[name] as string
+  }
+  return {
+    statusCode: body.status,
+    headers: { ...kept, 'Content-Type': 'application/problem+json' },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * `serverless-done-right/local`: run handlers against embedded Kinesis and DynamoDB, with Lambda-faithful
+ * invocation and event source emulators. Development only; never bundle it into a Lambda.
+ *
+ * @module serverless-done-right/local
+ */
+export {}
