@@ -4,4 +4,4 @@
  *
  * @module serverless-done-right/local
  */
-export {}
+export { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'

@@ -1,0 +1,238 @@
+/**
+ * One Lambda-faithful invocation of a handler, in this process.
+ *
+ * @module
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Context } from 'aws-lambda'
+import { applyLambdaEnv } from './lambda-env.js'
+
+/** Options of {@link invoke}. Every field is optional. */
+export interface InvokeOptions {
+  /**
+   * The function timeout in milliseconds. A handler still running then yields a `timeout` result.
+   * @defaultValue `3000` (Lambda's default)
+   */
+  timeoutMs?: number
+  /**
+   * The function memory in MB: `context.memoryLimitInMB` is `String(memoryMb)` and `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
+   * holds it. Reported to the handler, not enforced.
+   * @defaultValue `128`
+   */
+  memoryMb?: number
+  /**
+   * The function name, in the context, the ARN, the log group and `AWS_LAMBDA_FUNCTION_NAME`.
+   * @defaultValue `'local-function'`
+   */
+  functionName?: string
+  /**
+   * `context.awsRequestId`.
+   * @defaultValue a fresh `crypto.randomUUID()`
+   */
+  requestId?: string
+  /**
+   * The region, in the ARN, `AWS_REGION` and `AWS_DEFAULT_REGION`.
+   * @defaultValue `'us-east-1'`
+   */
+  region?: string
+  /**
+   * Extra environment variables, visible in `process.env` during the call (your function's configured environment).
+   * @defaultValue `{}`
+   */
+  env?: Record<string, string>
+}
+
+/** What one {@link invoke} call observed, as Lambda would report it. */
+export interface InvokeResult<R = unknown> {
+  /** `ok`: the handler returned; `error`: it threw or rejected; `timeout`: it was still running at the deadline. */
+  status: 'ok' | 'error' | 'timeout'
+  /** What the handler returned, after the JSON round trip Lambda puts every response through; `undefined` otherwise. */
+  result: R | undefined
+  /** The error's `name` (`'Error'`, `'TypeError'`, …), `'Sandbox.Timedout'` on timeout; `undefined` when ok. */
+  errorType: string | undefined
+  /** The error's message, or `'Task timed out after 3.00 seconds'` on timeout; `undefined` when ok. */
+  errorMessage: string | undefined
+  /** Wall time of the call in milliseconds, to 0.01 ms; exactly `timeoutMs` on timeout, as Lambda reports it. */
+  durationMs: number
+  /** `durationMs` rounded up to the next millisecond, as Lambda bills it. */
+  billedDurationMs: number
+  /** The peak resident set size sampled during the call, in MB (of the whole process, not only this handler). */
+  maxMemoryUsedMb: number
+}
+
+const defaults = {
+  timeoutMs: 3000,
+  memoryMb: 128,
+  functionName: 'local-function',
+  region: 'us-east-1',
+  /** The account the local cloud's ARNs use (kinesalite and dynalite say `000000000000`). */
+  accountId: '000000000000',
+  /** How often the memory peak is sampled while the handler runs. */
+  memorySampleMs: 5,
+} as const
+
+const megabyte = 1024 * 1024
+
+type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } | { kind: 'timeout' }
+
+/**
+ * Invokes `handler` once, the way Lambda does: a complete `Context`, the Lambda environment variables, the timeout
+ * enforced, and a report of duration, billed duration and peak memory.
+ *
+ * - The context has every documented field: `awsRequestId`, `functionName`, `functionVersion` (`$LATEST`),
+ *   `invokedFunctionArn`, `memoryLimitInMB` (a string), `logGroupName`, `logStreamName`,
+ *   `getRemainingTimeInMillis()`, `callbackWaitsForEmptyEventLoop`, and the legacy `done` / `succeed` / `fail`.
+ * - During the call `process.env` holds `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_VERSION`,
+ *   `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, `AWS_LAMBDA_LOG_GROUP_NAME`, `AWS_LAMBDA_LOG_STREAM_NAME`,
+ *   `AWS_LAMBDA_INITIALIZATION_TYPE`, `AWS_EXECUTION_ENV`, `AWS_REGION`, `AWS_DEFAULT_REGION`, `_HANDLER`,
+ *   `_X_AMZN_TRACE_ID` and `options.env`; the previous values come back afterwards. `process.env` is one per process:
+ *   invocations that overlap in time see the union of their variables (the last to start wins where they differ),
+ *   and the previous values come back when the last of them ends.
+ * - At the deadline the result is `timeout` (`Sandbox.Timedout`, "Task timed out after 3.00 seconds") even if the
+ *   handler never settles. Lambda would freeze and discard the sandbox; here the handler's promise goes on running in
+ *   the background, and whatever it does later is ignored.
+ * - A synchronous throw, a rejection and a value `JSON.stringify` refuses (circular, `BigInt`) are `error` results.
+ *   The result is the JSON round trip of the returned value, as the caller of a real function receives it.
+ * - `maxMemoryUsedMb` samples the RSS of the whole process; `memoryMb` is not enforced.
+ *
+ * @param handler - the Lambda handler, such as a Middy handler
+ * @param event - the event to pass
+ * @param options - timeout, memory, names and extra environment; see {@link InvokeOptions}
+ * @returns what happened, never rejects
+ *
+ * @example
+ * ```ts
+ * import { invoke } from 'serverless-done-right/local'
+ *
+ * const handler = async (event: { name: string }, context: { getRemainingTimeInMillis(): number }) =>
+ *   ({ hello: event.name, region: process.env.AWS_REGION, leftMs: context.getRemainingTimeInMillis() })
+ *
+ * const outcome = await invoke(handler, { name: 'Ada' }, { timeoutMs: 1000, memoryMb: 256 })
+ * console.log(outcome.status, outcome.result, outcome.billedDurationMs, outcome.maxMemoryUsedMb)
+ *
+ * const slow = await invoke(() => new Promise(() => {}), {}, { timeoutMs: 50 })
+ * console.log(slow.status, slow.errorMessage) // 'timeout' 'Task timed out after 0.05 seconds'
+ * ```
+ */
+export async function invoke<E, R>(
+  handler: (event: E, context: Context) => Promise<R> | R,
+  event: E,
+  options: InvokeOptions = {},
+): Promise<InvokeResult<R>> {
+  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
+  const memoryMb = options.memoryMb ?? defaults.memoryMb
+  const functionName = options.functionName ?? defaults.functionName
+  const region = options.region ?? defaults.region
+  const logGroupName = `/aws/lambda/${functionName}`
+  const logStreamName = newLogStreamName()
+
+  const release = applyLambdaEnv({
+    ...options.env,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: logGroupName,
+    AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    _HANDLER: 'index.handler',
+    _X_AMZN_TRACE_ID: newTraceId(),
+  })
+
+  let peakRss = process.memoryUsage.rss()
+  const sampleMemory = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+  }
+  const sampler = setInterval(sampleMemory, defaults.memorySampleMs)
+  let timer: NodeJS.Timeout | undefined
+  const started = performance.now()
+  const deadline = Date.now() + timeoutMs
+
+  try {
+    let settle: (outcome: Settled<R>) => void = () => undefined
+    const legacy = new Promise<Settled<R>>((resolve) => {
+      settle = resolve
+    })
+    const context: Context = {
+      callbackWaitsForEmptyEventLoop: true,
+      functionName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${region}:${defaults.accountId}:function:${functionName}`,
+      memoryLimitInMB: String(memoryMb),
+      awsRequestId: options.requestId ?? randomUUID(),
+      logGroupName,
+      logStreamName,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      done: (error, result) => settle(error ? { kind: 'error', error } : { kind: 'ok', value: result as R }),
+      fail: (error) => settle({ kind: 'error', error }),
+      succeed: (result: unknown) => settle({ kind: 'ok', value: result as R }),
+    }
+    const running = new Promise<R>((resolve) => resolve(handler(event, context))).then(
+      (value): Settled<R> => ({ kind: 'ok', value }),
+      (error: unknown): Settled<R> => ({ kind: 'error', error }),
+    )
+    const timedOut = new Promise<Settled<R>>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs)
+    })
+    const outcome = await Promise.race([running, legacy, timedOut])
+    const elapsed = performance.now() - started
+    sampleMemory()
+    const durationMs = outcome.kind === 'timeout' ? timeoutMs : Math.round(elapsed * 100) / 100
+    const report = {
+      durationMs,
+      billedDurationMs: Math.ceil(durationMs),
+      maxMemoryUsedMb: Math.ceil(peakRss / megabyte),
+    }
+    if (outcome.kind === 'timeout') {
+      const seconds = (timeoutMs / 1000).toFixed(2)
+      return {
+        status: 'timeout',
+        result: undefined,
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `Task timed out after ${seconds} seconds`,
+        ...report,
+      }
+    }
+    if (outcome.kind === 'error')
+      return { status: 'error', result: undefined, ...describeError(outcome.error), ...report }
+    const marshalled = marshal(outcome.value)
+    if ('error' in marshalled) return { status: 'error', result: undefined, ...marshalled.error, ...report }
+    return { status: 'ok', result: marshalled.value, errorType: undefined, errorMessage: undefined, ...report }
+  } finally {
+    clearInterval(sampler)
+    clearTimeout(timer)
+    release()
+  }
+}
+
+/** The runtime's error report: `name` and `message` of an Error, `typeof` and the text of anything else thrown. */
+function describeError(error: unknown): { errorType: string; errorMessage: string } {
+  if (error instanceof Error) return { errorType: error.name, errorMessage: error.message }
+  return { errorType: typeof error, errorMessage: String(error) }
+}
+
+/** The JSON round trip every Lambda response goes through; `undefined` stays `undefined` (Lambda sends `null`). */
+function marshal<R>(value: R): { value: R | undefined } | { error: { errorType: string; errorMessage: string } } {
+  if (value === undefined) return { value: undefined }
+  try {
+    const text = JSON.stringify(value)
+    return { value: text === undefined ? undefined : (JSON.parse(text) as R) }
+  } catch (error) {
+    const { errorType, errorMessage } = describeError(error)
+    return { error: { errorType, errorMessage: `Unable to stringify response body as json: ${errorMessage}` } }
+  }
+}
+
+/** `2026/11/27/[$LATEST]` and 32 hex digits, as Lambda names a sandbox's log stream. */
+function newLogStreamName(): string {
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/')
+  return `${day}/[$LATEST]${randomBytes(16).toString('hex')}`
+}
+
+/** An X-Ray trace header for the invocation, not sampled. */
+function newTraceId(): string {
+  const epochHex = Math.floor(Date.now() / 1000).toString(16)
+  return `Root=1-${epochHex}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`
+}
