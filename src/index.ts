@@ -14,3 +14,7 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors.js'
+export { type HttpErrorsLogger, type HttpErrorsOptions, httpErrors } from './validation/http-errors.js'
+export { ResponseValidationError } from './validation/response-error.js'
+export type { ValidatedEvent, ValidatedResponse, ValidateSchemas } from './validation/types.js'
+export { validate } from './validation/validate.js'
