@@ -3,6 +3,14 @@
  *
  * @module serverless-done-right
  */
+export {
+  type PutRecordsEntry,
+  type PutRecordsEntryResult,
+  type PutRecordsLocalErrorCode,
+  type PutRecordsOptions,
+  type PutRecordsResult,
+  putRecords,
+} from './aws/put-records.js'
 export { budgetOf, type InvocationBudget } from './budget.js'
 export {
   HttpError,
