@@ -11,6 +11,35 @@ export {
   type PutRecordsResult,
   putRecords,
 } from './aws/put-records.js'
+export {
+  BatchFailureError,
+  InvalidRecordError,
+  type InvalidRecordReason,
+  type NotProcessedReason,
+  type RecordError,
+  RecordNotProcessedError,
+  UnsupportedEventError,
+} from './batch/errors.js'
+export {
+  type BatchEvent,
+  type BatchResponse,
+  type FanOutHandler,
+  type FanOutOptions,
+  fanOut,
+} from './batch/fan-out.js'
+export type { Ordering } from './batch/lanes.js'
+export type { BatchLogger, BatchSummary } from './batch/report.js'
+export type { DeadLetterHandler, RecordHandler, RecordMeta } from './batch/run-batch.js'
+export type { DecodeMode } from './batch/sources.js'
+export { type WindowHandler, windowReducer } from './batch/window.js'
+export type {
+  FlushMeta,
+  FlushReason,
+  TumblingWindowEvent,
+  WindowReducerOptions,
+  WindowResponse,
+  WindowSummary,
+} from './batch/window-types.js'
 export { budgetOf, type InvocationBudget } from './budget.js'
 export {
   HttpError,
@@ -22,6 +51,16 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors.js'
+export type { GuardLogger } from './guards/logger.js'
+export { type MemoryReport, type MemoryWatchdogOptions, memoryWatchdog } from './guards/memory.js'
+export type { WarmerPayload, WarmupSource } from './guards/ping.js'
+export {
+  type TimeoutGuardMiddleware,
+  type TimeoutGuardMiddyOptions,
+  type TimeoutGuardOptions,
+  timeoutGuard,
+} from './guards/timeout.js'
+export { type WarmupOptions, type WarmupPing, warmup } from './guards/warmup.js'
 export { type HttpErrorsLogger, type HttpErrorsOptions, httpErrors } from './validation/http-errors.js'
 export { ResponseValidationError } from './validation/response-error.js'
 export type { ValidatedEvent, ValidatedResponse, ValidateSchemas } from './validation/types.js'

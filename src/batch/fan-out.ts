@@ -1,0 +1,196 @@
+/**
+ * `fanOut`: a Lambda handler for Kinesis, DynamoDB Streams and SQS batches with bounded concurrency, per-key order,
+ * stop-on-failure per key, poison records to a dead-letter function, and a drain that respects the invocation budget.
+ *
+ * @module
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { Context, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
+import { budgetOf } from '../budget.js'
+import { batchRecords } from '../events.js'
+import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
+import type { Ordering } from './lanes.js'
+import type { BatchLogger, BatchSummary } from './report.js'
+import { type BatchOutcome, type DeadLetterHandler, type RecordHandler, runBatch, Status } from './run-batch.js'
+import { type DecodeMode, recordDecoder } from './sources.js'
+
+/** A batch event `fanOut` accepts. */
+export type BatchEvent = KinesisStreamEvent | DynamoDBStreamEvent | SQSEvent
+
+/** The partial batch response (`ReportBatchItemFailures`): empty `batchItemFailures` when every record succeeded. */
+export interface BatchResponse {
+  /** The records Lambda must retry, by the identifier it expects. */
+  batchItemFailures: { itemIdentifier: string }[]
+}
+
+/** A Lambda handler made by {@link fanOut}; pass it to Middy's `.handler(...)` or export it as it is. */
+export type FanOutHandler = (event: BatchEvent, context: Context) => Promise<BatchResponse>
+
+/** Options of {@link fanOut}. Every field is optional. */
+export interface FanOutOptions<T = unknown> {
+  /**
+   * How Kinesis `data` (after base64) and SQS `body` become the item: `json`, `text` (UTF-8 string) or `buffer`.
+   * DynamoDB Streams items are always the unmarshalled `NewImage` (`OldImage` for `REMOVE`).
+   * @defaultValue `'json'`
+   */
+  decode?: DecodeMode
+  /** A Standard Schema (zod, valibot, arktype, …) each decoded item must pass; its output is the handler's item. */
+  schema?: StandardSchemaV1<unknown, T>
+  /**
+   * What happens to an invalid record (undecodable, or failing `schema`): `'fail'` reports it in
+   * `batchItemFailures`; a function receives the record and its `InvalidRecordError`, and the record counts as
+   * handled once the promise resolves (reported failed if it rejects). Each invalid record is logged at `warn`.
+   * @defaultValue `'fail'`
+   */
+  onInvalid?: 'fail' | DeadLetterHandler
+  /**
+   * `key`: records with the same Kinesis partition key, SQS FIFO `MessageGroupId` or DynamoDB item key run one at a
+   * time in batch order, and a failure stops the rest of that key (SQS standard messages have no key: no order).
+   * `batch`: strictly sequential, stop at the first failure. `none`: no order at all.
+   * @defaultValue `'key'`
+   */
+  ordering?: Ordering
+  /**
+   * Most records in flight at once, across keys.
+   * @defaultValue `16`
+   */
+  concurrency?: number
+  /**
+   * After the budget aborts, how long in-flight records may still finish before the engine returns and reports them
+   * as failed.
+   * @defaultValue `200`
+   */
+  drainMs?: number
+  /**
+   * Throw a `BatchFailureError` (with every record's error) when every record failed, so that Lambda counts the
+   * invocation as failed and `BisectBatchOnFunctionError` can split the batch. `false` returns every record in
+   * `batchItemFailures` instead.
+   * @defaultValue `true`
+   */
+  throwOnFullBatchFailure?: boolean
+  /**
+   * Where the one summary per batch (`info`, or `warn` when records failed) and each invalid record (`warn`) go.
+   * @defaultValue `console`
+   */
+  logger?: BatchLogger
+  /**
+   * Called once per batch with the summary, e.g. to publish metrics.
+   * @defaultValue none
+   */
+  onSummary?: (summary: BatchSummary) => void
+}
+
+const defaults = {
+  decode: 'json',
+  onInvalid: 'fail',
+  ordering: 'key',
+  concurrency: 16,
+  drainMs: 200,
+  throwOnFullBatchFailure: true,
+  logger: console,
+} as const satisfies FanOutOptions
+
+function recordErrorsOf(outcome: BatchOutcome) {
+  const { ids, status, errors } = outcome
+  return ids.map((id, index) => {
+    const kind = status[index]
+    const error = errors[index]
+    if (kind === Status.skipped) return { id, error: new RecordNotProcessedError(id, 'skipped', { cause: error }) }
+    if (kind === Status.aborted) return { id, error: new RecordNotProcessedError(id, 'aborted', { cause: error }) }
+    return { id, error }
+  })
+}
+
+/**
+ * Makes a Lambda handler that runs `recordHandler` over every record of a Kinesis, DynamoDB Streams or SQS
+ * (standard or FIFO) batch and answers with `{ batchItemFailures }`. The source is detected from the records.
+ *
+ * - At most `concurrency` records are in flight; records of one key start in batch order, one at a time, and after a
+ *   failure the rest of that key is not started and is reported failed. Across keys, the earliest ready record starts
+ *   first.
+ * - A record is never lost: it succeeded, was confirmed by the dead-letter function, or is in `batchItemFailures`.
+ * - When `budgetOf(context).signal` aborts (`timeoutGuard()`, `memoryWatchdog()`), no new record starts, in-flight
+ *   records see the signal, and the handler returns once they settle or `drainMs` after the abort, reporting every
+ *   unfinished record. Finished records are added to `budgetOf(context).completed` as they finish, and
+ *   `budget.check()` runs before each record starts.
+ *
+ * @param recordHandler - handles one decoded (and validated) item; throw to fail the record
+ * @param options - decoding, schema, invalid-record policy, ordering, concurrency, drain, logging
+ * @returns a handler for Middy's `.handler(...)` or for direct export
+ * @throws BatchFailureError when every record failed and `throwOnFullBatchFailure` is on
+ * @throws UnsupportedEventError when the event is not a batch
+ *
+ * @example
+ * ```ts
+ * import middy from '@middy/core'
+ * import { fanOut, timeoutGuard } from 'serverless-done-right'
+ * import { z } from 'zod'
+ *
+ * const LogLine = z.object({ user: z.string(), action: z.string() })
+ * const guard = timeoutGuard()
+ *
+ * export const handler = middy(guard.middyOptions)
+ *   .use(guard)
+ *   .handler(
+ *     fanOut(
+ *       async (line, { key, signal }) => {
+ *         await fetch(`https://audit.example.com/${key}`, { method: 'POST', body: JSON.stringify(line), signal })
+ *       },
+ *       { schema: LogLine, concurrency: 32, onInvalid: async (record, error) => console.warn(error.message) },
+ *     ),
+ *   )
+ * ```
+ */
+export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: FanOutOptions<T> = {}): FanOutHandler {
+  const concurrency = options.concurrency ?? defaults.concurrency
+  const drainMs = options.drainMs ?? defaults.drainMs
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be an integer ≥ 1')
+  if (!Number.isFinite(drainMs) || drainMs < 0) throw new RangeError('drainMs must be a number ≥ 0')
+  const decode = options.decode ?? defaults.decode
+  const logger = options.logger ?? defaults.logger
+  const throwOnFullBatchFailure = options.throwOnFullBatchFailure ?? defaults.throwOnFullBatchFailure
+  const { onSummary } = options
+  const settings = {
+    handler: recordHandler,
+    decoders: {
+      kinesis: recordDecoder('kinesis', decode),
+      dynamodb: recordDecoder('dynamodb', decode),
+      sqs: recordDecoder('sqs', decode),
+      'sqs-fifo': recordDecoder('sqs-fifo', decode),
+    },
+    schema: options.schema,
+    onInvalid: options.onInvalid ?? defaults.onInvalid,
+    ordering: options.ordering ?? defaults.ordering,
+    concurrency,
+    drainMs,
+    logger,
+  }
+
+  return async function fanOutHandler(event: BatchEvent, context: Context): Promise<BatchResponse> {
+    const records = batchRecords(event)
+    if (records === undefined) throw new UnsupportedEventError('fanOut')
+    // A context-less call (a unit test calling the handler directly) still gets a budget of its own.
+    const budget = budgetOf(context ?? ({} as Context))
+    const outcome = await runBatch(settings, records, budget)
+    const { summary, ids, status } = outcome
+    const batchItemFailures: { itemIdentifier: string }[] = []
+    for (let i = 0; i < ids.length; i++) {
+      if (status[i] !== Status.succeeded && status[i] !== Status.deadLettered) {
+        batchItemFailures.push({ itemIdentifier: ids[i] as string })
+      }
+    }
+    if (batchItemFailures.length === 0) logger.info('fanOut batch done', summary)
+    else logger.warn('fanOut batch done with failures', summary)
+    if (onSummary !== undefined) {
+      try {
+        onSummary(summary)
+      } catch (error) {
+        logger.error('onSummary threw', { error })
+      }
+    }
+    if (throwOnFullBatchFailure && ids.length > 0 && batchItemFailures.length === ids.length) {
+      throw new BatchFailureError(recordErrorsOf(outcome))
+    }
+    return { batchItemFailures }
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * One run of the fan-out engine over one batch: bounded concurrency, one record at a time per lane, stop-on-failure
+ * per lane, and a drain bounded by `drainMs` once the budget aborts. A pure function of the batch and the budget;
+ * everything it keeps lives for one call.
+ *
+ * @module
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda'
+import type { InvocationBudget } from '../budget.js'
+import { type BatchRecord, recordId, recordKey, recordSource } from '../events.js'
+import type { InvalidRecordError } from './errors.js'
+import { asInvalidRecordError, checkItem } from './item.js'
+import { heapPop, heapPush, type Ordering, planLanes } from './lanes.js'
+import type { BatchLogger, BatchSummary } from './report.js'
+import type { RecordDecoder } from './sources.js'
+
+/** What a record handler learns about the record besides its item. */
+export interface RecordMeta {
+  /** The raw record, as Lambda delivered it. */
+  readonly record: KinesisStreamRecord | DynamoDBRecord | SQSRecord
+  /** The ordering key: Kinesis partition key, SQS FIFO `MessageGroupId`, DynamoDB item key; `undefined` for SQS standard. */
+  readonly key: string | undefined
+  /** The `itemIdentifier` Lambda expects: Kinesis `sequenceNumber`, DynamoDB `SequenceNumber` or SQS `messageId`. */
+  readonly id: string
+  /** The invocation budget's signal: aborts when the invocation must wrap up. Pass it to every I/O call. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Handles one record. Resolve to mark it done; throw or reject to report it in `batchItemFailures` (and, with key
+ * ordering, to stop the rest of its key).
+ *
+ * @typeParam T - the item type: the schema's output, or what the decoder yields
+ */
+export type RecordHandler<T> = (item: T, meta: RecordMeta) => Promise<void>
+
+/** Receives an invalid record and its error; resolve once the record is safely stored elsewhere. */
+export type DeadLetterHandler = (record: BatchRecord, error: InvalidRecordError) => Promise<void>
+
+/** Everything one run needs; prepared once by `fanOut`. */
+export interface RunSettings<T> {
+  readonly handler: RecordHandler<T>
+  readonly decoders: Readonly<Record<NonNullable<ReturnType<typeof recordSource>>, RecordDecoder>>
+  readonly schema: StandardSchemaV1<unknown, T> | undefined
+  readonly onInvalid: 'fail' | DeadLetterHandler
+  readonly ordering: Ordering
+  readonly concurrency: number
+  readonly drainMs: number
+  readonly logger: BatchLogger
+}
+
+/** What happened to each record, by index. */
+export const Status = {
+  pending: 0,
+  running: 1,
+  succeeded: 2,
+  failed: 3,
+  invalid: 4,
+  deadLettered: 5,
+  skipped: 6,
+  aborted: 7,
+} as const
+
+/** The result of one run. */
+export interface BatchOutcome {
+  /** Each record's identifier. */
+  readonly ids: readonly string[]
+  /** Each record's final {@link Status}: never `pending` or `running`. */
+  readonly status: Uint8Array
+  /** The error of each failed, invalid or skipped record (for a skipped one, the failure that blocked its lane). */
+  readonly errors: readonly unknown[]
+  /** The counts. */
+  readonly summary: BatchSummary
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason)
+}
+
+/** Runs one batch. Never rejects because of a record; the caller turns the outcome into a response. */
+export async function runBatch<T>(
+  settings: RunSettings<T>,
+  records: readonly BatchRecord[],
+  budget: InvocationBudget,
+): Promise<BatchOutcome> {
+  const started = performance.now()
+  const { handler, schema, onInvalid, logger } = settings
+  const { signal } = budget
+  const count = records.length
+  const source = count > 0 ? recordSource(records[0]) : undefined
+  const decode = settings.decoders[source ?? 'sqs']
+  const ids = new Array<string>(count)
+  const keys = new Array<string | undefined>(count)
+  for (let i = 0; i < count; i++) {
+    const record = records[i] as BatchRecord
+    ids[i] = recordId(record) ?? ''
+    keys[i] = recordKey(record)
+  }
+  const { next, heads: ready } = planLanes(keys, settings.ordering)
+  const status = new Uint8Array(count)
+  const errors = new Array<unknown>(count)
+  let inFlight = 0
+  let peakInFlight = 0
+  let closed = false
+
+  // Settles one record; late results (after the engine returned) change nothing: the response is already out.
+  const settle = (index: number, outcome: number, error?: unknown): void => {
+    inFlight--
+    if (closed) return
+    status[index] = outcome
+    if (outcome === Status.succeeded || outcome === Status.deadLettered) {
+      budget.completed.add(ids[index] as string)
+      const following = next[index] as number
+      if (following !== -1) heapPush(ready, following)
+      return
+    }
+    errors[index] = error
+    for (let j = next[index] as number; j !== -1; j = next[j] as number) {
+      status[j] = Status.skipped
+      errors[j] = error
+    }
+  }
+
+  const deadLetter = async (index: number, record: BatchRecord, invalid: InvalidRecordError): Promise<void> => {
+    logger.warn('Invalid record', { id: invalid.recordId, reason: invalid.reason, error: invalid.message })
+    if (onInvalid === 'fail') return settle(index, Status.invalid, invalid)
+    try {
+      await onInvalid(record, invalid)
+      settle(index, Status.deadLettered)
+    } catch (sinkError) {
+      logger.error('Dead-letter sink failed; record reported as failed', { id: invalid.recordId, error: sinkError })
+      settle(index, Status.invalid, invalid)
+    }
+  }
+
+  const runRecord = async (index: number): Promise<void> => {
+    status[index] = Status.running
+    if (++inFlight > peakInFlight) peakInFlight = inFlight
+    const record = records[index] as BatchRecord
+    const id = ids[index] as string
+    let item: unknown
+    try {
+      item = decode(record, id)
+      if (schema !== undefined) {
+        const checked = checkItem(schema, item, id)
+        item = checked instanceof Promise ? await checked : checked
+      }
+    } catch (error) {
+      return deadLetter(index, record, asInvalidRecordError(error, id))
+    }
+    try {
+      await handler(item as T, { record, key: keys[index], id, signal })
+      settle(index, Status.succeeded)
+    } catch (error) {
+      logger.debug('Record failed', { id, error })
+      settle(index, Status.failed, error)
+    }
+  }
+
+  const worker = async (): Promise<void> => {
+    while (ready.length > 0 && !closed && !signal.aborted) {
+      try {
+        budget.check()
+      } catch (error) {
+        budget.abort(error instanceof Error ? error : new Error(String(error)))
+      }
+      if (signal.aborted) return
+      await runRecord(heapPop(ready))
+    }
+  }
+
+  const workers: Promise<void>[] = []
+  const workerCount = Math.min(settings.concurrency, ready.length)
+  for (let i = 0; i < workerCount; i++) workers.push(worker())
+  let drainTimer: ReturnType<typeof setTimeout> | undefined
+  let onAbort: (() => void) | undefined
+  await new Promise<void>((resolve) => {
+    void Promise.all(workers).then(() => resolve())
+    if (signal.aborted) return
+    onAbort = () => {
+      drainTimer = setTimeout(resolve, settings.drainMs)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  closed = true
+  if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  if (drainTimer !== undefined) clearTimeout(drainTimer)
+
+  const counts = [0, 0, 0, 0, 0, 0, 0, 0]
+  for (let i = 0; i < count; i++) {
+    let outcome = status[i] as number
+    if (outcome === Status.pending || outcome === Status.running) {
+      outcome = Status.aborted
+      status[i] = outcome
+      errors[i] = signal.reason
+    }
+    counts[outcome] = (counts[outcome] as number) + 1
+  }
+  const summary: BatchSummary = {
+    source,
+    records: count,
+    succeeded: counts[Status.succeeded] as number,
+    failed: counts[Status.failed] as number,
+    invalid: counts[Status.invalid] as number,
+    deadLettered: counts[Status.deadLettered] as number,
+    skipped: counts[Status.skipped] as number,
+    aborted: counts[Status.aborted] as number,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+    peakInFlight,
+    ...(signal.aborted ? { abortReason: reasonText(signal.reason) } : {}),
+  }
+  return { ids, status, errors, summary }
+}

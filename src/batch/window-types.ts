@@ -1,0 +1,138 @@
+/**
+ * The shapes `windowReducer` works with: the tumbling-window event, its response, the flush metadata, the options
+ * and the per-invocation summary.
+ *
+ * @module
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
+import type { BatchLogger } from './report.js'
+import type { DeadLetterHandler } from './run-batch.js'
+import type { DecodeMode } from './sources.js'
+
+/** A Kinesis or DynamoDB Streams event with `TumblingWindowInSeconds` set on its event source mapping. */
+export interface TumblingWindowEvent {
+  /** The records of this invocation; may be empty on the final invocation of a window. */
+  Records: (KinesisStreamRecord | DynamoDBRecord)[]
+  /** The window's bounds, ISO-8601. */
+  window: { start: string; end: string }
+  /** The state returned by the previous invocation of this window on this shard; absent or `{}` at its start. */
+  state?: Record<string, unknown>
+  /** The shard the records come from. */
+  shardId?: string
+  /** The stream's ARN. */
+  eventSourceARN?: string
+  /** True on the last invocation of the window: its state is final and is dropped afterwards. */
+  isFinalInvokeForWindow: boolean
+  /** True when Lambda ended the window early because the state passed 1 MB; the window continues with a fresh state. */
+  isWindowTerminatedEarly: boolean
+}
+
+/** The response a tumbling-window invocation must return: without `state`, Lambda counts it as failed. */
+export interface WindowResponse<A> {
+  /** The state carried to the next invocation of the window: `{}` after a flush that closed it. */
+  state: Record<string, A>
+  /** Records to retry: the first failed record and every record after it, so that none is folded twice. */
+  batchItemFailures: { itemIdentifier: string }[]
+}
+
+/** Why a flush happens. */
+export type FlushReason = 'final' | 'terminated-early' | 'state-limit'
+
+/**
+ * What `flush` receives besides the state: enough to make its write idempotent. Because the state can be flushed
+ * early (when it would pass `maxStateBytes`), one window of one shard can be flushed several times: flush must add
+ * to what is stored, not overwrite it, and skip a `flushId` it has already written.
+ */
+export interface FlushMeta {
+  /** The window's start, ISO-8601. */
+  readonly windowStart: string
+  /** The window's end, ISO-8601. */
+  readonly windowEnd: string
+  /** The shard; `undefined` when the event does not say. */
+  readonly shardId: string | undefined
+  /** The stream's ARN; `undefined` when the event does not say. */
+  readonly eventSourceARN: string | undefined
+  /** Why this flush happens. `final` and `terminated-early` close the state; `state-limit` is an early flush. */
+  readonly reason: FlushReason
+  /** 0 for the first flush of this invocation, then 1, 2, … */
+  readonly part: number
+  /**
+   * A stable id for this flush: a SHA-256 (hex) of the window, the shard, the incoming state, the identifiers of
+   * the invocation's first and last records, and `part`. When Lambda retries the same invocation (same records, same
+   * incoming state), every flush gets the same id again, so a conditional put on it makes the flush idempotent; two
+   * different flushes never share one.
+   */
+  readonly flushId: string
+  /** The invocation budget's signal. */
+  readonly signal: AbortSignal
+}
+
+/** Options of `windowReducer`. `key`, `reduce`, `initial` and `flush` are required. */
+export interface WindowReducerOptions<T, A> {
+  /** The state key an item is folded under (e.g. a user id). */
+  key: (item: T, record: KinesisStreamRecord | DynamoDBRecord) => string
+  /** Folds an item into its key's accumulator and returns the new accumulator; must return JSON-serialisable data. */
+  reduce: (accumulator: A, item: T, record: KinesisStreamRecord | DynamoDBRecord) => A
+  /** The accumulator of a key seen for the first time in the current state. */
+  initial: () => A
+  /**
+   * Writes a state out. Called on the window's final invocation and, earlier, whenever the state would pass
+   * `maxStateBytes`: it must therefore be additive (e.g. DynamoDB `ADD`) and idempotent by `meta.flushId`. A rejected
+   * flush fails the invocation, so Lambda retries it.
+   */
+  flush: (state: Record<string, A>, window: { start: string; end: string }, meta: FlushMeta) => Promise<void>
+  /**
+   * How Kinesis `data` (after base64) is decoded; DynamoDB Streams items are always unmarshalled.
+   * @defaultValue `'json'`
+   */
+  decode?: DecodeMode
+  /** A Standard Schema each decoded item must pass; its output is what `key` and `reduce` see. */
+  schema?: StandardSchemaV1<unknown, T>
+  /**
+   * What happens to an invalid record: `'fail'` reports it (and every record after it) for retry; a function
+   * dead-letters it and folding goes on once it resolves. Each invalid record is logged at `warn`.
+   * @defaultValue `'fail'`
+   */
+  onInvalid?: 'fail' | DeadLetterHandler
+  /**
+   * The state size (JSON, bytes) past which the state is flushed early and folding goes on with a fresh state.
+   * Lambda's limit is 1 MB per shard.
+   * @defaultValue `921600` (900 KiB)
+   */
+  maxStateBytes?: number
+  /**
+   * Where the one summary per invocation and each invalid record go.
+   * @defaultValue `console`
+   */
+  logger?: BatchLogger
+  /**
+   * Called once per invocation with the summary.
+   * @defaultValue none
+   */
+  onSummary?: (summary: WindowSummary) => void
+}
+
+/** One invocation of a `windowReducer` handler. `folded + deadLettered + reported = records`. */
+export interface WindowSummary {
+  /** Records in the invocation. */
+  readonly records: number
+  /** Records folded into the state. */
+  readonly folded: number
+  /** Invalid records seen (dead-lettered or reported). */
+  readonly invalid: number
+  /** Invalid records the dead-letter function confirmed. */
+  readonly deadLettered: number
+  /** Records named in `batchItemFailures`. */
+  readonly reported: number
+  /** Flushes done. */
+  readonly flushes: number
+  /** Keys in the returned state. */
+  readonly keys: number
+  /** JSON size of the returned state in bytes. */
+  readonly stateBytes: number
+  /** True on the window's final invocation. */
+  readonly final: boolean
+  /** Wall-clock milliseconds of the invocation. */
+  readonly durationMs: number
+}
