@@ -1,0 +1,328 @@
+/**
+ * `memoryWatchdog(options?)`: samples RSS and the V8 heap while invocations run; warns, sheds load, reports peaks
+ * and a leak trend.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
+import type { MiddlewareObj, Request } from '@middy/core'
+import type { Context } from 'aws-lambda'
+import { budgetOf, type InvocationBudget } from '../budget.js'
+import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
+import { leakTrend } from './leak-trend.js'
+import { type GuardLogger, logDetail, logWarning } from './logger.js'
+
+/** What one invocation used, reported after it settles. Sizes in MB (MiB, as Lambda counts them). */
+export interface MemoryReport {
+  /** The invocation's `context.awsRequestId`. */
+  readonly requestId: string
+  /** True for the first invocation this watchdog saw. */
+  readonly coldStart: boolean
+  /** The highest process RSS sampled while the invocation ran. */
+  readonly peakRssMb: number
+  /** The highest V8 heap use sampled while the invocation ran. */
+  readonly peakHeapUsedMb: number
+  /** The function's memory limit, if known. */
+  readonly limitMb: number | undefined
+  /** The V8 heap limit (`--max-old-space-size` plus the young generation). */
+  readonly heapLimitMb: number
+  /** True when the post-invocation heap keeps growing over the last `leakWindow` warm invocations. */
+  readonly leakSuspected: boolean
+}
+
+/** Options of {@link memoryWatchdog}. Every field is optional. */
+export interface MemoryWatchdogOptions {
+  /**
+   * The function's memory in MB, used when neither `context.memoryLimitInMB` nor `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
+   * gives it. Without any of the three, only the V8 heap is watched.
+   * @defaultValue `undefined`
+   */
+  limitMb?: number
+  /**
+   * How often memory is read while an invocation runs, by an unref'd timer and by the cheap check `fanOut` calls
+   * between records (`budget.check()`). Readings are shared by every invocation this watchdog sees and never taken
+   * more often than this, whoever asks. `0` reads at every check (the timer then runs every millisecond).
+   * @defaultValue `100`
+   */
+  sampleIntervalMs?: number
+  /**
+   * Used share of a limit (RSS of the function memory, or heap of the V8 heap limit) at which one structured warning
+   * is logged per invocation.
+   * @defaultValue `0.8`
+   */
+  warnRatio?: number
+  /**
+   * Used share of a limit at which the invocation budget aborts with a `MemoryPressureError`, so batch work stops
+   * taking records. Every invocation running in the process at that moment is aborted: memory is shared.
+   * @defaultValue `0.9`
+   */
+  shedRatio?: number
+  /**
+   * How many post-invocation heap readings of warm invocations the leak trend looks at; `0` turns it off.
+   * @defaultValue `20`
+   */
+  leakWindow?: number
+  /**
+   * Receives a {@link MemoryReport} after each invocation.
+   * @defaultValue `undefined`
+   */
+  onReport?: (report: MemoryReport) => void
+  /**
+   * Receives the warnings (`warn`) and, after each invocation, the report (`debug`).
+   * @defaultValue `undefined` (no logging)
+   */
+  logger?: GuardLogger
+}
+
+const defaults = {
+  sampleIntervalMs: 100,
+  warnRatio: 0.8,
+  shedRatio: 0.9,
+  leakWindow: 20,
+}
+
+const MB = 1024 * 1024
+
+/** One running invocation, as the watchdog sees it. */
+interface Watch {
+  readonly budget: InvocationBudget
+  readonly requestId: string
+  readonly limitMb: number | undefined
+  readonly coldStart: boolean
+  peakRssMb: number
+  peakHeapUsedMb: number
+  warned: boolean
+  shed: boolean
+  removeCheck: () => void
+}
+
+function positiveNumber(value: unknown): number | undefined {
+  const number = typeof value === 'string' ? Number(value) : value
+  return typeof number === 'number' && number > 0 && Number.isFinite(number) ? number : undefined
+}
+
+function checkOptions(options: MemoryWatchdogOptions, settings: typeof defaults): void {
+  const { sampleIntervalMs, warnRatio, shedRatio, leakWindow } = settings
+  if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) {
+    throw new RangeError(
+      `memoryWatchdog(options): sampleIntervalMs must be a finite number >= 0, got ${sampleIntervalMs}`,
+    )
+  }
+  if (!(warnRatio > 0 && Number.isFinite(shedRatio) && warnRatio <= shedRatio)) {
+    throw new RangeError(
+      `memoryWatchdog(options): need 0 < warnRatio <= shedRatio, got warnRatio ${warnRatio} and shedRatio ${shedRatio}`,
+    )
+  }
+  if (!Number.isSafeInteger(leakWindow) || leakWindow < 0 || leakWindow === 1) {
+    throw new RangeError(
+      `memoryWatchdog(options): leakWindow must be 0 (off) or a whole number >= 2, got ${leakWindow}`,
+    )
+  }
+  if (options.limitMb !== undefined && positiveNumber(options.limitMb) === undefined) {
+    throw new RangeError(`memoryWatchdog(options): limitMb must be a number > 0, got ${options.limitMb}`)
+  }
+}
+
+const round = (mb: number): number => Math.round(mb * 10) / 10
+
+/**
+ * Watches memory while invocations run: the process RSS against the function's memory limit
+ * (`context.memoryLimitInMB`, else `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, else `limitMb`) and the V8 heap against its own
+ * limit (`v8.getHeapStatistics().heap_size_limit`): a JS heap can run out before RSS does, since Lambda's Node runtime
+ * sets `--max-old-space-size` to about 90% of the function memory.
+ *
+ * - Memory is read every `sampleIntervalMs` by an unref'd timer that runs only while an invocation does, and by a
+ *   cheap check registered with `budget.addCheck()`, which `fanOut` calls between records (a synchronous loop starves
+ *   the timer). The check costs one clock read when no reading is due. Reading RSS costs about 10 µs, so it is
+ *   never done more often than `sampleIntervalMs`, across all the invocations this watchdog sees.
+ * - At `warnRatio`: one structured warning per invocation. At `shedRatio`: `budget.abort(new MemoryPressureError(…))`.
+ * - After each invocation: a {@link MemoryReport} to `onReport` and the logger. Peaks are sampled: an invocation
+ *   shorter than `sampleIntervalMs` reports the latest reading. The post-invocation heap of warm invocations (read
+ *   when a reading is due as the invocation ends) feeds a window of `leakWindow` readings; when every reading in the
+ *   newer half of the window is above every reading in the older half, the watchdog warns once that the heap keeps
+ *   growing.
+ *
+ * @param options - limit, interval, ratios, leak window, report callback and logger; see {@link MemoryWatchdogOptions}
+ * @returns a Middy middleware (`before`, `after`, `onError`)
+ * @throws RangeError at creation when an option is out of range
+ *
+ * @example
+ * ```ts
+ * import middy from '@middy/core'
+ * import { budgetOf, memoryWatchdog } from 'serverless-done-right'
+ *
+ * export const handler = middy()
+ *   .use(memoryWatchdog({ onReport: (report) => console.log('peak RSS', report.peakRssMb, 'MB') }))
+ *   .handler(async (event: { images: string[] }, context) => {
+ *     const budget = budgetOf(context)
+ *     const resized: number[] = []
+ *     for (const image of event.images) {
+ *       budget.check() // cheap; lets the watchdog read memory when a reading is due
+ *       if (budget.signal.aborted) break // memory pressure (or the deadline): stop taking work
+ *       resized.push(Buffer.from(image, 'base64').length)
+ *     }
+ *     return { resized: resized.length, of: event.images.length }
+ *   })
+ * ```
+ */
+export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareObj {
+  const settings = { ...defaults }
+  for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) {
+    const value = options[key]
+    if (value !== undefined) settings[key] = value
+  }
+  checkOptions(options, settings)
+  const { sampleIntervalMs, warnRatio, shedRatio } = settings
+  const { logger, onReport } = options
+  const fallbackLimitMb = options.limitMb
+  const heapLimitMb = getHeapStatistics().heap_size_limit / MB
+  const trend = settings.leakWindow === 0 ? undefined : leakTrend(settings.leakWindow)
+  const watches = new WeakMap<Request, Watch>()
+  const running = new Set<Watch>()
+  let timer: NodeJS.Timeout | undefined
+  let invocations = 0
+  let leakWarned = false
+  // The latest reading, shared by every invocation of this instance.
+  let rssMb = 0
+  let heapUsedMb = 0
+  let nextReadingAt = 0
+
+  function limitOf(context: Context): number | undefined {
+    return (
+      positiveNumber(context.memoryLimitInMB) ??
+      positiveNumber(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) ??
+      fallbackLimitMb
+    )
+  }
+
+  function judge(watch: Watch): void {
+    if (rssMb > watch.peakRssMb) watch.peakRssMb = rssMb
+    if (heapUsedMb > watch.peakHeapUsedMb) watch.peakHeapUsedMb = heapUsedMb
+    const rssRatio = watch.limitMb === undefined ? 0 : rssMb / watch.limitMb
+    const heapRatio = heapUsedMb / heapLimitMb
+    const ratio = Math.max(rssRatio, heapRatio)
+    if (ratio < warnRatio || (watch.warned && (watch.shed || ratio < shedRatio))) return
+    const details: MemoryPressureDetails = {
+      kind: rssRatio >= heapRatio ? 'rss' : 'heap',
+      ratio,
+      rssMb,
+      limitMb: watch.limitMb,
+      heapUsedMb,
+      heapLimitMb,
+    }
+    if (!watch.warned) {
+      watch.warned = true
+      logWarning(logger, 'Memory use is high', { ...details, requestId: watch.requestId })
+    }
+    if (ratio >= shedRatio && !watch.shed) {
+      watch.shed = true
+      watch.budget.abort(new MemoryPressureError(details))
+      logWarning(logger, 'Memory pressure: invocation budget aborted to shed load', {
+        ...details,
+        requestId: watch.requestId,
+      })
+    }
+  }
+
+  function read(now: number): void {
+    nextReadingAt = now + sampleIntervalMs
+    rssMb = process.memoryUsage.rss() / MB
+    heapUsedMb = getHeapStatistics().used_heap_size / MB
+    for (const watch of running) judge(watch)
+  }
+
+  /** The cheap check: one clock read unless a reading is due. */
+  function check(): void {
+    const now = performance.now()
+    if (now >= nextReadingAt) read(now)
+  }
+
+  function tick(): void {
+    const now = performance.now()
+    // A watch whose deadline has passed belongs to an invocation Lambda has ended (or whose `after` and `onError`
+    // were skipped): stop watching it, so a skipped cleanup cannot keep the timer running.
+    for (const watch of running) if (watch.budget.deadline <= Date.now()) stopWatching(watch)
+    if (running.size > 0) read(now)
+  }
+
+  function stopWatching(watch: Watch): void {
+    running.delete(watch)
+    watch.removeCheck()
+    if (running.size === 0 && timer !== undefined) {
+      clearInterval(timer)
+      timer = undefined
+    }
+  }
+
+  function memoryWatchdogBefore(request: Request): undefined {
+    invocations++
+    const budget = budgetOf(request.context)
+    const watch: Watch = {
+      budget,
+      requestId: request.context.awsRequestId,
+      limitMb: limitOf(request.context),
+      coldStart: invocations === 1,
+      peakRssMb: 0,
+      peakHeapUsedMb: 0,
+      warned: false,
+      shed: false,
+      removeCheck: budget.addCheck(check),
+    }
+    watches.set(request, watch)
+    running.add(watch)
+    if (timer === undefined) timer = setInterval(tick, Math.max(1, sampleIntervalMs)).unref()
+    const now = performance.now()
+    if (now >= nextReadingAt) read(now)
+    else judge(watch)
+    return undefined
+  }
+
+  function report(watch: Watch, leakSuspected: boolean): void {
+    if (onReport === undefined && logger === undefined) return
+    const memory: MemoryReport = {
+      requestId: watch.requestId,
+      coldStart: watch.coldStart,
+      peakRssMb: round(watch.peakRssMb),
+      peakHeapUsedMb: round(watch.peakHeapUsedMb),
+      limitMb: watch.limitMb,
+      heapLimitMb: round(heapLimitMb),
+      leakSuspected,
+    }
+    onReport?.(memory)
+    logDetail(logger, 'Memory report', { ...memory })
+  }
+
+  function memoryWatchdogSettle(request: Request): undefined {
+    const watch = watches.get(request)
+    if (watch === undefined) return undefined
+    watches.delete(request)
+    const now = performance.now()
+    const fresh = now >= nextReadingAt
+    if (fresh) read(now)
+    stopWatching(watch)
+    let leakSuspected = false
+    if (fresh && trend !== undefined && !watch.coldStart) {
+      leakSuspected = trend.add(heapUsedMb)
+      if (leakSuspected && !leakWarned) {
+        leakWarned = true
+        const readings = trend.readings()
+        logWarning(logger, 'Heap keeps growing across warm invocations: possible leak', {
+          window: readings.length,
+          firstMb: round(readings[0] as number),
+          lastMb: round(heapUsedMb),
+          requestId: watch.requestId,
+        })
+      }
+    }
+    report(watch, leakSuspected)
+    return undefined
+  }
+
+  return {
+    name: 'memoryWatchdog',
+    before: memoryWatchdogBefore,
+    after: memoryWatchdogSettle,
+    onError: memoryWatchdogSettle,
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Recognising warm-up pings: which warmer sent an event, and what lambda-warmer's concurrency fields ask for.
+ * Pure functions of the event; used by `warmup()`.
+ *
+ * @module
+ */
+import type { Context } from 'aws-lambda'
+
+/** Which warmer sent a ping; `custom` when `WarmupOptions.isWarmup` recognised it. */
+export type WarmupSource = 'serverless-plugin-warmup' | 'lambda-warmer' | 'schedule' | 'custom'
+
+/** The payload a lambda-warmer leader sends to each concurrency copy `2…N`, and that `WarmupOptions.invoke` gets. */
+export interface WarmerPayload {
+  /** lambda-warmer's flag. */
+  readonly warmer: true
+  /** Which copy this is, `2…N` (the leader is copy 1). */
+  readonly __WARMER_INVOCATION__: number
+  /** How many instances the ping asked for, `N`. */
+  readonly __WARMER_CONCURRENCY__: number
+  /** The leader's request id, shared by every copy of one ping. */
+  readonly __WARMER_CORRELATIONID__: string
+}
+
+type Fields = Record<string, unknown>
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null
+}
+
+/** A RegExp that answers the same every time: without `g` or `y`, `test()` keeps no `lastIndex` between calls. */
+function statelessPattern(pattern: RegExp): RegExp {
+  return pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern
+}
+
+/**
+ * A test for one EventBridge rule ARN. A string matches the whole ARN or the rule's name (the ARN's last segment,
+ * so rules on a custom event bus, `rule/<bus>/<name>`, match by name too); a RegExp is tested against the ARN.
+ */
+export function ruleMatcher(rule: string | RegExp): (arn: string) => boolean {
+  if (typeof rule === 'string') {
+    if (rule.length === 0) throw new TypeError('warmup(options): scheduleRule must not be empty')
+    const suffix = `/${rule}`
+    return (arn) => arn === rule || arn.endsWith(suffix)
+  }
+  if (rule instanceof RegExp) {
+    const pattern = statelessPattern(rule)
+    return (arn) => pattern.test(arn)
+  }
+  throw new TypeError('warmup(options): scheduleRule must be a string or a RegExp')
+}
+
+function fromServerlessPluginWarmup(event: Fields, context: Context | undefined): boolean {
+  if (event.source === 'serverless-plugin-warmup') return true
+  // The plugin also sends its payload as the invoke's ClientContext: `{ "custom": <payload> }`.
+  const clientContext: unknown = context?.clientContext
+  if (!isObject(clientContext)) return false
+  const custom: unknown = clientContext.custom ?? clientContext.Custom
+  return isObject(custom) && custom.source === 'serverless-plugin-warmup'
+}
+
+function fromSchedule(event: Fields, matchesRule: (arn: string) => boolean): boolean {
+  if (event['detail-type'] !== 'Scheduled Event' || event.source !== 'aws.events') return false
+  const resources: unknown = event.resources
+  return Array.isArray(resources) && resources.some((arn) => typeof arn === 'string' && matchesRule(arn))
+}
+
+/**
+ * Which warmer sent `event`, or `undefined` for real work. Recognises serverless-plugin-warmup
+ * (`{"source":"serverless-plugin-warmup"}`, in the payload or the ClientContext), lambda-warmer (`{"warmer":true}`),
+ * and, only when `matchesRule` is given, an EventBridge `Scheduled Event` from a matching rule.
+ */
+export function pingSource(
+  event: unknown,
+  context: Context | undefined,
+  matchesRule: ((arn: string) => boolean) | undefined,
+): WarmupSource | undefined {
+  if (!isObject(event)) return undefined
+  if (event.warmer === true) return 'lambda-warmer'
+  if (fromServerlessPluginWarmup(event, context)) return 'serverless-plugin-warmup'
+  if (matchesRule !== undefined && fromSchedule(event, matchesRule)) return 'schedule'
+  return undefined
+}
+
+/** A whole number of at least 1, given as a number or (as lambda-warmer also accepts) a numeric string. */
+function positiveInteger(value: unknown): number | undefined {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  return typeof number === 'number' && Number.isSafeInteger(number) && number >= 1 ? number : undefined
+}
+
+/** What a ping asks of concurrency warming. */
+export interface ConcurrencyRequest {
+  /** Instances asked for: lambda-warmer's `concurrency` (or `__WARMER_CONCURRENCY__` in a copy); 1 when absent. */
+  readonly concurrency: number
+  /** This copy's number: 1 for the leader (or a plain ping), `2…N` for a fanned-out copy. */
+  readonly copy: number
+  /** The leader's request id, carried by every copy; `undefined` in the leader. */
+  readonly correlationId: string | undefined
+}
+
+/** Reads lambda-warmer's concurrency fields from a ping. Malformed values count as absent. */
+export function concurrencyRequest(event: unknown): ConcurrencyRequest {
+  if (!isObject(event)) return { concurrency: 1, copy: 1, correlationId: undefined }
+  const copy = positiveInteger(event.__WARMER_INVOCATION__)
+  if (copy !== undefined) {
+    const correlationId = event.__WARMER_CORRELATIONID__
+    return {
+      concurrency: positiveInteger(event.__WARMER_CONCURRENCY__) ?? copy,
+      copy,
+      correlationId: typeof correlationId === 'string' ? correlationId : undefined,
+    }
+  }
+  return { concurrency: positiveInteger(event.concurrency) ?? 1, copy: 1, correlationId: undefined }
+}

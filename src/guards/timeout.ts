@@ -1,0 +1,226 @@
+/**
+ * `timeoutGuard(options?)`: a soft abort so work drains, then a fallback answer before Lambda kills the invocation.
+ *
+ * @module
+ */
+import type { MiddlewareObj, Request } from '@middy/core'
+import { budgetOf, type InvocationBudget } from '../budget.js'
+import { TimeoutApproachingError } from '../errors.js'
+import { eventKind } from '../events.js'
+import { defaultFallback } from './fallback.js'
+import { type GuardLogger, logWarning } from './logger.js'
+
+/** Options of {@link timeoutGuard}. Every field is optional. */
+export interface TimeoutGuardOptions {
+  /**
+   * The soft phase fires this long before the deadline: the invocation budget aborts with a
+   * `TimeoutApproachingError` (`phase: 'soft'`), so work that watches the signal drains and returns normally.
+   * @defaultValue `1000`
+   */
+  softMarginMs?: number
+  /**
+   * The hard phase fires this long before the deadline: a handler that has not settled is cut off and the fallback
+   * answers. Must be greater than 0 and smaller than `softMarginMs`; it should cover the time the fallback needs
+   * to reach the caller.
+   * @defaultValue `250`
+   */
+  hardMarginMs?: number
+  /**
+   * Replaces the default hard-phase answer. Gets the request (its `error` is the hard-phase
+   * `TimeoutApproachingError`, also passed as `error`); what it returns is the invocation's response, what it
+   * throws is the invocation's error, and `undefined` makes the invocation throw `error`.
+   * @defaultValue a `504` problem+json for API Gateway events (payload 1.0 and 2.0), `{ batchItemFailures }`
+   * naming every record not in `budgetOf(context).completed` for Kinesis, DynamoDB Streams and SQS batches, and
+   * otherwise a thrown `TimeoutApproachingError` (`phase: 'hard'`)
+   */
+  fallback?: (request: Request, error: TimeoutApproachingError) => unknown
+  /**
+   * Receives one warning when the soft phase fires and one when the hard phase answers.
+   * @defaultValue `undefined` (no logging)
+   */
+  logger?: GuardLogger
+}
+
+/**
+ * The Middy core settings that arm the hard phase: pass them to `middy()`. `timeoutEarlyInMillis` makes core race
+ * the handler against `deadline - hardMarginMs`; `timeoutEarlyResponse` throws when it fires, which Middy routes to
+ * the guard's `onError`; `requestEnd` clears the guard's timer even when a later middleware answers early.
+ */
+export interface TimeoutGuardMiddyOptions {
+  /** The hard margin in whole milliseconds: when Middy core stops waiting for the handler. */
+  readonly timeoutEarlyInMillis: number
+  /** Throws the error the guard's `onError` turns into the fallback answer. */
+  readonly timeoutEarlyResponse: () => never
+  /** Clears the guard's per-invocation timer. */
+  readonly requestEnd: (request: Request) => void
+}
+
+/** The middleware `timeoutGuard()` returns: a Middy middleware that also carries its {@link TimeoutGuardMiddyOptions}. */
+export interface TimeoutGuardMiddleware extends MiddlewareObj {
+  /** Pass to `middy()` to arm the hard phase: `middy(guard.middyOptions).use(guard)`. */
+  readonly middyOptions: TimeoutGuardMiddyOptions
+}
+
+const defaults = {
+  softMarginMs: 1000,
+  hardMarginMs: 250,
+}
+
+const guardPackage = 'serverless-done-right'
+
+/** True for the error Middy core's early timeout produced: the guard's own, or core's default `TimeoutError`. */
+function isEarlyTimeout(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'TimeoutError') return false
+  const cause = error.cause as { package?: unknown } | undefined
+  return cause?.package === guardPackage || cause?.package === '@middy/core'
+}
+
+function checkMargins(softMarginMs: number, hardMarginMs: number): void {
+  if (!Number.isFinite(hardMarginMs) || hardMarginMs <= 0) {
+    throw new RangeError(`timeoutGuard(options): hardMarginMs must be a finite number > 0, got ${hardMarginMs}`)
+  }
+  if (!Number.isFinite(softMarginMs) || softMarginMs <= hardMarginMs) {
+    throw new RangeError(
+      `timeoutGuard(options): softMarginMs (${softMarginMs}) must be a finite number greater than hardMarginMs (${hardMarginMs})`,
+    )
+  }
+}
+
+/**
+ * When each phase fires, in milliseconds from now, given the time left. The hard phase is Middy core's timer,
+ * `remainingMs - hardMarginMs` (at once when less is left). The soft phase fires at `remainingMs - softMarginMs`, but
+ * never before halfway to the hard phase, so a short invocation still gets time to work and time to drain.
+ */
+export function phaseDelays(
+  remainingMs: number,
+  softMarginMs: number,
+  hardMarginMs: number,
+): { softInMs: number; hardInMs: number } {
+  const hardInMs = Math.max(0, remainingMs - hardMarginMs)
+  return { softInMs: Math.max(remainingMs - softMarginMs, hardInMs / 2), hardInMs }
+}
+
+/**
+ * Guards an invocation against its deadline in two phases, both measured from `budgetOf(context).deadline`.
+ *
+ * - **Soft**, at `deadline - softMarginMs`: the budget aborts with a `TimeoutApproachingError` (`phase: 'soft'`) and
+ *   one warning is logged. A handler or `fanOut` watching `budgetOf(context).signal` drains and returns normally, so
+ *   its partial work survives.
+ * - **Hard**, at `deadline - hardMarginMs`: if the handler has still not settled, the invocation ends with the
+ *   fallback (see {@link TimeoutGuardOptions.fallback}) and the budget aborts (`phase: 'hard'`) if it had not yet.
+ *   Middy middlewares cannot wrap the handler, so Middy core races it: create the chain with
+ *   `middy(guard.middyOptions)`. Without them the fallback still answers when core's default timer (5 ms before the
+ *   deadline) fires, which leaves little time to deliver it.
+ *
+ * Short invocations: when less than `softMarginMs` is left at the start, the soft phase fires halfway between the
+ * start and the hard phase (with 1 s left and the defaults: work 375 ms, drain 375 ms, fallback 250 ms). When less
+ * than `hardMarginMs` is left, there is no time to work and still answer safely: the budget aborts at once and the
+ * fallback answers on the next turn of the event loop. Neither phase ever fires after the deadline. A context
+ * without `getRemainingTimeInMillis` has no deadline: no timer is set.
+ *
+ * The soft timer is unref'd and cleared when the invocation settles (`after`, `onError`, and core's `requestEnd`):
+ * no timer or listener of the guard outlives the invocation.
+ *
+ * @param options - margins, fallback and logger; see {@link TimeoutGuardOptions} for each default
+ * @returns a Middy middleware (`before`, `after`, `onError`) carrying `middyOptions` for `middy()`
+ * @throws RangeError at creation unless `0 < hardMarginMs < softMarginMs`
+ *
+ * @example
+ * ```ts
+ * import middy from '@middy/core'
+ * import { budgetOf, timeoutGuard } from 'serverless-done-right'
+ *
+ * const guard = timeoutGuard({ softMarginMs: 2000, hardMarginMs: 500 })
+ *
+ * export const handler = middy(guard.middyOptions)
+ *   .use(guard)
+ *   .handler(async (event: { ids: string[] }, context) => {
+ *     const { signal } = budgetOf(context)
+ *     const done: string[] = []
+ *     for (const id of event.ids) {
+ *       if (signal.aborted) break // soft phase: stop taking work, return what is done
+ *       await new Promise((resolve) => setTimeout(resolve, 100)) // one unit of work
+ *       done.push(id)
+ *     }
+ *     return { done, stoppedEarly: signal.aborted }
+ *   })
+ * ```
+ */
+export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMiddleware {
+  const softMarginMs = options.softMarginMs ?? defaults.softMarginMs
+  const hardMarginMs = options.hardMarginMs ?? defaults.hardMarginMs
+  checkMargins(softMarginMs, hardMarginMs)
+  const { logger } = options
+  const fallback = options.fallback ?? defaultFallback
+  if (typeof fallback !== 'function') throw new TypeError('timeoutGuard(options): fallback must be a function')
+  const softTimers = new WeakMap<Request, NodeJS.Timeout>()
+
+  function softAbort(budget: InvocationBudget, requestId: string): void {
+    const remainingMs = budget.remainingMs()
+    budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs }))
+    logWarning(logger, 'Deadline approaching: invocation budget aborted so work can drain', {
+      phase: 'soft',
+      remainingMs,
+      requestId,
+    })
+  }
+
+  function settle(request: Request): void {
+    const timer = softTimers.get(request)
+    if (timer === undefined) return
+    clearTimeout(timer)
+    softTimers.delete(request)
+  }
+
+  function timeoutGuardBefore(request: Request): undefined {
+    const budget = budgetOf(request.context)
+    const remainingMs = budget.deadline - Date.now()
+    if (remainingMs === Number.POSITIVE_INFINITY) return undefined
+    const { softInMs } = phaseDelays(remainingMs, softMarginMs, hardMarginMs)
+    if (softInMs <= 0) softAbort(budget, request.context.awsRequestId)
+    else softTimers.set(request, setTimeout(softAbort, softInMs, budget, request.context.awsRequestId).unref())
+    return undefined
+  }
+
+  function timeoutGuardOnError(request: Request): undefined {
+    settle(request)
+    if (!isEarlyTimeout(request.error)) return undefined
+    const budget = budgetOf(request.context)
+    const remainingMs = budget.remainingMs()
+    const error = new TimeoutApproachingError({ phase: 'hard', remainingMs }, { cause: request.error })
+    budget.abort(error)
+    logWarning(logger, 'Deadline reached: the handler was cut off and the fallback answers', {
+      phase: 'hard',
+      remainingMs,
+      requestId: request.context.awsRequestId,
+      event: eventKind(request.event),
+    })
+    request.error = error
+    request.response = undefined
+    try {
+      const response = fallback(request, error)
+      if (response !== undefined) request.response = response
+    } catch (thrown) {
+      request.error = thrown as Error
+    }
+    return undefined
+  }
+
+  return {
+    name: 'timeoutGuard',
+    before: timeoutGuardBefore,
+    after: settle,
+    onError: timeoutGuardOnError,
+    middyOptions: {
+      timeoutEarlyInMillis: Math.ceil(hardMarginMs),
+      timeoutEarlyResponse: () => {
+        const error = new Error(`The handler did not settle ${hardMarginMs} ms before the deadline`, {
+          cause: { package: guardPackage, hardMarginMs },
+        })
+        error.name = 'TimeoutError'
+        throw error
+      },
+      requestEnd: settle,
+    },
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * `warmup(options?)`: answers warm-up pings before any other middleware or the handler runs.
+ *
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { MiddlewareObj, Request } from '@middy/core'
+import type { Context } from 'aws-lambda'
+import type { GuardLogger } from './logger.js'
+import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
+
+/** What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function. */
+export interface WarmupPing {
+  /** Which warmer sent it. */
+  readonly source: WarmupSource
+  /** True on the first invocation this middleware instance has seen (ping or not): this instance was cold. */
+  readonly coldStart: boolean
+  /** How many invocations this middleware instance has seen, this one included. */
+  readonly invocation: number
+  /** Instances the ping asked to keep warm (lambda-warmer's `concurrency`), capped at `maxConcurrency`; usually 1. */
+  readonly concurrency: number
+  /** This copy's number: 1 for the leader or a plain ping, `2…N` for a lambda-warmer concurrency copy. */
+  readonly copy: number
+  /** The leader's request id, shared by every copy of one concurrency ping; `undefined` for a plain ping. */
+  readonly correlationId: string | undefined
+}
+
+/** Options of {@link warmup}. Every field is optional. */
+export interface WarmupOptions {
+  /**
+   * Replaces the default test of whether an event is a ping. Return true for a ping.
+   * @defaultValue recognises serverless-plugin-warmup (`{"source":"serverless-plugin-warmup"}`, in the payload or
+   * the ClientContext), lambda-warmer (`{"warmer":true}`) and, with `scheduleRule`, matching EventBridge
+   * `Scheduled Event`s
+   */
+  isWarmup?: (event: unknown, context: Context) => boolean
+  /**
+   * The EventBridge rule whose `Scheduled Event`s are pings: a string matches the rule ARN or the rule's name, a
+   * RegExp is tested against the ARN. Without it, scheduled events are real work and reach the handler.
+   * @defaultValue `undefined` (no scheduled event is a ping)
+   */
+  scheduleRule?: string | RegExp
+  /**
+   * What a ping returns: a value, or a function that builds it from the {@link WarmupPing}.
+   * @defaultValue `{ warmup: true, coldStart, invocation }`
+   */
+  response?: unknown
+  /**
+   * Where the one structured line per ping goes (`info`).
+   * @defaultValue `undefined` (no logging)
+   */
+  logger?: GuardLogger
+  /**
+   * Invokes this function again, for lambda-warmer concurrency warming: called with the copy's payload and number
+   * (`2…N`) for every copy when a ping asks for `concurrency: N > 1`. Use an `Event` invocation for all but the last
+   * copy and `RequestResponse` for the last, as lambda-warmer does. A rejection is logged, never thrown.
+   * @defaultValue `undefined` (concurrency fan-out is skipped, and the log line says so)
+   */
+  invoke?: (payload: WarmerPayload, index: number) => unknown
+  /**
+   * How long the leader and every copy of a concurrency ping stay busy, so that `N` distinct instances answer.
+   * @defaultValue `75`
+   */
+  delayMs?: number
+  /**
+   * The most instances one ping may ask for; a larger `concurrency` is capped, so a malformed ping cannot start a
+   * flood of invocations.
+   * @defaultValue `100`
+   */
+  maxConcurrency?: number
+}
+
+const defaults = {
+  delayMs: 75,
+  maxConcurrency: 100,
+}
+
+type Recognise = (event: unknown, context: Context) => WarmupSource | undefined
+
+function recogniser(options: WarmupOptions): Recognise {
+  const { isWarmup, scheduleRule } = options
+  if (isWarmup !== undefined) {
+    if (typeof isWarmup !== 'function') throw new TypeError('warmup(options): isWarmup must be a function')
+    return (event, context) => (isWarmup(event, context) ? 'custom' : undefined)
+  }
+  const matchesRule = scheduleRule === undefined ? undefined : ruleMatcher(scheduleRule)
+  return (event, context) => pingSource(event, context, matchesRule)
+}
+
+function checkOptions(options: WarmupOptions, delayMs: number, maxConcurrency: number): void {
+  if (!Number.isFinite(delayMs) || delayMs < 0) {
+    throw new RangeError(`warmup(options): delayMs must be a finite number >= 0, got ${delayMs}`)
+  }
+  if (!Number.isSafeInteger(maxConcurrency) || maxConcurrency < 1) {
+    throw new RangeError(`warmup(options): maxConcurrency must be a whole number >= 1, got ${maxConcurrency}`)
+  }
+  if (options.invoke !== undefined && typeof options.invoke !== 'function') {
+    throw new TypeError('warmup(options): invoke must be a function')
+  }
+  if (options.logger !== undefined && typeof options.logger?.info !== 'function') {
+    throw new TypeError('warmup(options): logger must have an info method')
+  }
+}
+
+/** What the leader of a concurrency ping did about its copies, for the log line. */
+type FanOut =
+  | { fanOut: 'none' }
+  | { fanOut: 'skipped'; reason: string }
+  | { fanOut: 'invoked'; invoked: number; failed: number; firstError?: string }
+
+/**
+ * Answers warm-up pings before anything else runs. Put it first in the chain: on a ping no later middleware's
+ * `before`, no handler and no `after` runs, and the invocation returns `options.response`.
+ *
+ * Recognised by default: serverless-plugin-warmup's `{"source":"serverless-plugin-warmup"}` (in the payload or the
+ * ClientContext), lambda-warmer's `{"warmer":true}`, and, when `scheduleRule` is set, an EventBridge
+ * `Scheduled Event` from that rule. `isWarmup` replaces the test. Every other event (HTTP, batches, other
+ * EventBridge events) is real work.
+ *
+ * Concurrency warming works like lambda-warmer: a ping asking for `concurrency: N > 1` makes its receiver (the
+ * leader) call `invoke` for copies `2…N` with `{ warmer: true, __WARMER_INVOCATION__: i, __WARMER_CONCURRENCY__: N,
+ * __WARMER_CORRELATIONID__: <leader's request id> }`; the leader waits for all of them, and the leader and every copy
+ * stay busy `delayMs` so that `N` distinct instances answer. A copy never fans out again.
+ *
+ * @param options - how pings are recognised and answered; see {@link WarmupOptions} for each default
+ * @returns a Middy middleware with a `before` that answers pings
+ * @throws TypeError or RangeError at creation when an option has the wrong type or range
+ *
+ * @example
+ * ```ts
+ * import middy from '@middy/core'
+ * import { warmup } from 'serverless-done-right'
+ *
+ * export const handler = middy()
+ *   .use(
+ *     warmup({
+ *       scheduleRule: 'warm-up-every-5-minutes', // its Scheduled Events are pings too
+ *       logger: console,
+ *       // lambda-warmer concurrency: re-invoke this function for copies 2…N, e.g. with @aws-sdk/client-lambda:
+ *       // invoke: (payload, index) => lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(payload),
+ *       //   InvocationType: index === payload.__WARMER_CONCURRENCY__ ? 'RequestResponse' : 'Event' })),
+ *     }),
+ *   )
+ *   .handler(async (event: { name?: string }) => ({ hello: event.name ?? 'world' }))
+ *
+ * console.log(await handler({ warmer: true }, { awsRequestId: 'r1' } as never))
+ * // { warmup: true, coldStart: true, invocation: 1 }
+ * ```
+ */
+export function warmup(options: WarmupOptions = {}): MiddlewareObj {
+  const delayMs = options.delayMs ?? defaults.delayMs
+  const maxConcurrency = options.maxConcurrency ?? defaults.maxConcurrency
+  checkOptions(options, delayMs, maxConcurrency)
+  const recognise = recogniser(options)
+  const { invoke, logger, response } = options
+  let invocations = 0
+
+  function respond(request: Request, ping: WarmupPing, fanOut: FanOut): unknown {
+    const answer =
+      response === undefined
+        ? { warmup: true, coldStart: ping.coldStart, invocation: ping.invocation }
+        : typeof response === 'function'
+          ? (response as (ping: WarmupPing) => unknown)(ping)
+          : response
+    logger?.info(fanOut.fanOut === 'skipped' ? 'Warm-up ping; concurrency fan-out skipped' : 'Warm-up ping', {
+      ...ping,
+      ...fanOut,
+      requestId: request.context.awsRequestId,
+    })
+    // Setting earlyResponse (not only returning it) ends the chain even when the answer is `undefined`.
+    request.earlyResponse = answer
+    return answer
+  }
+
+  async function warmCopies(ping: WarmupPing, run: NonNullable<WarmupOptions['invoke']>): Promise<FanOut> {
+    const correlationId = ping.correlationId as string
+    const calls: Promise<unknown>[] = []
+    for (let index = 2; index <= ping.concurrency; index++) {
+      const payload: WarmerPayload = {
+        warmer: true,
+        __WARMER_INVOCATION__: index,
+        __WARMER_CONCURRENCY__: ping.concurrency,
+        __WARMER_CORRELATIONID__: correlationId,
+      }
+      calls.push(Promise.resolve().then(() => run(payload, index)))
+    }
+    const [settled] = await Promise.all([Promise.allSettled(calls), sleep(delayMs)])
+    const failures = settled.filter((result) => result.status === 'rejected')
+    const first = failures[0]?.reason
+    return first === undefined
+      ? { fanOut: 'invoked', invoked: calls.length, failed: 0 }
+      : {
+          fanOut: 'invoked',
+          invoked: calls.length,
+          failed: failures.length,
+          firstError: String(first?.message ?? first),
+        }
+  }
+
+  async function answerConcurrencyPing(request: Request, ping: WarmupPing): Promise<unknown> {
+    if (ping.copy > 1) {
+      await sleep(delayMs)
+      return respond(request, ping, { fanOut: 'none' })
+    }
+    if (invoke === undefined) return respond(request, ping, { fanOut: 'skipped', reason: 'no invoke option' })
+    return respond(request, ping, await warmCopies(ping, invoke))
+  }
+
+  function warmupBefore(request: Request): unknown {
+    invocations++
+    const source = recognise(request.event, request.context)
+    if (source === undefined) return undefined
+    const asked = concurrencyRequest(request.event)
+    const concurrency = Math.min(asked.concurrency, maxConcurrency)
+    const ping: WarmupPing = {
+      source,
+      coldStart: invocations === 1,
+      invocation: invocations,
+      concurrency,
+      copy: asked.copy,
+      correlationId: asked.copy > 1 ? asked.correlationId : concurrency > 1 ? request.context.awsRequestId : undefined,
+    }
+    if (ping.copy === 1 && concurrency === 1) return respond(request, ping, { fanOut: 'none' })
+    return answerConcurrencyPing(request, ping)
+  }
+
+  return { name: 'warmup', before: warmupBefore }
+}
