@@ -48,7 +48,7 @@ export class InvalidRecordError extends ServerlessDoneRightError {
   ) {
     const shown = issues
       .slice(0, 3)
-      .map((issue) => `${issue.pointer || '/'}: ${issue.message}`)
+      .map((issue) => (issue.pointer === '' ? issue.message : `${issue.pointer}: ${issue.message}`))
       .join('; ')
     const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''
     super(

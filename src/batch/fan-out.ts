@@ -90,6 +90,11 @@ const defaults = {
   logger: console,
 } as const satisfies FanOutOptions
 
+function isEmptyBatch(event: unknown): boolean {
+  const records = (event as { Records?: unknown } | null)?.Records
+  return Array.isArray(records) && records.length === 0
+}
+
 function recordErrorsOf(outcome: BatchOutcome) {
   const { ids, status, errors } = outcome
   return ids.map((id, index) => {
@@ -167,7 +172,7 @@ export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: Fa
   }
 
   return async function fanOutHandler(event: BatchEvent, context: Context): Promise<BatchResponse> {
-    const records = batchRecords(event)
+    const records = batchRecords(event) ?? (isEmptyBatch(event) ? [] : undefined)
     if (records === undefined) throw new UnsupportedEventError('fanOut')
     // A context-less call (a unit test calling the handler directly) still gets a budget of its own.
     const budget = budgetOf(context ?? ({} as Context))
