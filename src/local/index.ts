@@ -5,3 +5,10 @@
  * @module serverless-done-right/local
  */
 export { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
+export {
+  type GatewayHandler,
+  type GatewayInvocation,
+  type HttpGateway,
+  type HttpGatewayOptions,
+  httpGateway,
+} from './http-gateway.js'
