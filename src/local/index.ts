@@ -4,7 +4,10 @@
  *
  * @module serverless-done-right/local
  */
+export { type LocalCloud, type LocalCloudOptions, startLocalCloud } from './cloud.js'
+export { type FaultController, type FaultCounts, type KinesisFaults } from './faults.js'
 export { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
+export { LocalCloudError } from './local-cloud-error.js'
 export {
   type GatewayHandler,
   type GatewayInvocation,
