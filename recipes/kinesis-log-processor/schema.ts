@@ -1,0 +1,70 @@
+/**
+ * The web-access log event the processor reads, and the enriched event it writes.
+ *
+ * @module
+ */
+import { z } from 'zod'
+import type { Threat } from './threats.js'
+
+/** HTTP methods a web server logs. Anything else is not a request we can reason about. */
+const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE'] as const
+
+/** Severity levels, accepted in any case and stored upper-case. */
+const levels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const
+
+/**
+ * One web-access log event. Unknown fields (a request id, a latency, a region) are kept and written out unchanged.
+ * The bounds keep one hostile event from costing much to inspect: a path of 8 KiB is what most servers accept.
+ */
+export const logEventSchema = z.looseObject({
+  /** When the request was served, ISO 8601 with a zone (`2026-03-01T12:00:00.000Z`). */
+  timestamp: z.iso.datetime({ offset: true }),
+  level: z.string().toUpperCase().pipe(z.enum(levels)),
+  /** The service that logged the request. */
+  service: z.string().min(1).max(128),
+  /** The client IP, v4 or v6; the output stream's partition key. */
+  ip: z.union([z.ipv4(), z.ipv6()]),
+  method: z.string().toUpperCase().pipe(z.enum(methods)),
+  /** The request target as logged: path and query string, still URL-encoded. */
+  path: z.string().min(1).max(8192),
+  /** The response status. */
+  status: z.number().int().min(100).max(599),
+  /** The `User-Agent` header; empty when the client sent none. */
+  userAgent: z.string().max(2048),
+  message: z.string().max(16_384),
+})
+
+/** A valid log event (unknown fields included). */
+export type LogEvent = z.infer<typeof logEventSchema>
+
+/** What the processor writes to the output stream: the event, its threats (none is `[]`) and when it was processed. */
+export type EnrichedLogEvent = LogEvent & {
+  /** Every rule that matched, in rule-table order; brute force last. */
+  threats: Threat[]
+  /** ISO 8601 time the processor handled the batch. */
+  processedAt: string
+}
+
+/** What the processor writes to the dead-letter stream for an event it cannot read or that fails the schema. */
+export interface DeadLetter {
+  /** `decode` (not base64 / UTF-8 / JSON) or `schema`. */
+  reason: string
+  /** The error code, such as `SDR_INVALID_RECORD`. */
+  code: string
+  /** A one-line explanation. */
+  message: string
+  /** Every problem, each with a JSON pointer into the event. */
+  issues: Array<{ pointer: string; message: string }>
+  /** Where the record came from, so it can be found and replayed. */
+  source: {
+    eventSourceARN: string
+    eventID: string
+    partitionKey: string
+    sequenceNumber: string
+    approximateArrivalTimestamp: number
+  }
+  /** The record's data exactly as received: base64. */
+  data: string
+  /** ISO 8601 time it was dead-lettered. */
+  deadLetteredAt: string
+}
