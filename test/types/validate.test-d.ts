@@ -113,3 +113,13 @@ httpErrors({ clientErrorLevel: 'trace' })
 httpErrors({ logger: { error: () => undefined } })
 
 export { httpMethod, notOk, ok, plainConsole, powertools, v1Email }
+
+// Middy types the wrapped handler's own parameter with the chain's event, here the validated one. The Lambda runtime
+// does not look at types; a test that calls the handler with a raw event casts it.
+declare const rawV2: APIGatewayProxyEventV2
+declare const lambdaContext: import('aws-lambda').Context
+export const wrapped = middy()
+  .use(validate({ body }))
+  .handler(async (event) => event.body.email)
+// @ts-expect-error the wrapped handler's parameter is the validated event, not the raw one
+wrapped(rawV2, lambdaContext)

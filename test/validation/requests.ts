@@ -1,5 +1,5 @@
 // Test helpers: real API Gateway fixture events with chosen parts, a recording logger, problem body parsing.
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda'
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { HttpErrorsLogger } from 'serverless-done-right'
 import { fixture } from '../helpers/fixtures.js'
 
@@ -75,4 +75,12 @@ export function problemOf(response: unknown): Record<string, unknown> {
   const result = response as HttpResponse
   expect(result.headers?.['Content-Type']).toBe('application/problem+json')
   return JSON.parse(result.body) as Record<string, unknown>
+}
+
+/**
+ * The handler as Lambda calls it. Middy types a chain's wrapped handler with the chain's (validated) event type;
+ * the runtime, like these tests, hands it the raw API Gateway event.
+ */
+export function asLambda(handler: unknown): (event: unknown, context: Context) => Promise<unknown> {
+  return handler as (event: unknown, context: Context) => Promise<unknown>
 }

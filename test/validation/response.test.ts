@@ -5,18 +5,20 @@ import { httpErrors, ResponseValidationError, validate } from 'serverless-done-r
 import { z } from 'zod'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
-import { type HttpResponse, problemOf, recordingLogger, v1Request, v2Request } from './requests.js'
+import { asLambda, type HttpResponse, problemOf, recordingLogger, v1Request, v2Request } from './requests.js'
 
 const user = z.object({ id: z.string(), email: z.email() })
 
 /** The chain of the issue with a response schema; the handler returns whatever the test gives it. */
 function chain(result: unknown, response: Parameters<typeof validate>[0]['response'] = user) {
   const logger = recordingLogger()
-  const handler = middy()
-    .use(httpErrors({ logger }))
-    .use(httpJsonBodyParser())
-    .use(validate({ body: z.object({}).loose(), response }))
-    .handler(async () => result)
+  const handler = asLambda(
+    middy()
+      .use(httpErrors({ logger }))
+      .use(httpJsonBodyParser())
+      .use(validate({ body: z.object({}).loose(), response }))
+      .handler(async () => result),
+  )
   return { handler, logger }
 }
 
@@ -131,10 +133,12 @@ describe('response validation', () => {
   })
 
   it('checks the result of a non-HTTP handler and throws, with no HTTP answer to give', async () => {
-    const handler = middy()
-      .use(httpErrors({ logger: recordingLogger() }))
-      .use(validate({ response: z.object({ batchItemFailures: z.array(z.object({ itemIdentifier: z.string() })) }) }))
-      .handler(async () => ({ batchItemFailures: [{ itemIdentifier: 42 }] }))
+    const handler = asLambda(
+      middy()
+        .use(httpErrors({ logger: recordingLogger() }))
+        .use(validate({ response: z.object({ batchItemFailures: z.array(z.object({ itemIdentifier: z.string() })) }) }))
+        .handler(async () => ({ batchItemFailures: [{ itemIdentifier: 42 }] })),
+    )
     await expect(handler(fixture('sqs'), lambdaContext())).rejects.toBeInstanceOf(ResponseValidationError)
   })
 })

@@ -7,7 +7,7 @@ import * as v from 'valibot'
 import { z } from 'zod'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
-import { problemOf, recordingLogger, v1Request, v2Request } from './requests.js'
+import { asLambda, problemOf, recordingLogger, v1Request, v2Request } from './requests.js'
 
 const body = z.object({ email: z.email(), tags: z.array(z.string()).max(3).default([]) })
 const query = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) })
@@ -17,14 +17,16 @@ const headers = z.object({ 'x-api-key': z.string().min(8) })
 /** The chain of the issue: body parser, validate, httpErrors; the handler echoes what it was given. */
 function chain(schemas: Parameters<typeof validate>[0], logger = recordingLogger()) {
   const seen: unknown[] = []
-  const handler = middy()
-    .use(httpErrors({ logger }))
-    .use(httpJsonBodyParser())
-    .use(validate(schemas))
-    .handler(async (event: unknown) => {
-      seen.push(event)
-      return { statusCode: 200, body: JSON.stringify(event) }
-    })
+  const handler = asLambda(
+    middy()
+      .use(httpErrors({ logger }))
+      .use(httpJsonBodyParser())
+      .use(validate(schemas))
+      .handler(async (event: unknown) => {
+        seen.push(event)
+        return { statusCode: 200, body: JSON.stringify(event) }
+      }),
+  )
   return { handler, seen, logger }
 }
 
@@ -154,10 +156,12 @@ describe('validate() with other schemas', () => {
 
   it('validates a whole non-HTTP event and throws a ValidationError for the runtime to report', async () => {
     const record = z.object({ Records: z.array(z.object({ messageId: z.string(), body: z.string().min(100) })) })
-    const handler = middy()
-      .use(httpErrors({ logger: recordingLogger() }))
-      .use(validate({ event: record }))
-      .handler(async (event) => event.Records.length)
+    const handler = asLambda(
+      middy()
+        .use(httpErrors({ logger: recordingLogger() }))
+        .use(validate({ event: record }))
+        .handler(async (event) => event.Records.length),
+    )
     const failure = handler(fixture('sqs'), lambdaContext())
     await expect(failure).rejects.toBeInstanceOf(ValidationError)
     await expect(failure).rejects.toMatchObject({
@@ -175,12 +179,14 @@ describe('validate() and the caller’s objects', () => {
     const event = v1Request({ query: { limit: '5' }, path: { id: 'u1' }, headers: { 'X-Api-Key': 'secret-key-1' } })
     const snapshot = structuredClone(event)
     let seen: unknown
-    const handler = middy()
-      .use(validate({ query, path, headers }))
-      .handler(async (validated: unknown) => {
-        seen = validated
-        return 'ok'
-      })
+    const handler = asLambda(
+      middy()
+        .use(validate({ query, path, headers }))
+        .handler(async (validated: unknown) => {
+          seen = validated
+          return 'ok'
+        }),
+    )
     await handler(event, lambdaContext())
     expect(event).toEqual(snapshot)
     expect(seen).not.toBe(event)
@@ -190,11 +196,13 @@ describe('validate() and the caller’s objects', () => {
   it('matches headers case-insensitively and joins names that differ only in case', async () => {
     const event = v1Request({ headers: { 'X-Api-Key': 'first-value', 'x-api-key': 'second-value' } })
     let seen: { headers: Record<string, string> } | undefined
-    const handler = middy()
-      .use(validate({ headers: z.object({ 'x-api-key': z.string() }) }))
-      .handler(async (validated) => {
-        seen = validated as { headers: Record<string, string> }
-      })
+    const handler = asLambda(
+      middy()
+        .use(validate({ headers: z.object({ 'x-api-key': z.string() }) }))
+        .handler(async (validated) => {
+          seen = validated as { headers: Record<string, string> }
+        }),
+    )
     await handler(event, lambdaContext())
     expect(seen?.headers['x-api-key']).toBe('first-value,second-value')
   })
