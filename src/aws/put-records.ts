@@ -16,7 +16,7 @@ import {
 export interface PutRecordsEntry {
   /** The payload; a string is sent as its UTF-8 bytes. */
   readonly data: Uint8Array | string
-  /** Picks the shard (by its MD5 hash) and the ordering key; 1 to 256 Unicode characters. */
+  /** Picks the shard (by its MD5 hash) and is the ordering key; 1 to 256 UTF-16 code units. */
   readonly partitionKey: string
   /** Overrides the hash of the partition key to pick the shard. */
   readonly explicitHashKey?: string
@@ -26,7 +26,7 @@ export interface PutRecordsEntry {
  * The error codes `putRecords` gives entries it did not (successfully) send, beside Kinesis's own
  * (`ProvisionedThroughputExceededException`, `InternalFailure`) and the names of whole-request errors.
  *
- * - `InvalidEntry`: the partition key is empty or over 256 characters, or the entry is over `maxEntryBytes`; never sent.
+ * - `InvalidEntry`: the partition key is empty or over 256 UTF-16 code units, or the entry is over `maxEntryBytes`; never sent.
  * - `Aborted`: the signal aborted before the entry was written.
  * - `PrecedingEntryFailed`: an earlier entry with the same partition key failed for good, so this one was not sent
  *   (writing it would put it before that entry once it is sent again). Only with `keepKeyOrder`.
@@ -141,7 +141,8 @@ const utf8 = new TextEncoder()
 
 function prepare(entry: PutRecordsEntry, settings: Settings): Prepared | Failure {
   const data = typeof entry.data === 'string' ? utf8.encode(entry.data) : entry.data
-  const keyLength = typeof entry.partitionKey === 'string' ? [...entry.partitionKey].length : 0
+  // UTF-16 code units, as the service (and kinesalite) count them: an emoji is two.
+  const keyLength = typeof entry.partitionKey === 'string' ? entry.partitionKey.length : 0
   if (keyLength < 1 || keyLength > 256) {
     return {
       errorCode: 'InvalidEntry',
