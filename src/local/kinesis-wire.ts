@@ -90,10 +90,8 @@ export function internalFailureResponse(): WireResponse {
 /** The message of a `ProvisionedThroughputExceededException`, whole request or PutRecords entry. */
 export function rateExceededMessage(streamName: string | undefined, shardId: string | undefined): string {
   if (streamName === undefined) return 'Rate exceeded.'
-  const shard = shardId === undefined ? '' : ` for shard ${shardId} in stream ${streamName}`
-  return shard === ''
-    ? `Rate exceeded for stream ${streamName} under account ${localAccountId}.`
-    : `Rate exceeded${shard} under account ${localAccountId}.`
+  if (shardId === undefined) return `Rate exceeded for stream ${streamName} under account ${localAccountId}.`
+  return `Rate exceeded for shard ${shardId} in stream ${streamName} under account ${localAccountId}.`
 }
 
 /** The failed PutRecords entry Kinesis returns for `code`. */
