@@ -5,9 +5,7 @@
  * @module serverless-done-right/local
  */
 export { type LocalCloud, type LocalCloudOptions, startLocalCloud } from './cloud.js'
-export { type FaultController, type FaultCounts, type KinesisFaults } from './faults.js'
-export { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
-export { LocalCloudError } from './local-cloud-error.js'
+export type { FaultController, FaultCounts, KinesisFaults } from './faults.js'
 export {
   type GatewayHandler,
   type GatewayInvocation,
@@ -15,3 +13,15 @@ export {
   type HttpGatewayOptions,
   httpGateway,
 } from './http-gateway.js'
+export { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
+export {
+  type KinesisEventSource,
+  type KinesisEventSourceOptions,
+  type KinesisEventSourceStats,
+  type KinesisOnFailureRecord,
+  type KinesisShardStats,
+  type KinesisSourceHandler,
+  kinesisEventSource,
+} from './kinesis-source.js'
+export { LocalCloudError } from './local-cloud-error.js'
+export { LocalOptionsError } from './options-error.js'

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { LocalOptionsError } from '../options-error.js'
 
 /** One segment of a route path. */
 type Segment = { kind: 'literal'; text: string } | { kind: 'param'; name: string } | { kind: 'greedy'; name: string }
@@ -35,7 +36,7 @@ const paramPattern = /^\{([A-Za-z0-9_.-]+)(\+?)\}$/
 /** The default route: matches everything, as `ANY /{proxy+}` does for a REST API. */
 const defaultRouteKey = '$default'
 
-/** Parses a route key. Throws a `TypeError` naming the key when it is malformed. */
+/** Parses a route key. Throws a `LocalOptionsError` naming the key when it is malformed. */
 export function parseRoute<H>(key: string, handler: H): Route<H> {
   if (key === defaultRouteKey) {
     return {
@@ -50,19 +51,21 @@ export function parseRoute<H>(key: string, handler: H): Route<H> {
   const path = parts?.[2]
   const method = parts?.[1]
   if (path === undefined || method === undefined) {
-    throw new TypeError(
+    throw new LocalOptionsError(
       `httpGateway: route key "${key}" must look like "GET /users/{id}", "ANY /{proxy+}" or "$default"`,
     )
   }
   const segments = splitPath(path).map((text, index, all): Segment => {
     const param = paramPattern.exec(text)
     if (param === null) {
-      if (text.includes('{') || text.includes('}')) throw new TypeError(`httpGateway: bad path segment in "${key}"`)
+      if (text.includes('{') || text.includes('}'))
+        throw new LocalOptionsError(`httpGateway: bad path segment in "${key}"`)
       return { kind: 'literal', text }
     }
     const name = param[1] as string
     if (param[2] !== '+') return { kind: 'param', name }
-    if (index !== all.length - 1) throw new TypeError(`httpGateway: a greedy {${name}+} must end the path in "${key}"`)
+    if (index !== all.length - 1)
+      throw new LocalOptionsError(`httpGateway: a greedy {${name}+} must end the path in "${key}"`)
     return { kind: 'greedy', name }
   })
   return { key, method, resource: path, segments, handler }
