@@ -1,0 +1,69 @@
+import { Logger } from '@aws-lambda-powertools/logger'
+import { ScanCommand } from '@aws-sdk/lib-dynamodb'
+import type { LocalCloud } from 'serverless-done-right/local'
+
+/** A logger that writes nothing: the tests assert on answers, not on log lines. */
+export const silentLogger = () => new Logger({ serviceName: 'rest-user-api-test', logLevel: 'SILENT' })
+
+/**
+ * The memory the functions report. The memory watchdog measures this whole test process (jest, dynalite, the
+ * gateway), far above a real function's footprint, so the emulated function gets room for all of it.
+ */
+export const testMemoryMb = 8192
+
+/** Creates a users table as the deployment does: string partition key `id`. */
+export async function createUsersTable(cloud: LocalCloud, tableName: string): Promise<void> {
+  await cloud.createTable({
+    TableName: tableName,
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  })
+}
+
+/** Every item of a table, read straight from DynamoDB (not through the API). */
+export async function tableItems(cloud: LocalCloud, tableName: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = []
+  let startKey: Record<string, unknown> | undefined
+  do {
+    const page = await cloud.documentClient.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+    )
+    items.push(...(page.Items ?? []))
+    startKey = page.LastEvaluatedKey
+  } while (startKey !== undefined)
+  return items
+}
+
+/** An answer read with `fetch`. */
+export interface Answer {
+  status: number
+  headers: Headers
+  text: string
+  /** The body parsed as JSON; `undefined` when empty. */
+  json: unknown
+}
+
+/** A small `fetch` wrapper for one gateway. */
+export function client(baseUrl: string) {
+  return async (
+    method: string,
+    path: string,
+    options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Answer> => {
+    const headers: Record<string, string> = { ...options.headers }
+    let body = options.body
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json)
+      headers['content-type'] ??= 'application/json'
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
+    const text = await response.text()
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      json: text === '' ? undefined : JSON.parse(text),
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from '@jest/globals'
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda'
+import { bodyBytes, lowerCaseHeaders, requestLine, routedEvent } from '../../../recipes/rest-user-api/request.js'
+import { fixture } from '../../helpers/fixtures.js'
+
+function v1(method: string, path: string, stage = 'prod'): APIGatewayProxyEvent {
+  const event = fixture<APIGatewayProxyEvent>('apigw-rest-v1')
+  return {
+    ...event,
+    httpMethod: method,
+    path,
+    resource: '/{proxy+}',
+    requestContext: { ...event.requestContext, stage, path: `/${stage}${path}` },
+  }
+}
+
+function v2(method: string, rawPath: string, stage = '$default'): APIGatewayProxyEventV2 {
+  const event = fixture<APIGatewayProxyEventV2>('apigw-http-v2')
+  return {
+    ...event,
+    rawPath,
+    routeKey: '$default',
+    requestContext: { ...event.requestContext, stage, http: { ...event.requestContext.http, method, path: rawPath } },
+  }
+}
+
+describe('requestLine', () => {
+  it('reads payload 1.0: the path without the stage, the stage as base path', () => {
+    expect(requestLine(v1('GET', '/users/u1'))).toEqual({ method: 'GET', path: '/users/u1', basePath: '/prod' })
+  })
+
+  it('reads a payload 1.0 fixture as AWS sent it', () => {
+    expect(requestLine(fixture<APIGatewayProxyEvent>('apigw-rest-v1'))).toEqual({
+      method: 'POST',
+      path: '/no-auth',
+      basePath: '/prod',
+    })
+  })
+
+  it('reads payload 2.0 on the $default stage', () => {
+    expect(requestLine(v2('delete', '/users/u1'))).toEqual({ method: 'DELETE', path: '/users/u1', basePath: '' })
+    expect(requestLine(fixture<APIGatewayProxyEventV2>('apigw-http-v2'))).toEqual({
+      method: 'POST',
+      path: '/lambda',
+      basePath: '',
+    })
+  })
+
+  it('cuts a named stage off the payload 2.0 raw path', () => {
+    expect(requestLine(v2('GET', '/prod/users', 'prod'))).toEqual({ method: 'GET', path: '/users', basePath: '/prod' })
+    expect(requestLine(v2('GET', '/prod', 'prod'))).toEqual({ method: 'GET', path: '/', basePath: '/prod' })
+    // Only a whole first segment is the stage.
+    expect(requestLine(v2('GET', '/production/users', 'prod'))).toMatchObject({ path: '/production/users' })
+  })
+})
+
+describe('lowerCaseHeaders', () => {
+  it('lower-cases names and joins two spellings of one name', () => {
+    expect(lowerCaseHeaders({ 'If-Match': '"1"', 'if-match': '"2"', Accept: '*/*', Skipped: undefined })).toEqual({
+      'if-match': '"1", "2"',
+      accept: '*/*',
+    })
+    expect(lowerCaseHeaders(null)).toEqual({})
+  })
+})
+
+describe('routedEvent', () => {
+  it('is a copy with the router path parameters, lower-case headers and a query object', () => {
+    const event = v1('GET', '/users/u1')
+    const before = structuredClone(event)
+    const routed = routedEvent(event, { id: 'u1' })
+    expect(routed.pathParameters).toEqual({ id: 'u1' })
+    expect(routed.queryStringParameters).toEqual({})
+    expect(routed.headers['user-agent']).toBe('HTTPie/3.2.2')
+    expect(routed.httpMethod).toBe('GET')
+    expect(event).toEqual(before)
+  })
+})
+
+describe('bodyBytes', () => {
+  it('counts UTF-8 bytes, decoding base64 bodies', () => {
+    expect(bodyBytes({ body: 'é' })).toBe(2)
+    expect(bodyBytes({ body: Buffer.from('hello').toString('base64'), isBase64Encoded: true })).toBe(5)
+    expect(bodyBytes({ body: null })).toBe(0)
+  })
+})
