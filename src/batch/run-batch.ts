@@ -123,10 +123,8 @@ export async function runBatch<T>(
   }
 
   const deadLetter = async (index: number, record: BatchRecord, invalid: InvalidRecordError): Promise<void> => {
-    logger.warn('Invalid record', { id: invalid.recordId, reason: invalid.reason, error: invalid.message })
-    if (onInvalid === 'fail') return settle(index, Status.invalid, invalid)
     try {
-      await onInvalid(record, invalid)
+      await (onInvalid as DeadLetterHandler)(record, invalid)
       settle(index, Status.deadLettered)
     } catch (sinkError) {
       logger.error('Dead-letter sink failed; record reported as failed', { id: invalid.recordId, error: sinkError })
@@ -134,30 +132,8 @@ export async function runBatch<T>(
     }
   }
 
-  const runRecord = async (index: number): Promise<void> => {
-    status[index] = Status.running
-    if (++inFlight > peakInFlight) peakInFlight = inFlight
-    const record = records[index] as BatchRecord
-    const id = ids[index] as string
-    let item: unknown
-    try {
-      item = decode(record, id)
-      if (schema !== undefined) {
-        const checked = checkItem(schema, item, id)
-        item = checked instanceof Promise ? await checked : checked
-      }
-    } catch (error) {
-      return deadLetter(index, record, asInvalidRecordError(error, id))
-    }
-    try {
-      await handler(item as T, { record, key: keys[index], id, signal })
-      settle(index, Status.succeeded)
-    } catch (error) {
-      logger.debug('Record failed', { id, error })
-      settle(index, Status.failed, error)
-    }
-  }
-
+  // One loop per concurrency slot. Everything a record needs happens inline, with a single `await` on the handler
+  // in the common case: measured, an extra async layer per record cost about a third of the engine's overhead.
   const worker = async (): Promise<void> => {
     while (ready.length > 0 && !closed && !signal.aborted) {
       try {
@@ -166,7 +142,32 @@ export async function runBatch<T>(
         budget.abort(error instanceof Error ? error : new Error(String(error)))
       }
       if (signal.aborted) return
-      await runRecord(heapPop(ready))
+      const index = heapPop(ready)
+      status[index] = Status.running
+      if (++inFlight > peakInFlight) peakInFlight = inFlight
+      const record = records[index] as BatchRecord
+      const id = ids[index] as string
+      let item: unknown
+      try {
+        item = decode(record, id)
+        if (schema !== undefined) {
+          const checked = checkItem(schema, item, id)
+          item = checked instanceof Promise ? await checked : checked
+        }
+      } catch (error) {
+        const invalid = asInvalidRecordError(error, id)
+        logger.warn('Invalid record', { id, reason: invalid.reason, error: invalid.message })
+        if (onInvalid === 'fail') settle(index, Status.invalid, invalid)
+        else await deadLetter(index, record, invalid)
+        continue
+      }
+      try {
+        await handler(item as T, { record, key: keys[index], id, signal })
+        settle(index, Status.succeeded)
+      } catch (error) {
+        logger.debug('Record failed', { id, error })
+        settle(index, Status.failed, error)
+      }
     }
   }
 
@@ -177,11 +178,12 @@ export async function runBatch<T>(
   let onAbort: (() => void) | undefined
   await new Promise<void>((resolve) => {
     void Promise.all(workers).then(() => resolve())
-    if (signal.aborted) return
     onAbort = () => {
       drainTimer = setTimeout(resolve, settings.drainMs)
     }
-    signal.addEventListener('abort', onAbort, { once: true })
+    // A record may abort the budget while the workers start (synchronously): the drain clock must run then too.
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
   })
   closed = true
   if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
