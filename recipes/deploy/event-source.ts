@@ -1,0 +1,47 @@
+import { Duration } from 'aws-cdk-lib'
+import type { IStream } from 'aws-cdk-lib/aws-kinesis'
+import type { IEventSourceDlq } from 'aws-cdk-lib/aws-lambda'
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda'
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources'
+
+/**
+ * A Kinesis event source mapping as the recipes' settings modules write it: AWS's parameter names, camel-cased, in
+ * seconds. The log processor's and the reducer's `eventSource` blocks both have this shape.
+ */
+export interface KinesisEventSourceSettings {
+  readonly batchSize: number
+  readonly maximumBatchingWindowInSeconds: number
+  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST'
+  readonly parallelizationFactor: number
+  readonly bisectBatchOnFunctionError: boolean
+  readonly maximumRetryAttempts: number
+  readonly maximumRecordAgeInSeconds: number
+  readonly reportBatchItemFailures: boolean
+  /** 0 means no tumbling window. */
+  readonly tumblingWindowInSeconds: number
+}
+
+/**
+ * The event source mapping for `stream`, every parameter taken from `settings`, so that the deployed mapping is the one
+ * `recipes/demo.ts` emulates. `onFailure` receives the metadata of batches Lambda gives up on (retries or record age spent).
+ */
+export function kinesisEventSource(
+  stream: IStream,
+  settings: KinesisEventSourceSettings,
+  onFailure?: IEventSourceDlq,
+): KinesisEventSource {
+  return new KinesisEventSource(stream, {
+    startingPosition: StartingPosition[settings.startingPosition],
+    batchSize: settings.batchSize,
+    maxBatchingWindow: Duration.seconds(settings.maximumBatchingWindowInSeconds),
+    parallelizationFactor: settings.parallelizationFactor,
+    bisectBatchOnError: settings.bisectBatchOnFunctionError,
+    retryAttempts: settings.maximumRetryAttempts,
+    maxRecordAge: Duration.seconds(settings.maximumRecordAgeInSeconds),
+    reportBatchItemFailures: settings.reportBatchItemFailures,
+    ...(settings.tumblingWindowInSeconds > 0
+      ? { tumblingWindow: Duration.seconds(settings.tumblingWindowInSeconds) }
+      : {}),
+    ...(onFailure ? { onFailure } : {}),
+  })
+}

@@ -1,0 +1,92 @@
+import { fileURLToPath } from 'node:url'
+import { Duration } from 'aws-cdk-lib'
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda'
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import type { Construct } from 'constructs'
+
+/** The repository root: esbuild runs here, and the handlers' imports resolve from here. */
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * Prepended to every ESM bundle: CommonJS dependencies bundled into an ESM file still call `require('node:…')`, which
+ * ESM lacks (esbuild's shim would throw "Dynamic require of … is not supported"); this gives them a real one.
+ */
+export const esmRequireShim =
+  "import { createRequire as __sdrCreateRequire } from 'node:module';const require = __sdrCreateRequire(import.meta.url);"
+
+/** Log levels the Powertools logger understands (`LOG_LEVEL`). */
+export type RecipeLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
+
+/** What a recipe's function needs: its entry, its settings and the environment its `handler.ts` reads. */
+export interface RecipeFunctionProps {
+  /** Absolute path of the recipe's `handler.ts` (it exports `handler`). */
+  readonly entry: string
+  /** `POWERTOOLS_SERVICE_NAME`: the recipe's name, as in the local demo. */
+  readonly serviceName: string
+  /** The `function` block of the recipe's settings module. */
+  readonly settings: { readonly timeoutSeconds: number; readonly memoryMb: number }
+  /** The variables the recipe's `handler.ts` reads. */
+  readonly environment: Readonly<Record<string, string>>
+  /** `LOG_LEVEL` for the Powertools logger. @defaultValue `'INFO'` */
+  readonly logLevel?: RecipeLogLevel | undefined
+  /** How long CloudWatch keeps the function's logs. @defaultValue one month */
+  readonly logRetention?: RetentionDays | undefined
+  /** A one-line description shown in the Lambda console. */
+  readonly description: string
+}
+
+/**
+ * One recipe's Lambda function, built the same way for every recipe: Node.js 22 on arm64 (Graviton, 20% cheaper per
+ * GB-second), an ESM bundle made by the local esbuild (no Docker), minified with source maps, the AWS SDK v3 left to
+ * the runtime, X-Ray tracing active, the Powertools environment, and a log group with a bounded retention.
+ *
+ * @example
+ * ```ts
+ * const fn = recipeFunction(this, 'Handler', {
+ *   entry: fileURLToPath(new URL('./handler.ts', import.meta.url)),
+ *   serviceName: 'stream-reducer',
+ *   settings: streamReducerSettings.function,
+ *   environment: { TABLE_NAME: table.tableName },
+ *   description: 'Tumbling-window counts',
+ * })
+ * ```
+ */
+export function recipeFunction(scope: Construct, id: string, props: RecipeFunctionProps): NodejsFunction {
+  // An explicit log group instead of `logRetention`: that option deploys a custom-resource Lambda of its own.
+  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH })
+  return new NodejsFunction(scope, id, {
+    entry: props.entry,
+    handler: 'handler',
+    description: props.description,
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    timeout: Duration.seconds(props.settings.timeoutSeconds),
+    memorySize: props.settings.memoryMb,
+    tracing: Tracing.ACTIVE,
+    logGroup,
+    projectRoot: repoRoot,
+    depsLockFilePath: `${repoRoot}package-lock.json`,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: props.serviceName,
+      LOG_LEVEL: props.logLevel ?? 'INFO',
+      // Stack traces in the logs point at the TypeScript sources instead of the minified bundle.
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.environment,
+    },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      // The map only has to turn bundle positions into file:line; leaving the sources out makes it several times smaller.
+      sourcesContent: false,
+      externalModules: ['@aws-sdk/*'],
+      mainFields: ['module', 'main'],
+      banner: esmRequireShim,
+      // The handlers import 'serverless-done-right', which tsconfig `paths` maps to src/index.ts.
+      tsconfig: `${repoRoot}tsconfig.json`,
+      forceDockerBundling: false,
+    },
+  })
+}

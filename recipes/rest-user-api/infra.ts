@@ -1,0 +1,160 @@
+import { fileURLToPath } from 'node:url'
+import { Duration, RemovalPolicy } from 'aws-cdk-lib'
+import { LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway'
+import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2'
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch'
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb'
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events'
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets'
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam'
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
+import { Construct } from 'constructs'
+import { alarmPeriod, functionAlarms, thresholdAlarm } from '../deploy/alarms.js'
+import { type RecipeLogLevel, recipeFunction } from '../deploy/recipe-function.js'
+import { userApiSettings } from './settings.js'
+
+/** Every endpoint of the user API, deployed as one route each (no catch-all proxy). */
+export const userApiRoutes = [
+  { method: 'POST', path: '/users' },
+  { method: 'GET', path: '/users' },
+  { method: 'GET', path: '/users/{id}' },
+  { method: 'PUT', path: '/users/{id}' },
+  { method: 'DELETE', path: '/users/{id}' },
+] as const
+
+/** Options of {@link UserApi}; every runtime parameter comes from `settings.ts`. */
+export interface UserApiProps {
+  /**
+   * `'http'`: an API Gateway HTTP API, payload format 2.0 (cheaper, lower latency). `'rest'`: a REST API, payload 1.0,
+   * for what only REST APIs have (usage plans, API keys, WAF, X-Ray traces through the gateway).
+   * @defaultValue `'http'`, as `userApiSettings.payloadFormat` says
+   */
+  readonly apiKind?: 'http' | 'rest' | undefined
+  /**
+   * Instances each warm-up ping keeps warm (the lambda-warmer `concurrency`).
+   * @defaultValue `userApiSettings.warmup.concurrency`
+   */
+  readonly warmupConcurrency?: number | undefined
+  /** `LOG_LEVEL` of the function. @defaultValue `'INFO'` */
+  readonly logLevel?: RecipeLogLevel | undefined
+  /** What `cdk destroy` does to the users table. @defaultValue `RemovalPolicy.RETAIN` (it holds user data) */
+  readonly tableRemovalPolicy?: RemovalPolicy | undefined
+}
+
+/**
+ * The REST user API on AWS: the users table (string `id`), the function, an HTTP API (or a REST API) with one route
+ * per endpoint, a warm-up rule that pings the function every few minutes with the lambda-warmer payload, and alarms.
+ *
+ * @example
+ * ```ts
+ * const api = new UserApi(stack, 'UserApi', { apiKind: 'rest', warmupConcurrency: 5 })
+ * new CfnOutput(stack, 'Url', { value: api.url })
+ * ```
+ */
+export class UserApi extends Construct {
+  readonly table: Table
+  readonly function: NodejsFunction
+  /** The API's base URL; append `/users`. */
+  readonly url: string
+  /** The schedule that keeps instances warm. */
+  readonly warmupRule: Rule
+  /** Errors and throttles of the function, 5xx answers of the API. */
+  readonly alarms: readonly Alarm[]
+
+  constructor(scope: Construct, id: string, props: UserApiProps = {}) {
+    super(scope, id)
+    const settings = userApiSettings
+    this.table = new Table(this, 'UsersTable', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    })
+
+    this.function = recipeFunction(this, 'Handler', {
+      entry: fileURLToPath(new URL('./handler.ts', import.meta.url)),
+      serviceName: 'rest-user-api',
+      description: 'serverless-done-right: the REST user API (every route)',
+      settings: settings.function,
+      logLevel: props.logLevel,
+      environment: { TABLE_NAME: this.table.tableName },
+    })
+    this.table.grant(
+      this.function,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    )
+    this.grantInvokeSelf()
+
+    const concurrency = props.warmupConcurrency ?? settings.warmup.concurrency
+    this.warmupRule = new Rule(this, 'WarmupRule', {
+      description: `Keeps ${concurrency} instance(s) of the user API warm (lambda-warmer payload)`,
+      schedule: Schedule.rate(Duration.minutes(settings.warmup.rateMinutes)),
+      targets: [
+        new LambdaFunction(this.function, {
+          event: RuleTargetInput.fromObject({ warmer: true, concurrency }),
+          // A missed ping is replaced by the next one; retrying a stale one only adds invocations.
+          retryAttempts: 0,
+        }),
+      ],
+    })
+
+    const apiKind = props.apiKind ?? (settings.payloadFormat === '2.0' ? 'http' : 'rest')
+    const { url, serverErrors } = apiKind === 'http' ? this.httpApi() : this.restApi()
+    this.url = url
+    this.alarms = [
+      ...functionAlarms(this, this.function),
+      thresholdAlarm(this, 'ServerErrorsAlarm', serverErrors, 1, 'The API answered 5xx.'),
+    ]
+  }
+
+  /**
+   * The lambda-warmer fan-out: the pinged instance invokes its own function N-1 times. The statement goes into a
+   * policy of its own, not the role's default policy, which the function depends on: that policy naming the function's
+   * ARN would be a dependency cycle.
+   */
+  private grantInvokeSelf(): void {
+    const role = this.function.role
+    if (!role) throw new Error('UserApi: the function has no execution role')
+    new Policy(this, 'InvokeSelfPolicy', {
+      roles: [role],
+      statements: [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
+    })
+  }
+
+  private httpApi() {
+    const api = new HttpApi(this, 'HttpApi', { description: 'serverless-done-right user API (payload 2.0)' })
+    const integration = new HttpLambdaIntegration('Users', this.function)
+    for (const route of userApiRoutes) {
+      api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration })
+    }
+    return {
+      url: api.apiEndpoint,
+      serverErrors: api.metricServerError({ period: alarmPeriod, statistic: 'Sum' }),
+    }
+  }
+
+  private restApi() {
+    const api = new RestApi(this, 'RestApi', {
+      description: 'serverless-done-right user API (payload 1.0)',
+      // Not the account-wide API Gateway logging role: that is an account setting, not this recipe's to change.
+      cloudWatchRole: false,
+      deployOptions: { stageName: 'prod', tracingEnabled: true },
+    })
+    // Proxy integrations hand the function the payload 1.0 event; no test-invoke permission from the console.
+    const integration = new LambdaIntegration(this.function, { allowTestInvoke: false })
+    for (const route of userApiRoutes) {
+      api.root.resourceForPath(route.path).addMethod(route.method, integration)
+    }
+    return {
+      url: api.url,
+      serverErrors: api.metricServerError({ period: alarmPeriod, statistic: 'Sum' }),
+    }
+  }
+}
