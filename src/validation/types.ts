@@ -28,27 +28,6 @@ export interface ValidateSchemas {
   readonly response?: StandardSchemaV1
 }
 
-/** The output type of a schema, `Fallback` when no schema is given. */
-type OutputOf<Schema, Fallback> = Schema extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<Schema> : Fallback
-
-/** The event members the HTTP part schemas replace, keyed by the event's own member names. */
-type ValidatedParts<Schemas extends ValidateSchemas> = (Schemas['body'] extends StandardSchemaV1
-  ? { body: OutputOf<Schemas['body'], never> }
-  : unknown) &
-  (Schemas['query'] extends StandardSchemaV1 ? { queryStringParameters: OutputOf<Schemas['query'], never> } : unknown) &
-  (Schemas['path'] extends StandardSchemaV1 ? { pathParameters: OutputOf<Schemas['path'], never> } : unknown) &
-  (Schemas['headers'] extends StandardSchemaV1 ? { headers: OutputOf<Schemas['headers'], never> } : unknown)
-
-/** `Base` with the members of `Parts` replaced (not intersected), distributed over a union `Base`. */
-type Overwrite<Base, Parts> = unknown extends Base
-  ? Flatten<Parts>
-  : Base extends unknown
-    ? Flatten<Omit<Base, keyof Parts> & Parts>
-    : never
-
-/** Shows an intersection as one object type in editor hovers and error messages. */
-type Flatten<T> = { [Key in keyof T]: T[Key] } & {}
-
 /**
  * The event a handler receives after `validate(schemas)`: `Base` (or the `event` schema's output) with `body`,
  * `queryStringParameters`, `pathParameters` and `headers` replaced by the outputs of their schemas.
@@ -81,10 +60,37 @@ type Flatten<T> = { [Key in keyof T]: T[Key] } & {}
  *   }))
  * ```
  */
-export type ValidatedEvent<Schemas extends ValidateSchemas, Base = unknown> = Overwrite<
-  OutputOf<Schemas['event'], Base>,
-  ValidatedParts<Schemas>
->
+export type ValidatedEvent<Schemas extends ValidateSchemas, Base = unknown> =
+  // The target: the `event` schema's output, else `Base`.
+  (
+    Schemas['event'] extends StandardSchemaV1
+      ? StandardSchemaV1.InferOutput<Schemas['event']>
+      : Base
+  ) extends infer Target
+    ? // The parts, under the event's own member names.
+      {
+        -readonly [Part in keyof Schemas as Part extends 'body'
+          ? 'body'
+          : Part extends 'query'
+            ? 'queryStringParameters'
+            : Part extends 'path'
+              ? 'pathParameters'
+              : Part extends 'headers'
+                ? 'headers'
+                : never]-?: NonNullable<Schemas[Part]> extends infer Schema extends StandardSchemaV1
+          ? StandardSchemaV1.InferOutput<Schema>
+          : never
+      } extends infer Parts
+      ? unknown extends Target
+        ? Parts
+        : // Each member of a union `Base` gets its parts replaced (not intersected); the mapping flattens the result.
+          Target extends unknown
+          ? Omit<Target, keyof Parts> & Parts extends infer Merged
+            ? { [Member in keyof Merged]: Merged[Member] }
+            : never
+          : never
+      : never
+    : never
 
 /**
  * The type a handler must return under `validate(schemas)` with a `response` schema: the schema's input type

@@ -130,18 +130,19 @@ type Request = typeof request extends fc.Arbitrary<infer T> ? T : never
 const v1 = fixture<APIGatewayProxyEvent>('apigw-rest-v1')
 const v2 = fixture<APIGatewayProxyEventV2>('apigw-http-v2')
 
-function eventOf(input: Request): APIGatewayProxyEvent | APIGatewayProxyEventV2 {
-  const event = structuredClone(input.version === '1.0' ? v1 : v2) as APIGatewayProxyEvent & APIGatewayProxyEventV2
-  event.headers = { ...event.headers, ...input.headers }
+function eventOf(input: Request): Record<string, unknown> {
+  const event = structuredClone(input.version === '1.0' ? v1 : v2) as unknown as Record<string, unknown>
+  // Payload 1.0 sends null for an absent body, query or path; 2.0 leaves them out.
+  const absent = input.version === '1.0' ? null : undefined
+  const headers: Record<string, string> = { ...(event.headers as Record<string, string>), ...input.headers }
   if (input.contentType !== undefined)
-    event.headers[input.version === '1.0' ? 'Content-Type' : 'content-type'] = input.contentType
-  event.queryStringParameters = input.query ?? (input.version === '1.0' ? (null as never) : undefined)
-  event.pathParameters = input.path ?? (input.version === '1.0' ? (null as never) : undefined)
+    headers[input.version === '1.0' ? 'Content-Type' : 'content-type'] = input.contentType
+  event.headers = headers
+  event.queryStringParameters = input.query ?? absent
+  event.pathParameters = input.path ?? absent
   event.isBase64Encoded = input.encoding !== 'plain'
-  const body =
-    input.body !== undefined && input.encoding === 'base64' ? Buffer.from(input.body).toString('base64') : input.body
-  if (body !== undefined) event.body = body
-  else if (input.version === '1.0') event.body = null as never
+  const encoded = input.body !== undefined && input.encoding === 'base64'
+  event.body = (encoded ? Buffer.from(input.body as string).toString('base64') : input.body) ?? absent
   return event
 }
 
