@@ -1,0 +1,102 @@
+import { build } from 'esbuild'
+
+// Bundle-size ceilings. Size is deterministic (unlike time), so it is asserted here; speed lives in `npm run bench`.
+// Each entry is bundled the way a Lambda bundler (esbuild, as CDK's NodejsFunction runs it) would: minified ESM for
+// Node 22, with the peers a user installs anyway (@middy/*, @aws-sdk/*, zod) left out, so the figure is our own code.
+const root = new URL('..', import.meta.url).pathname
+
+async function minifiedBytes(contents: string): Promise<number> {
+  const result = await build({
+    stdin: { contents, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    write: false,
+    external: ['@middy/*', '@aws-sdk/*', 'zod', 'zod/*'],
+    metafile: true,
+    logLevel: 'silent',
+  })
+  const inputs = Object.keys(result.metafile.inputs)
+  // The library must never pull zod (or any other schema library) in at run time: it takes any Standard Schema.
+  expect(inputs.filter((path) => /node_modules\/(zod|valibot|arktype)\//.test(path))).toEqual([])
+  return result.outputFiles[0]?.contents.byteLength ?? Number.NaN
+}
+
+// [what, source, ceiling in bytes, why that ceiling]
+const ceilings: Array<[string, string, number, string]> = [
+  [
+    'the whole main entry',
+    `export * from './src/index.ts'`,
+    45_000,
+    'every middleware, the batch engine, the window reducer and putRecords together; measured 37 KB: a new area must fit or justify a raise',
+  ],
+  ['warmup()', `export { warmup } from './src/guards/warmup.ts'`, 5_000, 'ping detection and fan-out; measured 3.7 KB'],
+  [
+    'timeoutGuard()',
+    `export { timeoutGuard } from './src/guards/timeout.ts'`,
+    6_500,
+    'two phases, fallbacks for HTTP and batches (event kinds, problem+json); measured 4.9 KB',
+  ],
+  [
+    'memoryWatchdog()',
+    `export { memoryWatchdog } from './src/guards/memory.ts'`,
+    7_000,
+    'sampling, both limits, leak trend; measured 5.2 KB',
+  ],
+  [
+    'validate()',
+    `export { validate } from './src/validation/validate.ts'`,
+    6_500,
+    'Standard Schema for five parts, issue pointers, response check; measured 4.9 KB',
+  ],
+  [
+    'httpErrors()',
+    `export { httpErrors } from './src/validation/http-errors.ts'`,
+    6_000,
+    'problem+json for every error kind, both payload formats; measured 4.4 KB',
+  ],
+  [
+    'fanOut()',
+    `export { fanOut } from './src/batch/fan-out.ts'`,
+    12_000,
+    'three sources, decoding, lanes, drain, summary; measured 9.3 KB (excluding @aws-sdk/util-dynamodb, provided by Lambda)',
+  ],
+  [
+    'windowReducer()',
+    `export { windowReducer } from './src/batch/window.ts'`,
+    11_000,
+    'fan-out plus window state, size guard and flush; measured 8.5 KB',
+  ],
+  [
+    'putRecords()',
+    `export { putRecords } from './src/aws/put-records.ts'`,
+    5_500,
+    'chunking, retry of failed entries, backoff; measured 4.1 KB',
+  ],
+]
+
+describe('bundle size', () => {
+  it.each(ceilings)('%s stays under its ceiling', async (what, source, ceiling, reason) => {
+    const bytes = await minifiedBytes(source)
+    console.log(`${what}: ${bytes} bytes minified (ceiling ${ceiling}: ${reason})`)
+    expect(bytes).toBeLessThanOrEqual(ceiling)
+  })
+
+  it('keeps the local cloud out of the main entry', async () => {
+    const result = await build({
+      stdin: { contents: `export * from './src/index.ts'`, resolveDir: root, loader: 'ts' },
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      external: ['@middy/*', '@aws-sdk/*', 'zod'],
+      metafile: true,
+      logLevel: 'silent',
+    })
+    const inputs = Object.keys(result.metafile.inputs)
+    expect(inputs.some((path) => path.startsWith('src/'))).toBe(true)
+    expect(inputs.filter((path) => path.includes('src/local/') || /kinesalite|dynalite/.test(path))).toEqual([])
+  })
+})
