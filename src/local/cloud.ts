@@ -23,6 +23,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { type EmbeddedServer, serveEmbedded } from './embedded-server.js'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js'
 import type { FaultController, KinesisFaults } from './faults.js'
+import { lockFolder } from './folder-lock.js'
 import { LocalCloudError } from './local-cloud-error.js'
 import { createDynalite, createKinesalite } from './vendor.js'
 import { waitUntil } from './wait-until.js'
@@ -42,7 +43,7 @@ export interface LocalCloudOptions {
   /**
    * A folder for LevelDB stores (`<persistDir>/kinesis`, `<persistDir>/dynamodb`), created if missing: streams,
    * records, tables and items survive `stop()` and come back when a cloud starts on the same folder. One running cloud
-   * per folder (LevelDB locks it).
+   * per folder: it holds `<persistDir>/local-cloud.pid` until `stop()`, and a second one gets a `LocalCloudError`.
    * @defaultValue `undefined`: everything in memory, gone at `stop()`
    */
   persistDir?: string
@@ -133,9 +134,19 @@ const defaults = {
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const region = options.region ?? defaults.region
-  const paths = options.persistDir === undefined ? undefined : await persistPaths(options.persistDir)
-  const started: Array<{ stop(): Promise<void> }> = []
+  const undo: Array<() => Promise<void>> = []
+  /** Stops what was started, last first; every step runs even if an earlier one fails. */
+  const stopAll = async () => {
+    let failure: unknown
+    for (const step of [...undo].reverse()) await step().catch((error: unknown) => (failure ??= error))
+    if (failure !== undefined) throw failure
+  }
   try {
+    let paths: { kinesis: string; dynamodb: string } | undefined
+    if (options.persistDir !== undefined) {
+      paths = await persistPaths(options.persistDir)
+      undo.push(await lockFolder(options.persistDir))
+    }
     const kinesalite = await serveEmbedded(
       withRegion(region, () =>
         createKinesalite({
@@ -148,7 +159,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ),
       options.kinesisPort ?? defaults.kinesisPort,
     )
-    started.push(kinesalite)
+    undo.push(() => kinesalite.stop())
     const dynalite = await serveEmbedded(
       withRegion(region, () =>
         createDynalite({
@@ -160,21 +171,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ),
       options.dynamodbPort ?? defaults.dynamodbPort,
     )
-    started.push(dynalite)
+    undo.push(() => dynalite.stop())
     const proxy = options.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, options.faults)
-    if (proxy !== undefined) started.push(proxy)
-    return assemble(region, kinesalite, dynalite, proxy)
+    if (proxy !== undefined) undo.push(() => proxy.stop())
+    return assemble(region, kinesalite, dynalite, proxy, stopAll)
   } catch (error) {
-    for (const service of started.reverse()) await service.stop().catch(() => undefined)
+    await stopAll().catch(() => undefined)
     throw error
   }
 }
 
+/** The cloud's face over running services; `stopServices` stops them (proxy, then services, then the folder lock). */
 function assemble(
   region: string,
   kinesalite: EmbeddedServer,
   dynalite: EmbeddedServer,
   proxy: FaultProxy | undefined,
+  stopServices: () => Promise<void>,
 ): LocalCloud {
   const clientConfig = (endpoint: string) => ({
     endpoint,
@@ -227,8 +240,7 @@ function assemble(
     stop() {
       stopped ??= (async () => {
         for (const client of new Set([kinesis, directKinesis, dynamodb])) client.destroy()
-        await proxy?.stop()
-        await Promise.all([kinesalite.stop(), dynalite.stop()])
+        await stopServices()
       })()
       return stopped
     },

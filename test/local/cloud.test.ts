@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -182,6 +183,33 @@ describe('startLocalCloud persistence', () => {
       await expect(second.createTable(usersTable)).resolves.toBeUndefined()
     } finally {
       await second.stop()
+    }
+  })
+
+  it('refuses a second cloud on a folder in use, and frees the folder at stop', async () => {
+    const dir = join(folder, 'shared')
+    const first = await startLocalCloud({ persistDir: dir })
+    try {
+      await expect(startLocalCloud({ persistDir: dir })).rejects.toThrow(LocalCloudError)
+      await expect(startLocalCloud({ persistDir: dir })).rejects.toThrow(`process ${process.pid}`)
+      await first.createStream('still-fine', 1) // the refused attempt did not disturb the running cloud
+    } finally {
+      await first.stop()
+    }
+    const second = await startLocalCloud({ persistDir: dir })
+    await second.stop()
+  })
+
+  it('takes over a folder whose previous cloud died without stopping', async () => {
+    const dir = join(folder, 'orphaned')
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid
+    await mkdir(dir, { recursive: true })
+    await writeFile(join(dir, 'local-cloud.pid'), String(gone))
+    const cloud = await startLocalCloud({ persistDir: dir })
+    try {
+      expect(await readFile(join(dir, 'local-cloud.pid'), 'utf8')).toBe(String(process.pid))
+    } finally {
+      await cloud.stop()
     }
   })
 
