@@ -37,6 +37,12 @@ export interface StreamReducerOptions {
    */
   key?: KeySelector
   /**
+   * The state size (JSON bytes) past which a window's counts are flushed early, before Lambda's 1 MB state limit
+   * would end the window. Each early flush is one more set of items, summed on read.
+   * @defaultValue `windowReducer`'s, 900 KiB
+   */
+  maxStateBytes?: number
+  /**
    * The Powertools logger: Lambda context on every line, one summary per invocation, each skipped event, each flush.
    * @defaultValue `new Logger({ serviceName: 'stream-reducer' })`
    */
@@ -62,7 +68,8 @@ const serviceName = 'stream-reducer'
  * batch is retried; a final invocation that cannot finish fails and is retried whole), `memoryWatchdog()`, the
  * Powertools logger and tracer, then `windowReducer`.
  *
- * @param options - the document client and table name, and optionally the key, a logger and a tracer
+ * @param options - the document client and table name, and optionally the key, the early-flush size, a logger and a
+ *   tracer
  * @returns the Lambda handler
  *
  * @example
@@ -103,6 +110,7 @@ export function createStreamReducer(options: StreamReducerOptions) {
     // Invalid events are logged by windowReducer (at warn); counting goes on without them.
     onInvalid: async () => undefined,
     logger,
+    ...(options.maxStateBytes === undefined ? {} : { maxStateBytes: options.maxStateBytes }),
   })
 
   return middy<TumblingWindowEvent, WindowResponse<number>>(guard.middyOptions)
