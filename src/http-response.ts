@@ -21,18 +21,17 @@ export interface ProblemBody {
 /** An API Gateway proxy result, for either payload format. */
 export type HttpResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2
 
-/** Builds a problem body with `type: about:blank` and the status text as title unless given. */
+/**
+ * Builds a problem body with `type: about:blank` and the status text as title unless given. The standard members come
+ * first, then the extension members; an extension can never replace a standard member (`status` included).
+ */
 export function problemBody(status: number, fields: Partial<ProblemBody> = {}): ProblemBody {
-  const { type, title, detail, instance, ...extensions } = fields
-  const body: ProblemBody = {
-    ...extensions,
-    type: type ?? 'about:blank',
-    title: title ?? STATUS_CODES[status] ?? 'Error',
-    status,
-  }
+  const { type, title, detail, instance, status: _ignored, ...extensions } = fields
+  const body: ProblemBody = { type: type ?? 'about:blank', title: title ?? STATUS_CODES[status] ?? 'Error', status }
   if (detail !== undefined) body.detail = detail
   if (instance !== undefined) body.instance = instance
-  return body
+  // Spread defines own properties: an extension named `__proto__` stays a plain member.
+  return { ...body, ...extensions }
 }
 
 /**
@@ -43,11 +42,12 @@ export function problemResponse(
   body: ProblemBody,
   headers: Record<string, string | number | boolean> = {},
 ): HttpResult {
-  const kept: Record<string, string | number | boolean> = {}
-  for (const name of Object.keys(headers)) {
-    if (name.toLowerCase() !== 'content-type' && name.toLowerCase() !== 'content-length')
-      kept[name] = headers[name] as string
-  }
+  const kept = Object.fromEntries(
+    Object.entries(headers).filter(([name]) => {
+      const lower = name.toLowerCase()
+      return lower !== 'content-type' && lower !== 'content-length'
+    }),
+  )
   return {
     statusCode: body.status,
     headers: { ...kept, 'Content-Type': 'application/problem+json' },

@@ -15,7 +15,7 @@ import { type Problem, problemFor } from './problem.js'
 export interface HttpErrorsLogger {
   /** Logs server errors (5xx). */
   error(message: string, ...details: unknown[]): void
-  /** Logs client errors (4xx) when `clientErrorLevel` is `'warn'`. */
+  /** Logs client errors (4xx), with the problem body sent, when `clientErrorLevel` is `'warn'`. */
   warn(message: string, ...details: unknown[]): void
   /** Logs client errors (4xx) when `clientErrorLevel` is `'info'`. */
   info(message: string, ...details: unknown[]): void
@@ -27,7 +27,7 @@ export interface HttpErrorsLogger {
 export interface HttpErrorsOptions {
   /**
    * Where errors are logged: each 5xx at `error` level with the full error and its cause, each 4xx at
-   * `clientErrorLevel`.
+   * `clientErrorLevel` with the problem body the client got.
    * @defaultValue `console`
    */
   logger?: HttpErrorsLogger
@@ -92,7 +92,7 @@ function safeProblemFor(error: unknown, instance: string | undefined): Problem {
  *
  * Every body has `type`, `title`, `status` and `instance` (the Lambda request id), and most a `detail`. A body never
  * holds a stack trace, an internal or AWS SDK error message, or a file path. Each 5xx is logged at `error` level with
- * the full error and its cause; each 4xx at `options.clientErrorLevel`.
+ * the full error and its cause; each 4xx at `options.clientErrorLevel` with the problem body sent.
  *
  * Headers set on a response an earlier `onError` middleware started are kept; an error response some earlier
  * `onError` already completed (it has a `statusCode`) is left alone. Events that are not HTTP requests (SQS,
@@ -130,8 +130,9 @@ export function httpErrors(options: HttpErrorsOptions = {}): MiddlewareObj {
   const log = (problem: Problem, error: unknown): void => {
     const { status, title, instance } = problem.body
     const message = `${status} ${title} for request ${instance ?? '(unknown)'}`
+    // A server error is ours to fix: the whole error, stack and cause. A client error: what the client was told.
     if (status >= 500) logger.error(message, loggable(error))
-    else if (clientErrorLevel !== 'off') logger[clientErrorLevel](message, loggable(error))
+    else if (clientErrorLevel !== 'off') logger[clientErrorLevel](message, { problem: problem.body })
   }
 
   return {

@@ -63,6 +63,18 @@ describe.each([
     })
   })
 
+  it('puts the standard members first and lets no extension replace one', async () => {
+    const error = new HttpError(409, {
+      detail: 'version 3 expected',
+      extensions: { status: 200, title: 'OK', currentVersion: 4 },
+    })
+    const response = await answer(error, request())
+    const problem = problemOf(response)
+    expect(Object.keys(problem)).toEqual(['type', 'title', 'status', 'detail', 'instance', 'currentVersion'])
+    expect(problem).toMatchObject({ status: 409, title: 'Conflict', currentVersion: 4 })
+    expect((response as { statusCode: number }).statusCode).toBe(409)
+  })
+
   it('answers a ValidationError with 400 and errors[] of { pointer, detail }', async () => {
     const error = new ValidationError([
       { pointer: '/body/email', message: 'Invalid email address' },
@@ -313,8 +325,12 @@ describe('httpErrors() in a chain', () => {
   it('logs 4xx at the chosen level and 5xx at error', async () => {
     const info = throwing(new HttpError(404))
     await info.handler(v2Request(), lambdaContext({ requestId: 'r-4' }))
-    expect(info.logger.entries.map((entry) => [entry.level, entry.message])).toEqual([
-      ['info', '404 Not Found for request r-4'],
+    expect(info.logger.entries).toEqual([
+      {
+        level: 'info',
+        message: '404 Not Found for request r-4',
+        details: [{ problem: { type: 'about:blank', title: 'Not Found', status: 404, instance: 'r-4' } }],
+      },
     ])
     const warn = throwing(new HttpError(409), recordingLogger(), { clientErrorLevel: 'warn' })
     await warn.handler(v2Request(), lambdaContext())
