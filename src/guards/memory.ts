@@ -5,11 +5,11 @@
  * @module
  */
 import { performance } from 'node:perf_hooks'
-import { getHeapStatistics } from 'node:v8'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { budgetOf, type InvocationBudget } from '../budget.js'
 import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
+import { heapUsage, oldGenerationLimitMb } from './heap.js'
 import { leakTrend } from './leak-trend.js'
 import { type GuardLogger, logDetail, logWarning } from './logger.js'
 
@@ -25,9 +25,9 @@ export interface MemoryReport {
   readonly peakHeapUsedMb: number
   /** The function's memory limit, if known. */
   readonly limitMb: number | undefined
-  /** The V8 heap limit (`--max-old-space-size` plus the young generation). */
+  /** The V8 old generation's limit: `--max-old-space-size` (about 90% of the function memory in Lambda). */
   readonly heapLimitMb: number
-  /** True when the post-invocation heap keeps growing over the last `leakWindow` warm invocations. */
+  /** True when the heap kept after the last `leakWindow` warm invocations keeps growing. */
   readonly leakSuspected: boolean
 }
 
@@ -128,9 +128,11 @@ const round = (mb: number): number => Math.round(mb * 10) / 10
 
 /**
  * Watches memory while invocations run: the process RSS against the function's memory limit
- * (`context.memoryLimitInMB`, else `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, else `limitMb`) and the V8 heap against its own
- * limit (`v8.getHeapStatistics().heap_size_limit`): a JS heap can run out before RSS does, since Lambda's Node runtime
- * sets `--max-old-space-size` to about 90% of the function memory.
+ * (`context.memoryLimitInMB`, else `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, else `limitMb`), and the V8 heap against its own
+ * limit, since a JS heap can run out before RSS does: Lambda's Node runtime sets `--max-old-space-size` to about 90%
+ * of the function memory. The heap in use is compared with `--max-old-space-size` (read from the process flags;
+ * without it, V8's `heap_size_limit` minus the young generation's reserve), not with `heap_size_limit`, which adds
+ * room for young objects that V8 never lets the old generation use.
  *
  * - Memory is read every `sampleIntervalMs` by an unref'd timer that runs only while an invocation does, and by a
  *   cheap check registered with `budget.addCheck()`, which `fanOut` calls between records (a synchronous loop starves
@@ -138,10 +140,10 @@ const round = (mb: number): number => Math.round(mb * 10) / 10
  *   never done more often than `sampleIntervalMs`, across all the invocations this watchdog sees.
  * - At `warnRatio`: one structured warning per invocation. At `shedRatio`: `budget.abort(new MemoryPressureError(…))`.
  * - After each invocation: a {@link MemoryReport} to `onReport` and the logger. Peaks are sampled: an invocation
- *   shorter than `sampleIntervalMs` reports the latest reading. The post-invocation heap of warm invocations (read
- *   when a reading is due as the invocation ends) feeds a window of `leakWindow` readings; when every reading in the
- *   newer half of the window is above every reading in the older half, the watchdog warns once that the heap keeps
- *   growing.
+ *   shorter than `sampleIntervalMs` reports the latest reading. The heap kept after each warm invocation (the old
+ *   generation, without young garbage; read when a reading is due as the invocation ends) feeds a window of `leakWindow` readings; when every reading in the newer
+ *   half of the window is above every reading in the older half, the watchdog warns once that the heap keeps
+ *   growing: a leak trend.
  *
  * @param options - limit, interval, ratios, leak window, report callback and logger; see {@link MemoryWatchdogOptions}
  * @returns a Middy middleware (`before`, `after`, `onError`)
@@ -176,7 +178,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
   const { sampleIntervalMs, warnRatio, shedRatio } = settings
   const { logger, onReport } = options
   const fallbackLimitMb = options.limitMb
-  const heapLimitMb = getHeapStatistics().heap_size_limit / MB
+  const heapLimitMb = oldGenerationLimitMb()
   const trend = settings.leakWindow === 0 ? undefined : leakTrend(settings.leakWindow)
   const watches = new WeakMap<Request, Watch>()
   const running = new Set<Watch>()
@@ -186,6 +188,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
   // The latest reading, shared by every invocation of this instance.
   let rssMb = 0
   let heapUsedMb = 0
+  let heapKeptMb = 0
   let nextReadingAt = 0
 
   function limitOf(context: Context): number | undefined {
@@ -228,7 +231,9 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
   function read(now: number): void {
     nextReadingAt = now + sampleIntervalMs
     rssMb = process.memoryUsage.rss() / MB
-    heapUsedMb = getHeapStatistics().used_heap_size / MB
+    const heap = heapUsage()
+    heapUsedMb = heap.usedMb
+    heapKeptMb = heap.keptMb
     for (const watch of running) judge(watch)
   }
 
@@ -303,14 +308,14 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     stopWatching(watch)
     let leakSuspected = false
     if (fresh && trend !== undefined && !watch.coldStart) {
-      leakSuspected = trend.add(heapUsedMb)
+      leakSuspected = trend.add(heapKeptMb)
       if (leakSuspected && !leakWarned) {
         leakWarned = true
         const readings = trend.readings()
         logWarning(logger, 'Heap keeps growing across warm invocations: possible leak', {
           window: readings.length,
           firstMb: round(readings[0] as number),
-          lastMb: round(heapUsedMb),
+          lastMb: round(heapKeptMb),
           requestId: watch.requestId,
         })
       }

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+
+/**
+ * Real memory pressure, in child processes: a small `--max-old-space-size` (64 MB) makes V8 die for real when the
+ * heap fills, and a small `memoryLimitInMB` stands for the function memory (RSS is not capped here, so the RSS case
+ * shows the watchdog shedding before RSS reaches the limit). The child script is bundled once with esbuild, so each
+ * child starts in a fraction of a second instead of loading a TypeScript loader.
+ */
+
+interface ChildOutcome {
+  /** The JSON line the child printed, or `undefined` when it died first. */
+  result: { aborted: boolean; chunks: number; code?: string; details?: Record<string, number | string> } | undefined
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  stderr: string
+}
+
+let folder: string
+let script: string
+
+beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'sdr-memory-'))
+  script = join(folder, 'memory-child.mjs')
+  await build({
+    entryPoints: [new URL('./memory-child.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    outfile: script,
+    logLevel: 'error',
+  })
+})
+
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true })
+})
+
+function runChild(mode: string, memoryLimitInMB: number, watchdog: 'on' | 'off'): Promise<ChildOutcome> {
+  return new Promise((resolve, reject) => {
+    const { NODE_OPTIONS: _ignored, ...env } = process.env
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=64', script, mode, String(memoryLimitInMB), watchdog],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (exitCode, signal) => {
+      const line = stdout.split('\n').find((text) => text.startsWith('{'))
+      resolve({ result: line ? JSON.parse(line) : undefined, exitCode, signal, stderr })
+    })
+  })
+}
+
+describe('memoryWatchdog() under real memory pressure', () => {
+  it('aborts the budget before V8 runs out of heap, from the check and from its own timer; without it the process dies', async () => {
+    const [control, heap, heapTimer, rss] = await Promise.all([
+      runChild('heap', 4096, 'off'),
+      runChild('heap', 4096, 'on'),
+      runChild('heap-timer', 4096, 'on'),
+      runChild('rss', 250, 'on'),
+    ])
+
+    // The control: the same allocation without the watchdog kills the process, so the pressure is real.
+    expect(control.result).toBeUndefined()
+    expect(control.exitCode === 0 && control.signal === null).toBe(false)
+    expect(control.stderr).toContain('heap out of memory')
+
+    for (const { result, exitCode, stderr } of [heap, heapTimer]) {
+      expect({ exitCode, stderr: stderr.includes('out of memory') }).toEqual({ exitCode: 0, stderr: false })
+      expect(result).toMatchObject({ aborted: true, code: 'SDR_MEMORY_PRESSURE', details: { kind: 'heap' } })
+      expect(Number(result?.details?.ratio)).toBeGreaterThanOrEqual(0.9)
+      expect(result?.details?.heapLimitMb).toBe(64) // the old generation's limit, not V8's 112 MB heap_size_limit
+    }
+
+    // RSS: buffers live outside the V8 heap, so only RSS shows them; the watchdog sheds before RSS reaches the limit.
+    expect(rss.exitCode).toBe(0)
+    expect(rss.result).toMatchObject({ aborted: true, details: { kind: 'rss', limitMb: 250 } })
+    expect(Number(rss.result?.details?.rssMb)).toBeLessThan(250)
+    expect(Number(rss.result?.details?.ratio)).toBeGreaterThanOrEqual(0.9)
+  }, 60_000) // about 3 s on an idle machine; the slack is for a busy one
+})

@@ -1,0 +1,312 @@
+import { getHeapStatistics } from 'node:v8'
+import { jest } from '@jest/globals'
+import middy from '@middy/core'
+import type { Context } from 'aws-lambda'
+import {
+  budgetOf,
+  MemoryPressureError,
+  type MemoryReport,
+  type MemoryWatchdogOptions,
+  memoryWatchdog,
+} from 'serverless-done-right'
+import { leakTrend } from '../../src/guards/leak-trend.js'
+import { lambdaContext } from '../helpers/context.js'
+import { fixture } from '../helpers/fixtures.js'
+import { recordingLogger, sleep } from './helpers.js'
+
+const MB = 1024 * 1024
+const rssMb = () => process.memoryUsage.rss() / MB
+
+/**
+ * Memory the tests below allocate on purpose, kept until the file ends: if a test let its buffer go, a garbage
+ * collection during a later test would lower RSS under that test's feet and blur its thresholds.
+ */
+const kept: Buffer[] = []
+function hold(mb: number): Buffer {
+  const buffer = Buffer.alloc(mb * MB, 1) // filled, so its pages count in RSS
+  kept.push(buffer)
+  return buffer
+}
+
+function watched<R>(handler: (event: unknown, context: Context) => Promise<R>, options?: MemoryWatchdogOptions) {
+  return middy().use(memoryWatchdog(options)).handler(handler)
+}
+
+/** A context whose function memory is `limitMb`. */
+function contextWithLimit(limitMb: number, requestId?: string): Context {
+  return lambdaContext({ memoryMb: Math.round(limitMb), timeoutMs: 10_000, ...(requestId ? { requestId } : {}) })
+}
+
+/**
+ * Counts real RSS readings. A spy, not a mock: every call goes through to `process.memoryUsage.rss`; the watchdog's
+ * timer is unref'd, so counting readings is how a test sees whether it still runs.
+ */
+function countReadings() {
+  return jest.spyOn(process.memoryUsage, 'rss')
+}
+
+afterEach(() => {
+  jest.restoreAllMocks()
+})
+
+describe('memoryWatchdog(): thresholds', () => {
+  it('warns once per invocation above warnRatio, without shedding', async () => {
+    const logger = recordingLogger()
+    const handler = watched(
+      async (_event, context) => {
+        for (let i = 0; i < 50; i++) budgetOf(context).check()
+        return budgetOf(context).signal.aborted
+      },
+      { logger, sampleIntervalMs: 0, warnRatio: 0.5, shedRatio: 50 },
+    )
+    // RSS is about the whole limit: well above warnRatio, far below shedRatio.
+    expect(await handler(fixture('sqs'), contextWithLimit(rssMb(), 'one'))).toBe(false)
+    expect(await handler(fixture('sqs'), contextWithLimit(rssMb(), 'two'))).toBe(false)
+    const warnings = logger.lines.filter((line) => line.level === 'warn')
+    expect(warnings.map((line) => [line.message, line.fields.kind, line.fields.requestId])).toEqual([
+      ['Memory use is high', 'rss', 'one'],
+      ['Memory use is high', 'rss', 'two'],
+    ])
+  })
+
+  it('aborts the budget with a MemoryPressureError above shedRatio, so a batch loop stops taking records', async () => {
+    const startMb = rssMb()
+    // The limit is set so that RSS now is below 90% of it, and RSS plus the 64 MB allocated below is above.
+    const limitMb = (startMb + 32) / 0.9
+    const handler = watched(
+      async (_event, context) => {
+        const budget = budgetOf(context)
+        let taken = 0
+        for (let record = 0; record < 100; record++) {
+          budget.check() // what fanOut calls between records
+          if (budget.signal.aborted) break
+          if (record === 10) hold(64)
+          taken++
+        }
+        return { taken, reason: budget.signal.reason }
+      },
+      { sampleIntervalMs: 0 },
+    )
+    const { taken, reason } = await handler(fixture('kinesis-stream'), contextWithLimit(limitMb))
+    expect(taken).toBe(11)
+    expect(reason).toBeInstanceOf(MemoryPressureError)
+    expect(reason).toMatchObject({
+      code: 'SDR_MEMORY_PRESSURE',
+      details: { kind: 'rss', limitMb: Math.round(limitMb) },
+    })
+    expect((reason as MemoryPressureError).details.ratio).toBeGreaterThanOrEqual(0.9)
+  })
+
+  it('watches the V8 heap against its own limit', async () => {
+    const handler = watched(async (_event, context) => budgetOf(context).signal.reason, {
+      warnRatio: 0.001,
+      shedRatio: 0.001,
+    })
+    // A function memory far above this process's RSS: only the heap can cross the (tiny) ratios.
+    const reason = await handler(fixture('sqs'), contextWithLimit(1_000_000))
+    expect(reason).toBeInstanceOf(MemoryPressureError)
+    const { details } = reason as MemoryPressureError
+    expect(details.kind).toBe('heap')
+    expect(details.heapLimitMb).toBeCloseTo(getHeapStatistics().heap_size_limit / MB, 5)
+    expect(details.heapUsedMb).toBeGreaterThan(0)
+  })
+})
+
+describe('memoryWatchdog(): the limit', () => {
+  const saved = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
+  afterEach(() => {
+    if (saved === undefined) delete process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
+    else process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE = saved
+  })
+
+  async function limitSeen(context: Context, options: MemoryWatchdogOptions = {}) {
+    const reports: MemoryReport[] = []
+    await watched(async () => 'ok', { ...options, onReport: (report) => reports.push(report) })(fixture('sqs'), context)
+    return reports[0]?.limitMb
+  }
+
+  it('takes context.memoryLimitInMB (a string), else AWS_LAMBDA_FUNCTION_MEMORY_SIZE, else options.limitMb', async () => {
+    process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE = '512'
+    const noLimit = { ...lambdaContext(), memoryLimitInMB: undefined } as unknown as Context
+    expect(await limitSeen(lambdaContext({ memoryMb: 1024 }), { limitMb: 256 })).toBe(1024)
+    expect(await limitSeen(noLimit, { limitMb: 256 })).toBe(512)
+    delete process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
+    expect(await limitSeen(noLimit, { limitMb: 256 })).toBe(256)
+    expect(await limitSeen(noLimit)).toBeUndefined()
+    expect(await limitSeen({ ...lambdaContext(), memoryLimitInMB: 'lots' } as Context)).toBeUndefined()
+  })
+})
+
+describe('memoryWatchdog(): sampling', () => {
+  it('reads memory at most once per sampleIntervalMs across invocations', async () => {
+    const readings = countReadings()
+    const handler = watched(async () => 'ok', { sampleIntervalMs: 60_000 })
+    for (let i = 0; i < 50; i++) await handler(fixture('apigw-http-v2'), lambdaContext())
+    expect(readings).toHaveBeenCalledTimes(1)
+  })
+
+  it("samples on its timer while an invocation runs, even when nothing calls the budget's check", async () => {
+    const startMb = rssMb()
+    const limitMb = (startMb + 32) / 0.9
+    const handler = watched(
+      async (_event, context) => {
+        const held = hold(64)
+        const { signal } = budgetOf(context)
+        // No budget.check() here: only the watchdog's own timer can notice.
+        for (let waited = 0; !signal.aborted && waited < 2000; waited += 10) await sleep(10)
+        return { aborted: signal.aborted, reason: signal.reason, held: held.length }
+      },
+      { sampleIntervalMs: 20 },
+    )
+    const result = await handler(fixture('sqs'), contextWithLimit(limitMb))
+    expect(result.aborted).toBe(true)
+    expect(result.reason).toMatchObject({ details: { kind: 'rss' } })
+  })
+
+  it('stops sampling when the last running invocation settles, not before', async () => {
+    const readings = countReadings()
+    const handler = watched(async (event) => sleep((event as { ms: number }).ms), { sampleIntervalMs: 10 })
+    const long = handler({ ms: 250 }, lambdaContext())
+    await handler({ ms: 40 }, lambdaContext())
+    const whenShortEnded = readings.mock.calls.length
+    await sleep(80)
+    expect(readings.mock.calls.length).toBeGreaterThan(whenShortEnded) // the long one is still watched
+    await long
+    const whenAllEnded = readings.mock.calls.length
+    await sleep(60)
+    expect(readings.mock.calls.length).toBe(whenAllEnded)
+  })
+
+  it('removes its check from the budget when the invocation settles', async () => {
+    const readings = countReadings()
+    const context = lambdaContext()
+    await watched(async (_event, ctx) => budgetOf(ctx).check(), { sampleIntervalMs: 0 })(fixture('sqs'), context)
+    const after = readings.mock.calls.length
+    budgetOf(context).check()
+    expect(readings.mock.calls.length).toBe(after)
+  })
+
+  it('keeps two invocations running at once apart: own budget, own report', async () => {
+    const reports: MemoryReport[] = []
+    const handler = watched(
+      async (event, context) => {
+        await sleep((event as { ms: number }).ms)
+        return budgetOf(context)
+      },
+      { onReport: (report) => reports.push(report), sampleIntervalMs: 5 },
+    )
+    const [a, b] = await Promise.all([
+      handler({ ms: 60 }, lambdaContext({ requestId: 'a' })),
+      handler({ ms: 20 }, lambdaContext({ requestId: 'b' })),
+    ])
+    expect(a).not.toBe(b)
+    expect(reports.map((report) => report.requestId)).toEqual(['b', 'a'])
+  })
+})
+
+describe('memoryWatchdog(): reports', () => {
+  it('reports peak RSS and heap after every invocation, through onReport and the logger, also on errors', async () => {
+    const reports: MemoryReport[] = []
+    const logger = recordingLogger()
+    const handler = watched(
+      async (event) => {
+        if ((event as { fail?: boolean }).fail) throw new Error('nope')
+        return 'ok'
+      },
+      { onReport: (report) => reports.push(report), logger, sampleIntervalMs: 0 },
+    )
+    await handler(fixture('sqs'), lambdaContext({ requestId: 'first', memoryMb: 100_000 }))
+    await expect(handler({ fail: true }, lambdaContext({ requestId: 'second', memoryMb: 100_000 }))).rejects.toThrow(
+      'nope',
+    )
+    expect(reports).toHaveLength(2)
+    expect(reports[0]).toMatchObject({ requestId: 'first', coldStart: true, limitMb: 100_000, leakSuspected: false })
+    expect(reports[1]).toMatchObject({ requestId: 'second', coldStart: false })
+    for (const report of reports) {
+      expect(report.peakRssMb).toBeGreaterThan(10)
+      expect(report.peakHeapUsedMb).toBeGreaterThan(1)
+      expect(report.peakHeapUsedMb).toBeLessThan(report.heapLimitMb)
+    }
+    expect(logger.lines.filter((line) => line.level === 'debug').map((line) => line.fields.requestId)).toEqual([
+      'first',
+      'second',
+    ])
+  })
+
+  it('reports a peak that includes memory the invocation used', async () => {
+    const reports: MemoryReport[] = []
+    const startMb = rssMb()
+    const handler = watched(
+      async (_event, context) => {
+        const held = hold(64)
+        budgetOf(context).check()
+        return held.length
+      },
+      { onReport: (report) => reports.push(report), sampleIntervalMs: 0 },
+    )
+    await handler(fixture('sqs'), lambdaContext({ memoryMb: 100_000 }))
+    expect(reports[0]?.peakRssMb).toBeGreaterThan(startMb + 40)
+  })
+
+  it('warns once when the heap kept after warm invocations keeps growing', async () => {
+    const logger = recordingLogger()
+    const reports: MemoryReport[] = []
+    const leaked: number[][] = []
+    const handler = watched(
+      async () => {
+        leaked.push(new Array(1_000_000).fill(1.5)) // 8 MB kept on the V8 heap each time: a leak
+        return leaked.length
+      },
+      { logger, leakWindow: 6, sampleIntervalMs: 0, onReport: (report) => reports.push(report) },
+    )
+    for (let i = 0; i < 10; i++) await handler(fixture('sqs'), lambdaContext({ memoryMb: 100_000 }))
+    const leakWarnings = logger.lines.filter((line) => line.message.includes('possible leak'))
+    expect(leakWarnings).toHaveLength(1)
+    expect(leakWarnings[0]?.fields).toMatchObject({ window: 6 })
+    expect(Number(leakWarnings[0]?.fields.lastMb) - Number(leakWarnings[0]?.fields.firstMb)).toBeGreaterThan(30)
+    // The cold invocation does not count: the first 6 warm ones (invocations 2-7) fill the window.
+    expect(reports.map((report) => report.leakSuspected)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+    ])
+    leaked.length = 0
+  })
+
+  it('spots a trend only when the newer half of the window is all above the older half', () => {
+    const feed = (values: number[]) => {
+      const trend = leakTrend(6)
+      return values.map((value) => trend.add(value))
+    }
+    expect(feed([1, 2, 3, 4, 5, 6])).toEqual([false, false, false, false, false, true])
+    expect(feed([1, 1, 1, 1, 1, 1, 1])).toEqual(Array(7).fill(false)) // flat: no leak
+    expect(feed([5, 9, 5, 9, 5, 9, 5])).toEqual(Array(7).fill(false)) // garbage collection saw-tooth
+    expect(feed([1, 4, 2, 5, 6, 9])).toEqual([false, false, false, false, false, true]) // growing through the saw
+    expect(feed([1, 2, 3, 9, 2, 10])).toEqual(Array(6).fill(false)) // a drop into the older band clears it
+    const trend = leakTrend(4)
+    for (const value of [10, 20, 30, 40, 50]) trend.add(value)
+    expect(trend.readings()).toEqual([20, 30, 40, 50])
+  })
+
+  it('rejects bad options at creation', () => {
+    expect(() => memoryWatchdog({ sampleIntervalMs: -1 })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ warnRatio: 0.95, shedRatio: 0.9 })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ warnRatio: 0 })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ shedRatio: Number.POSITIVE_INFINITY })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ leakWindow: 1 })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ leakWindow: 2.5 })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ limitMb: 0 })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ leakWindow: 0 })).not.toThrow()
+  })
+})
+
+afterAll(() => {
+  kept.length = 0
+})

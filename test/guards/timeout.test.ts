@@ -1,0 +1,359 @@
+import middy from '@middy/core'
+import type { Context, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
+import fc from 'fast-check'
+import {
+  budgetOf,
+  fanOut,
+  TimeoutApproachingError,
+  type TimeoutGuardOptions,
+  timeoutGuard,
+} from 'serverless-done-right'
+import { phaseDelays } from '../../src/guards/timeout.js'
+import { lambdaContext } from '../helpers/context.js'
+import { fixture } from '../helpers/fixtures.js'
+import { activeTimeouts, forever, recordingLogger, sleep } from './helpers.js'
+
+/** The guard armed as documented: `middy(guard.middyOptions).use(guard)`. */
+function guarded<R>(handler: (event: unknown, context: Context) => Promise<R>, options?: TimeoutGuardOptions) {
+  const guard = timeoutGuard(options)
+  return middy(guard.middyOptions).use(guard).handler(handler)
+}
+
+/** Units of work of `stepMs` each until the budget aborts: a handler that honours the signal. */
+async function workUntilAborted(context: Context, stepMs: number) {
+  const { signal } = budgetOf(context)
+  let units = 0
+  while (!signal.aborted) {
+    await sleep(stepMs)
+    units++
+  }
+  return { units, partial: true, reason: (signal.reason as TimeoutApproachingError).phase }
+}
+
+describe('timeoutGuard(): soft phase', () => {
+  it('aborts the budget at deadline - softMarginMs, so a handler that honours it returns its own partial result', async () => {
+    const logger = recordingLogger()
+    const context = lambdaContext({ timeoutMs: 800, requestId: 'soft-1' })
+    const handler = guarded(async (_event, ctx) => workUntilAborted(ctx, 10), {
+      softMarginMs: 500,
+      hardMarginMs: 100,
+      logger,
+    })
+    const response = await handler(fixture('kinesis-stream'), context)
+    const budget = budgetOf(context)
+    expect(response).toMatchObject({ partial: true, reason: 'soft' })
+    expect((response as { units: number }).units).toBeGreaterThan(0)
+    expect(budget.signal.reason).toBeInstanceOf(TimeoutApproachingError)
+    expect(budget.signal.reason).toMatchObject({ phase: 'soft', code: 'SDR_TIMEOUT_APPROACHING' })
+    // The abort came at about deadline - 500 ms: roughly 500 ms were left.
+    expect((budget.signal.reason as TimeoutApproachingError).remainingMs).toBeLessThanOrEqual(500)
+    expect(budget.remainingMs()).toBeGreaterThan(100)
+    expect(logger.lines).toEqual([
+      {
+        level: 'warn',
+        message: expect.stringContaining('Deadline approaching'),
+        fields: expect.objectContaining({ phase: 'soft', requestId: 'soft-1' }),
+      },
+    ])
+  })
+
+  it('does not abort a handler that finishes before the soft phase, even long after it returned', async () => {
+    const context = lambdaContext({ timeoutMs: 300 })
+    const handler = guarded(async () => 'done', { softMarginMs: 200, hardMarginMs: 50 })
+    expect(await handler(fixture('sqs'), context)).toBe('done')
+    // The soft timer (unref'd, so invisible to getActiveResourcesInfo) would have fired at ~100 ms: it was cleared.
+    await sleep(150)
+    expect(budgetOf(context).signal.aborted).toBe(false)
+  })
+
+  it('clears the soft timer when the handler throws, and lets the error through', async () => {
+    const context = lambdaContext({ timeoutMs: 300 })
+    const handler = guarded(
+      async () => {
+        throw new Error('boom')
+      },
+      { softMarginMs: 200, hardMarginMs: 50 },
+    )
+    await expect(handler(fixture('sqs'), context)).rejects.toThrow('boom')
+    await sleep(150)
+    expect(budgetOf(context).signal.aborted).toBe(false)
+  })
+
+  it('clears the soft timer through requestEnd when a later middleware answers early', async () => {
+    const context = lambdaContext({ timeoutMs: 300 })
+    const guard = timeoutGuard({ softMarginMs: 200, hardMarginMs: 50 })
+    const handler = middy(guard.middyOptions)
+      .use(guard)
+      .use({ before: () => 'from cache' })
+      .handler(async () => 'fresh')
+    expect(await handler(fixture('apigw-http-v2'), context)).toBe('from cache')
+    await sleep(150)
+    expect(budgetOf(context).signal.aborted).toBe(false)
+  })
+})
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
+
+describe('timeoutGuard(): hard phase', () => {
+  const margins = { softMarginMs: 300, hardMarginMs: 100 }
+
+  async function cutOff(event: unknown, options: TimeoutGuardOptions = margins, timeoutMs = 600) {
+    const context = lambdaContext({ timeoutMs, requestId: 'req-hard' })
+    const handler = guarded(async () => forever(), options)
+    const deadline = budgetOf(context).deadline
+    const outcome = await handler(event, context).then(
+      (response: unknown) => ({ response, error: undefined }),
+      (error: unknown) => ({ response: undefined, error }),
+    )
+    return { ...outcome, at: Date.now(), deadline, context }
+  }
+
+  it.each(['apigw-http-v2', 'apigw-rest-v1'])(
+    'answers %s with a 504 problem+json within 50 ms of deadline - hardMarginMs',
+    async (name) => {
+      const { response, at, deadline, context } = await cutOff(fixture(name))
+      expect(Math.abs(at - (deadline - 100))).toBeLessThanOrEqual(50) // the bounded latency the issue asks for
+      expect(response).toMatchObject({
+        statusCode: 504,
+        headers: { 'Content-Type': 'application/problem+json' },
+        isBase64Encoded: false,
+      })
+      expect(JSON.parse((response as { body: string }).body)).toEqual({
+        type: 'about:blank',
+        title: 'Gateway Timeout',
+        status: 504,
+        detail: expect.any(String),
+        instance: 'req-hard',
+      })
+      expect(budgetOf(context).signal.aborted).toBe(true)
+    },
+  )
+
+  it('names every Kinesis record not known to be finished', async () => {
+    const event = fixture<KinesisStreamEvent>('kinesis-stream')
+    const [first, second] = event.Records
+    const context = lambdaContext({ timeoutMs: 600 })
+    const handler = guarded(async (_event, ctx) => {
+      budgetOf(ctx).completed.add(first?.kinesis.sequenceNumber as string) // what fanOut shares as it goes
+      return forever()
+    }, margins)
+    const deadline = budgetOf(context).deadline
+    const response = await handler(event, context)
+    expect(Math.abs(Date.now() - (deadline - 100))).toBeLessThanOrEqual(50)
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: second?.kinesis.sequenceNumber }] })
+  })
+
+  it('names every DynamoDB Streams and SQS record when none finished', async () => {
+    for (const name of ['dynamodb-stream', 'sqs']) {
+      const event = fixture<{ Records: { messageId?: string; dynamodb?: { SequenceNumber: string } }[] }>(name)
+      const ids = event.Records.map((record) => record.messageId ?? record.dynamodb?.SequenceNumber)
+      const { response } = await cutOff(event)
+      expect(response).toEqual({ batchItemFailures: ids.map((itemIdentifier) => ({ itemIdentifier })) })
+    }
+  })
+
+  it('names only the records a real fanOut had not finished', async () => {
+    const event = fixture<SQSEvent>('sqs')
+    const [first, second] = event.Records
+    const handler = guarded(
+      fanOut(
+        async (_item, meta) => {
+          if (meta.id === second?.messageId) await forever() // a record that ignores the signal
+        },
+        // A drain longer than soft-to-hard (200 ms), so the hard phase answers before fanOut gives up.
+        { decode: 'text', drainMs: 350, logger: quiet },
+      ) as (event: unknown, context: Context) => Promise<unknown>,
+      margins,
+    )
+    const context = lambdaContext({ timeoutMs: 600 })
+    const response = await handler(event, context)
+    expect(budgetOf(context).completed.has(first?.messageId as string)).toBe(true)
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: second?.messageId }] })
+    await sleep(200) // let the abandoned fanOut finish its drain, so no timer of it outlives the test
+  })
+
+  it('throws a hard TimeoutApproachingError for any other event', async () => {
+    const { error, response } = await cutOff(fixture('eventbridge-ec2'))
+    expect(response).toBeUndefined()
+    expect(error).toBeInstanceOf(TimeoutApproachingError)
+    expect(error).toMatchObject({ phase: 'hard', code: 'SDR_TIMEOUT_APPROACHING' })
+  })
+
+  it('fails the whole batch of a tumbling window, whose response must carry state', async () => {
+    const event = { ...fixture<KinesisStreamEvent>('kinesis-stream'), window: { start: 'a', end: 'b' }, state: {} }
+    const { error } = await cutOff(event)
+    expect(error).toMatchObject({ phase: 'hard' })
+  })
+
+  it('lets options.fallback replace the answer', async () => {
+    const seen: unknown[] = []
+    const { response } = await cutOff(fixture('apigw-http-v2'), {
+      ...margins,
+      fallback: (request, error) => {
+        seen.push(request.error, error.phase)
+        return { statusCode: 503, body: 'busy' }
+      },
+    })
+    expect(response).toEqual({ statusCode: 503, body: 'busy' })
+    expect(seen[0]).toBeInstanceOf(TimeoutApproachingError)
+    expect(seen[1]).toBe('hard')
+  })
+
+  it('logs one warning per phase', async () => {
+    const logger = recordingLogger()
+    await cutOff(fixture('apigw-http-v2'), { ...margins, logger })
+    expect(logger.lines.map((line) => [line.level, line.fields.phase])).toEqual([
+      ['warn', 'soft'],
+      ['warn', 'hard'],
+    ])
+    expect(logger.lines[1]?.fields).toMatchObject({ event: 'http-v2', requestId: 'req-hard' })
+  })
+
+  it("still answers with the fallback when only core's default early timeout (5 ms before the deadline) is armed", async () => {
+    const context = lambdaContext({ timeoutMs: 400 })
+    const handler = middy()
+      .use(timeoutGuard(margins))
+      .handler(async () => forever())
+    const response = await handler(fixture('apigw-rest-v1'), context)
+    expect(response).toMatchObject({ statusCode: 504 })
+  })
+
+  it('carries the core settings that arm it', () => {
+    const guard = timeoutGuard({ softMarginMs: 2000, hardMarginMs: 499.5 })
+    expect(guard.middyOptions.timeoutEarlyInMillis).toBe(500)
+    expect(() => guard.middyOptions.timeoutEarlyResponse()).toThrow(
+      expect.objectContaining({ name: 'TimeoutError' }) as unknown as Error,
+    )
+  })
+})
+
+describe('timeoutGuard(): short invocations', () => {
+  it('scales both phases into the time there is, and fires neither after the deadline', async () => {
+    // 400 ms left with the default margins (1000 / 250): hard at 150 ms, soft halfway to it.
+    const context = lambdaContext({ timeoutMs: 400 })
+    const deadline = budgetOf(context).deadline
+    let softAt = 0
+    budgetOf(context).signal.addEventListener('abort', () => {
+      softAt = Date.now()
+    })
+    const response = await guarded(async () => forever())(fixture('apigw-http-v2'), context)
+    const hardAt = Date.now()
+    expect(response).toMatchObject({ statusCode: 504 })
+    expect(budgetOf(context).signal.reason).toMatchObject({ phase: 'soft' })
+    expect(softAt).toBeGreaterThan(0)
+    expect(softAt).toBeLessThanOrEqual(hardAt)
+    expect(hardAt).toBeLessThan(deadline)
+  })
+
+  it('gives a handler that honours the soft abort its own answer on a short invocation', async () => {
+    const context = lambdaContext({ timeoutMs: 500 })
+    const response = await guarded(async (_event, ctx) => workUntilAborted(ctx, 5))(fixture('sqs'), context)
+    expect(response).toMatchObject({ partial: true, reason: 'soft' })
+  })
+
+  it('aborts at once and answers before the deadline when less than hardMarginMs is left', async () => {
+    const context = lambdaContext({ timeoutMs: 120 })
+    let abortedAtStart: boolean | undefined
+    const response = await guarded(async (_event, ctx) => {
+      abortedAtStart = budgetOf(ctx).signal.aborted
+      return forever()
+    })(fixture('apigw-http-v2'), context)
+    expect(abortedAtStart).toBe(true)
+    expect(response).toMatchObject({ statusCode: 504 })
+    expect(budgetOf(context).remainingMs()).toBeGreaterThan(0)
+  })
+
+  it('keeps 0 <= soft <= hard <= time left for any time left and margins', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1000, max: 1e6, noNaN: true }),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 10_000 }),
+        (remainingMs, hardMarginMs, extra) => {
+          const softMarginMs = hardMarginMs + extra
+          const { softInMs, hardInMs } = phaseDelays(remainingMs, softMarginMs, hardMarginMs)
+          expect(softInMs).toBeGreaterThanOrEqual(0)
+          expect(softInMs).toBeLessThanOrEqual(hardInMs)
+          expect(hardInMs).toBeLessThanOrEqual(Math.max(0, remainingMs))
+          if (remainingMs >= 2 * softMarginMs) expect(softInMs).toBe(remainingMs - softMarginMs)
+          if (remainingMs >= hardMarginMs) expect(hardInMs).toBe(remainingMs - hardMarginMs)
+        },
+      ),
+    )
+  })
+})
+
+describe('timeoutGuard(): invocations and resources', () => {
+  it('keeps two invocations running at once in one process apart', async () => {
+    const handler = guarded(async (_event, ctx) => workUntilAborted(ctx, 5), { softMarginMs: 300, hardMarginMs: 100 })
+    const short = lambdaContext({ timeoutMs: 500, requestId: 'short' })
+    const long = lambdaContext({ timeoutMs: 1200, requestId: 'long' })
+    let longAbortedWhenShortReturned: boolean | undefined
+    const [a, b] = await Promise.all([
+      handler(fixture('sqs'), short).then((result) => {
+        longAbortedWhenShortReturned = budgetOf(long).signal.aborted
+        return result
+      }),
+      handler(fixture('sqs'), long),
+    ])
+    expect(a).toMatchObject({ partial: true, reason: 'soft' })
+    expect(b).toMatchObject({ partial: true, reason: 'soft' })
+    expect(longAbortedWhenShortReturned).toBe(false)
+    expect(budgetOf(short)).not.toBe(budgetOf(long))
+    expect(budgetOf(long).deadline - budgetOf(short).deadline).toBeGreaterThan(600)
+  })
+
+  it('keeps one invocation cut off by the hard phase from touching another that finishes', async () => {
+    const handler = guarded(
+      async (event) => {
+        if ((event as { hang?: boolean }).hang) return forever()
+        await sleep(250)
+        return 'finished'
+      },
+      { softMarginMs: 200, hardMarginMs: 100 },
+    )
+    const hanging = lambdaContext({ timeoutMs: 300 })
+    const healthy = lambdaContext({ timeoutMs: 2000 })
+    const [cut, fine] = await Promise.all([
+      handler({ ...fixture<Record<string, unknown>>('apigw-http-v2'), hang: true }, hanging),
+      handler(fixture('apigw-http-v2'), healthy),
+    ])
+    expect(cut).toMatchObject({ statusCode: 504 })
+    expect(fine).toBe('finished')
+    expect(budgetOf(healthy).signal.aborted).toBe(false)
+  })
+
+  it('leaves no timer behind after invocations that finish, drain, are cut off, or throw', async () => {
+    const before = activeTimeouts()
+    const options = { softMarginMs: 200, hardMarginMs: 80 }
+    await guarded(async () => 'quick', options)(fixture('sqs'), lambdaContext({ timeoutMs: 400 }))
+    await guarded(async (_e, ctx) => workUntilAborted(ctx, 5), options)(
+      fixture('sqs'),
+      lambdaContext({ timeoutMs: 300 }),
+    )
+    await guarded(async () => forever(), options)(fixture('apigw-http-v2'), lambdaContext({ timeoutMs: 300 }))
+    await guarded(async () => {
+      throw new Error('x')
+    }, options)(fixture('sqs'), lambdaContext({ timeoutMs: 300 })).catch(() => undefined)
+    expect(activeTimeouts()).toBe(before)
+  })
+
+  it('sets no timer and never aborts when the context has no clock', async () => {
+    const context = { awsRequestId: 'no-clock' } as Context
+    const handler = guarded(async () => 'ok', { softMarginMs: 2, hardMarginMs: 1 })
+    expect(await handler(fixture('sqs'), context)).toBe('ok')
+    await sleep(10)
+    expect(budgetOf(context).deadline).toBe(Number.POSITIVE_INFINITY)
+    expect(budgetOf(context).signal.aborted).toBe(false)
+  })
+
+  it('rejects margins that cannot work, at creation', () => {
+    expect(() => timeoutGuard({ softMarginMs: 100, hardMarginMs: 100 })).toThrow(RangeError)
+    expect(() => timeoutGuard({ softMarginMs: 100, hardMarginMs: 200 })).toThrow(RangeError)
+    expect(() => timeoutGuard({ hardMarginMs: 0 })).toThrow(RangeError)
+    expect(() => timeoutGuard({ softMarginMs: Number.NaN })).toThrow(RangeError)
+    expect(() => timeoutGuard({ fallback: 'x' as unknown as NonNullable<TimeoutGuardOptions['fallback']> })).toThrow(
+      TypeError,
+    )
+  })
+})
