@@ -88,3 +88,37 @@ export function logEvents(counts: Record<string, number>): { message: string }[]
   }
   return events
 }
+
+/** A record read back from the stream: its data and when Kinesis says it arrived. */
+export interface ArrivedRecord {
+  readonly data: string
+  readonly arrivalMs: number
+}
+
+/** Every record on a stream, read from TRIM_HORIZON with the real Kinesis client, with its arrival time. */
+export async function readArrivals(cloud: LocalCloud, streamName: string): Promise<ArrivedRecord[]> {
+  const { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } = await import('@aws-sdk/client-kinesis')
+  const { Shards = [] } = await cloud.kinesis.send(new ListShardsCommand({ StreamName: streamName }))
+  const records: ArrivedRecord[] = []
+  for (const shard of Shards) {
+    let { ShardIterator: iterator } = await cloud.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shard.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    )
+    while (iterator !== undefined) {
+      const page = await cloud.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }))
+      for (const record of page.Records ?? []) {
+        records.push({
+          data: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'),
+          arrivalMs: record.ApproximateArrivalTimestamp?.getTime() ?? Number.NaN,
+        })
+      }
+      if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) break
+      iterator = page.NextShardIterator
+    }
+  }
+  return records
+}
