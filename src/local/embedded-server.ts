@@ -72,6 +72,10 @@ export async function serveEmbedded(
       return end(...args)
     }) as ServerResponse['end']
     for (const listener of inner) listener.call(server, request, response)
+    // kinesalite and dynalite rethrow request errors (`req.on('error', err => { throw err })`), so a client hanging
+    // up mid-body (ECONNRESET) would crash the whole process. It only ends that request: the 'close' above counts it.
+    request.removeAllListeners('error')
+    request.on('error', () => undefined)
   })
 
   await new Promise<void>((resolve, reject) => {

@@ -109,6 +109,18 @@ describe('startLocalCloud', () => {
     await expect(cloud.createTable(usersTable)).resolves.toBeUndefined()
   })
 
+  it('survives clients that hang up in the middle of a request (kinesalite and dynalite throw on that)', async () => {
+    for (const endpoint of [cloud.endpoints.kinesis, cloud.endpoints.dynamodb]) {
+      await new Promise<void>((resolve) => {
+        const partial = request(endpoint, { method: 'POST', agent: false, headers: { 'content-length': '1000' } })
+        partial.on('error', () => resolve())
+        partial.write('{"StreamName":', () => setTimeout(() => partial.destroy(), 50))
+      })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await expect(cloud.createStream('after-hangups', 1)).resolves.toBeUndefined()
+  })
+
   it('passes through errors of the services', async () => {
     await expect(cloud.createStream('bad name!', 1)).rejects.toMatchObject({ name: 'ValidationException' })
   })
