@@ -109,13 +109,14 @@ function safeProblemFor(error: unknown, instance: string | undefined): Problem {
  * ```ts
  * import middy from '@middy/core'
  * import { Logger } from '@aws-lambda-powertools/logger'
+ * import type { APIGatewayProxyEventV2 } from 'aws-lambda'
  * import { HttpError, httpErrors } from 'serverless-done-right'
  *
  * const logger = new Logger({ serviceName: 'users' })
  *
- * export const handler = middy()
+ * export const handler = middy<APIGatewayProxyEventV2>()
  *   .use(httpErrors({ logger, clientErrorLevel: 'warn' }))
- *   .handler(async (event: { pathParameters?: { id?: string } }) => {
+ *   .handler(async (event) => {
  *     const id = event.pathParameters?.id
  *     if (id !== 'u1') throw new HttpError(404, { detail: `no user ${id}` })
  *     return { statusCode: 200, body: JSON.stringify({ id }) }

@@ -65,7 +65,12 @@ export function requestParts(schemas: ValidateSchemas): RequestPart[] {
   return parts
 }
 
-function assemble(parts: readonly RequestPart[], event: unknown, results: readonly PartResult[]): unknown {
+function assemble(
+  parts: readonly RequestPart[],
+  event: unknown,
+  inputs: readonly unknown[],
+  results: readonly PartResult[],
+): unknown {
   let issues: ValidationIssue[] | undefined
   for (const result of results) {
     if (!result.ok) issues = issues === undefined ? result.issues : issues.concat(result.issues)
@@ -89,7 +94,7 @@ function assemble(parts: readonly RequestPart[], event: unknown, results: readon
     const target = next as EventRecord
     // Headers the schema does not name stay readable (lower-cased) for later middlewares such as CORS.
     target[part.member] =
-      part.member === 'headers' && isRecord(value) ? { ...lowerCaseHeaders(target.headers), ...value } : value
+      part.member === 'headers' && isRecord(value) ? { ...(inputs[i] as EventRecord), ...value } : value
   }
   return next
 }
@@ -101,14 +106,16 @@ function assemble(parts: readonly RequestPart[], event: unknown, results: readon
  */
 export function validateRequest(parts: readonly RequestPart[], event: unknown): unknown {
   const source: EventRecord = isRecord(event) ? event : {}
+  const inputs: unknown[] = []
   const results: Array<PartResult | Promise<PartResult>> = []
   let pending = false
   for (const part of parts) {
     const input = part.member === undefined ? event : readPart(part.member, source)
     const result = runSchema(part.schema, input, part.prefix)
     if (result instanceof Promise) pending = true
+    inputs.push(input)
     results.push(result)
   }
-  if (!pending) return assemble(parts, event, results as PartResult[])
-  return Promise.all(results).then((settled) => assemble(parts, event, settled))
+  if (!pending) return assemble(parts, event, inputs, results as PartResult[])
+  return Promise.all(results).then((settled) => assemble(parts, event, inputs, settled))
 }
