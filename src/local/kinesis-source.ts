@@ -11,7 +11,7 @@ import { readShard } from './esm/reader.js'
 import { type MappingIdentity, mappingIdentity } from './esm/records.js'
 import { createShardWorker, type Runtime, type ShardProgress, type ShardWorker } from './esm/shard.js'
 import { copyStats, emptyStats, type KinesisEventSourceStats } from './esm/stats.js'
-import { createWakeup } from './esm/wakeup.js'
+import { createWakeup, pause } from './esm/wakeup.js'
 import { runWindowLane } from './esm/windows.js'
 import { LocalOptionsError } from './options-error.js'
 
@@ -152,11 +152,22 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     await readShard(runtime, worker)
     await Promise.all(lanes)
     if (runtime.signal.aborted || !worker.ended || worker.log.length > 0) return
+    // A closed shard has children (a split or a merge). They are listed before the parent counts as finished, so
+    // that drain() never sees a finished parent without its children.
+    while (!runtime.signal.aborted) {
+      try {
+        await discoverShards(current)
+        break
+      } catch {
+        if (runtime.signal.aborted) return
+        stats.readErrors++
+        await pause(resolved.pollIntervalMs, runtime.signal)
+      }
+    }
+    if (runtime.signal.aborted) return
     worker.progress.finished = true
     worker.stats.finished = true
     runtime.progress.notify()
-    // A closed shard has children (a split or a merge): start them.
-    await discoverShards(current).catch(() => undefined)
   }
 
   const start = async (): Promise<void> => {
@@ -234,6 +245,8 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     targets: Map<ShardWorker, { readCount: number; lastArrivalMs: number | undefined; at: number }>,
   ): boolean {
     if (worker.progress.finished) return true
+    // Closed and read to its end, but its children are not listed yet.
+    if (worker.ended) return false
     let target = targets.get(worker)
     if (target === undefined && worker.caughtUp !== undefined && worker.caughtUp.at >= since) {
       target = worker.caughtUp

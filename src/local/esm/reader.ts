@@ -29,6 +29,11 @@ function highWaterMark(runtime: Runtime): number {
 export async function readShard(runtime: Runtime, worker: ShardWorker): Promise<void> {
   const { signal, stats } = runtime
   const { pollIntervalMs } = runtime.options
+  const { startingPosition, startingTimestamp } = runtime.options
+  // AT_TIMESTAMP reads from the trim horizon and skips what arrived earlier: kinesalite's own AT_TIMESTAMP iterator
+  // never answers when no record follows the timestamp.
+  const fresh = worker.progress.checkpoint === undefined && worker.parentIds.length === 0
+  let skipBeforeMs = fresh && startingPosition === 'AT_TIMESTAMP' ? startingTimestamp?.getTime() : undefined
   let iterator = await acquireIterator(runtime, worker)
   const highWater = highWaterMark(runtime)
   while (iterator !== undefined && !signal.aborted) {
@@ -55,10 +60,13 @@ export async function readShard(runtime: Runtime, worker: ShardWorker): Promise<
     worker.stats.reads++
     const records = page.Records ?? []
     for (const sdkRecord of records) {
-      const record = toShardRecord(sdkRecord, worker.shardId, worker.readCount++, runtime.identity)
+      const record = toShardRecord(sdkRecord, worker.shardId, worker.readCount, runtime.identity)
+      worker.lastRead = record
+      if (skipBeforeMs !== undefined && record.arrivalMs < skipBeforeMs) continue
+      skipBeforeMs = undefined
+      worker.readCount++
       worker.log.push(record)
       worker.lanes[laneOf(record.partitionKey, worker.lanes.length)]?.queue.push(record)
-      worker.lastRead = record
     }
     worker.stats.pendingRecords = worker.log.length
     const reachedEnd = records.length < limit
@@ -85,17 +93,16 @@ function isIteratorError(error: unknown): boolean {
  */
 async function acquireIterator(runtime: Runtime, worker: ShardWorker): Promise<string | undefined> {
   const resumeAfter = worker.lastRead?.sequenceNumber ?? worker.progress.checkpoint
-  const { startingPosition, startingTimestamp, pollIntervalMs } = runtime.options
+  const { startingPosition, pollIntervalMs } = runtime.options
   const base = { StreamName: runtime.streamName, ShardId: worker.shardId }
   let input: GetShardIteratorCommandInput
   if (resumeAfter !== undefined) {
     input = { ...base, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: resumeAfter }
   } else if (worker.parentIds.length > 0) {
     input = { ...base, ShardIteratorType: 'TRIM_HORIZON' }
-  } else if (startingPosition === 'AT_TIMESTAMP') {
-    input = { ...base, ShardIteratorType: 'AT_TIMESTAMP', Timestamp: startingTimestamp }
   } else {
-    input = { ...base, ShardIteratorType: startingPosition }
+    // AT_TIMESTAMP: see readShard.
+    input = { ...base, ShardIteratorType: startingPosition === 'AT_TIMESTAMP' ? 'TRIM_HORIZON' : startingPosition }
   }
   while (!runtime.signal.aborted) {
     try {
