@@ -1,4 +1,12 @@
-import { type App, CfnOutput, type Environment, Stack, type StackProps } from 'aws-cdk-lib'
+import {
+  type App,
+  CfnOutput,
+  CrossStackReferences,
+  type Environment,
+  ReferenceStrength,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib'
 import { LogProcessor } from '../kinesis-log-processor/infra.js'
 import { UserApi } from '../rest-user-api/infra.js'
 import { StreamReducer } from '../stream-reducer/infra.js'
@@ -48,6 +56,8 @@ export function deployRecipes(app: App, options: DeployRecipesOptions = {}): Rec
     ...base,
     description: 'serverless-done-right: tumbling-window counts of the log stream (reducer, counts table, alarms)',
   })
+  // Export/ImportValue: CloudFormation refuses to delete or replace the log stream while the reducer reads it.
+  CrossStackReferences.of(streamReducer).consume(ReferenceStrength.STRONG)
   const reducer = new StreamReducer(streamReducer, 'StreamReducer', { inputStream: logs.inputStream })
   new CfnOutput(streamReducer, 'CountsTableName', { value: reducer.table.tableName })
 

@@ -65,9 +65,11 @@ export class LogProcessor extends Construct {
         BRUTE_FORCE_THRESHOLD: String(settings.bruteForceThreshold),
       },
     })
-    // Writes only; reading the input stream is granted by the event source mapping below, as AWS requires.
-    this.outputStream.grantWrite(this.function)
-    this.deadLetterStream.grantWrite(this.function)
+    // PutRecords only: all the handler sends (through `putRecords`, by stream name). `grantWrite` would add PutRecord
+    // and ListShards, which it never calls. Reading the input stream is granted by the event source mapping, as AWS
+    // requires. No KMS grant: the streams use the AWS-managed key.
+    this.outputStream.grant(this.function, 'kinesis:PutRecords')
+    this.deadLetterStream.grant(this.function, 'kinesis:PutRecords')
 
     const failures = onFailureQueue(this, 'OnFailureQueue')
     this.onFailureQueue = failures.queue

@@ -81,13 +81,14 @@ export class UserApi extends Construct {
       logLevel: props.logLevel,
       environment: { TABLE_NAME: this.table.tableName },
     })
+    // What the store sends (Get, conditional Put/Update/Delete, Scan for paging); no Query: the table has no sort key
+    // or index to query.
     this.table.grant(
       this.function,
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
-      'dynamodb:Query',
       'dynamodb:Scan',
     )
     this.grantInvokeSelf()

@@ -16,6 +16,11 @@ import { streamReducerSettings } from './settings.js'
 export interface StreamReducerProps {
   /** The log stream to count (the log processor's input stream). */
   readonly inputStream: IStream
+  /**
+   * `COUNT_KEY_FIELD`: count by this top-level field of the log event.
+   * @defaultValue unset: the handler counts by the first word of `message`
+   */
+  readonly countKeyField?: string | undefined
   /** `LOG_LEVEL` of the function. @defaultValue `'INFO'` */
   readonly logLevel?: RecipeLogLevel | undefined
   /**
@@ -64,7 +69,10 @@ export class StreamReducer extends Construct {
       description: 'serverless-done-right: tumbling-window keyed counts from a Kinesis stream into DynamoDB',
       settings: settings.function,
       logLevel: props.logLevel,
-      environment: { TABLE_NAME: this.table.tableName },
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        ...(props.countKeyField ? { COUNT_KEY_FIELD: props.countKeyField } : {}),
+      },
     })
     // The flush writes each window's counts (PutItem) and reads a window back (Query); nothing else.
     this.table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:Query')

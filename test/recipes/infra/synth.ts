@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { App, Stack } from 'aws-cdk-lib'
+import { Template } from 'aws-cdk-lib/assertions'
+import { repoRoot } from '../../../recipes/deploy/recipe-function.js'
+
+const run = promisify(execFile)
+
+/** A CloudFormation resource as it appears in a synthesized template. */
+export interface CfnResource {
+  Type: string
+  Properties: Record<string, unknown>
+}
+
+/** One synthesized stack: the template for assertions, the stack for `resolve()`, the folder its assets went to. */
+export interface Synthesized {
+  readonly stack: Stack
+  readonly template: Template
+  readonly outdir: string
+  /** Removes the cloud assembly folder. */
+  dispose(): void
+}
+
+/**
+ * Builds one stack with `build` and synthesizes it once (the functions are bundled by the local esbuild).
+ * CloudFormation's own template validation is left to the app test, which runs it once for every stack.
+ */
+export function synthesize(build: (stack: Stack) => void): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'sdr-cdk-'))
+  const app = new App({ outdir, builtinCloudFormationValidation: false })
+  const stack = new Stack(app, 'Test')
+  build(stack)
+  const template = Template.fromStack(stack)
+  return { stack, template, outdir, dispose: () => rmSync(outdir, { recursive: true, force: true }) }
+}
+
+/** The logical id of the only resource of `type` whose properties match `props`. */
+export function logicalIdOf(template: Template, type: string, props: Record<string, unknown> = {}): string {
+  const found = Object.keys(template.findResources(type, { Properties: props }))
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}: ${found.join(', ')}`)
+  return found[0] as string
+}
+
+/** Every IAM statement attached to the role `roleId`, from every policy that names it, in template order. */
+export function statementsOfRole(template: Template, roleId: string): unknown[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as CfnResource[]
+  return policies
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"Ref":"${roleId}"`))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement)
+}
+
+/** The role logical id a function resource runs as. */
+export function roleOfFunction(template: Template, functionId: string): string {
+  const fn = template.toJSON().Resources[functionId] as CfnResource
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt']
+  return role[0]
+}
+
+/** The folder holding a function's bundle (`index.mjs`, `index.mjs.map`) in the cloud assembly. */
+export function bundleOf(synthesized: Synthesized, functionId: string): string {
+  const fn = synthesized.template.toJSON().Resources[functionId] as CfnResource
+  const key = (fn.Properties.Code as { S3Key: string }).S3Key
+  const folder = join(synthesized.outdir, `asset.${key.replace(/\.zip$/, '')}`)
+  if (!existsSync(folder)) throw new Error(`no bundle for ${functionId} at ${folder}`)
+  return folder
+}
+
+/**
+ * Imports a bundle the way the Lambda Node.js 22 runtime does, in a child process with `environment` and with only
+ * the repository's `node_modules` to resolve its external imports (the runtime provides `@aws-sdk/*`): what the
+ * bundle's module scope throws (a missing variable, a `require` esbuild could not shim) shows up here.
+ * Returns the type of each export.
+ */
+export async function loadBundle(bundle: string, environment: Record<string, string>): Promise<Record<string, string>> {
+  const sandbox = mkdtempSync(join(tmpdir(), 'sdr-bundle-'))
+  try {
+    copyFileSync(join(bundle, 'index.mjs'), join(sandbox, 'index.mjs'))
+    copyFileSync(join(bundle, 'index.mjs.map'), join(sandbox, 'index.mjs.map'))
+    symlinkSync(join(repoRoot, 'node_modules'), join(sandbox, 'node_modules'), 'dir')
+    const script =
+      'const m = await import("./index.mjs"); console.log(JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v]))))'
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: sandbox,
+      env: { PATH: process.env.PATH ?? '', ...environment },
+    })
+    return JSON.parse(stdout) as Record<string, string>
+  } finally {
+    rmSync(sandbox, { recursive: true, force: true })
+  }
+}
+
+/**
+ * The environment Lambda would give a function: its template variables with every CloudFormation reference replaced
+ * by a plausible name, plus the variables the runtime sets.
+ */
+export function lambdaEnvironment(template: Template, functionId: string): Record<string, string> {
+  const fn = template.toJSON().Resources[functionId] as CfnResource
+  const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+  const environment: Record<string, string> = {
+    AWS_REGION: 'us-east-1',
+    AWS_LAMBDA_FUNCTION_NAME: 'sdr-test-function',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.Properties.MemorySize ?? 128),
+  }
+  for (const [name, value] of Object.entries(variables)) {
+    environment[name] = typeof value === 'string' ? value : `sdr-test-${name.toLowerCase().replaceAll('_', '-')}`
+  }
+  return environment
+}

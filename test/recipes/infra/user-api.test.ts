@@ -1,0 +1,254 @@
+import type { CfnElement } from 'aws-cdk-lib'
+import { Match, Template } from 'aws-cdk-lib/assertions'
+import { UserApi } from '../../../recipes/rest-user-api/infra.js'
+import { userApiSettings as settings } from '../../../recipes/rest-user-api/settings.js'
+import {
+  bundleOf,
+  type CfnResource,
+  lambdaEnvironment,
+  loadBundle,
+  logicalIdOf,
+  roleOfFunction,
+  type Synthesized,
+  statementsOfRole,
+  synthesize,
+} from './synth.js'
+
+/** The endpoints the user API serves (the issue's list, written out: not read from the construct). */
+const endpoints = ['DELETE /users/{id}', 'GET /users', 'GET /users/{id}', 'POST /users', 'PUT /users/{id}']
+
+interface Built {
+  synthesized: Synthesized
+  api: UserApi
+  ids: { fn: string; table: string; rule: string }
+}
+
+function build(props: ConstructorParameters<typeof UserApi>[2]): Built {
+  let api: UserApi | undefined
+  const synthesized = synthesize((stack) => {
+    api = new UserApi(stack, 'UserApi', props)
+  })
+  const built = api as UserApi
+  const idOf = (construct: { node: { defaultChild?: unknown } }) =>
+    synthesized.stack.getLogicalId(construct.node.defaultChild as CfnElement)
+  return {
+    synthesized,
+    api: built,
+    ids: {
+      fn: idOf(built.function),
+      table: idOf(built.table),
+      rule: synthesized.stack.getLogicalId(built.warmupRule.node.defaultChild as CfnElement),
+    },
+  }
+}
+
+let http: Built
+let rest: Built
+
+beforeAll(() => {
+  http = build({})
+  rest = build({ apiKind: 'rest', warmupConcurrency: 7 })
+})
+
+afterAll(() => {
+  http.synthesized.dispose()
+  rest.synthesized.dispose()
+})
+
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] })
+const resources = (built: Built) => built.synthesized.template.toJSON().Resources as Record<string, CfnResource>
+
+describe('UserApi (HTTP API, the default)', () => {
+  it('has the users table: string id, on demand, kept on stack deletion', () => {
+    const table = http.synthesized.template.toJSON().Resources[http.ids.table]
+    expect(table.DeletionPolicy).toBe('Retain')
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    })
+  })
+
+  it('routes every endpoint, and only those, to the function with payload 2.0', () => {
+    const { template } = http.synthesized
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1)
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' })
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as CfnResource[]
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(endpoints)
+    const integration = logicalIdOf(template, 'AWS::ApiGatewayV2::Integration')
+    expect(template.toJSON().Resources[integration].Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: arnOf(http.ids.fn),
+    })
+    for (const route of routes) {
+      expect(route.Properties.Target).toEqual({
+        'Fn::Join': ['', ['integrations/', { Ref: integration }]],
+      })
+    }
+  })
+
+  it('lets API Gateway invoke the function only through this API’s routes', () => {
+    const { template } = http.synthesized
+    const api = logicalIdOf(template, 'AWS::ApiGatewayV2::Api')
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission', {
+        Properties: { Principal: 'apigateway.amazonaws.com' },
+      }),
+    ) as CfnResource[]
+    expect(permissions).toHaveLength(endpoints.length)
+    for (const permission of permissions) {
+      expect(permission.Properties.FunctionName).toEqual(arnOf(http.ids.fn))
+      expect(JSON.stringify(permission.Properties.SourceArn)).toContain(`{"Ref":"${api}"}`)
+    }
+  })
+
+  it('runs on Node.js 22 arm64 with tracing, the settings timeout and memory, and the table name', () => {
+    const fn = resources(http)[http.ids.fn] as CfnResource
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Handler: 'index.handler',
+      Timeout: settings.function.timeoutSeconds,
+      MemorySize: settings.function.memoryMb,
+    })
+    expect(fn.Properties.Environment).toEqual({
+      Variables: {
+        TABLE_NAME: { Ref: http.ids.table },
+        POWERTOOLS_SERVICE_NAME: 'rest-user-api',
+        LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    })
+  })
+
+  it('pings the function every few minutes with the lambda-warmer payload and the settings concurrency', () => {
+    const rule = resources(http)[http.ids.rule] as CfnResource
+    expect(rule.Properties).toMatchObject({
+      ScheduleExpression: `rate(${settings.warmup.rateMinutes} minutes)`,
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: arnOf(http.ids.fn),
+          Input: JSON.stringify({ warmer: true, concurrency: settings.warmup.concurrency }),
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        },
+      ],
+    })
+    http.synthesized.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: arnOf(http.ids.fn),
+      SourceArn: arnOf(http.ids.rule),
+    })
+  })
+
+  it('may only Get/Put/Update/Delete/Scan the users table (what its store sends) and invoke itself', () => {
+    const { template } = http.synthesized
+    expect(statementsOfRole(template, roleOfFunction(template, http.ids.fn))).toEqual([
+      { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
+        Resource: [arnOf(http.ids.table)],
+      },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(http.ids.fn) },
+    ])
+  })
+
+  it('grants the self-invoke without a dependency cycle (the function depends on its role’s default policy)', () => {
+    // Template checks for cycles when it is built (the app test shows it catching the one `fn.grantInvoke(fn)` makes).
+    expect(() => Template.fromJSON(http.synthesized.template.toJSON())).not.toThrow()
+  })
+
+  it('alarms on errors, throttles and 5xx answers of the API', () => {
+    const { template } = http.synthesized
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3)
+    expect(http.api.alarms).toHaveLength(3)
+    for (const metric of ['Errors', 'Throttles']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: http.ids.fn } }],
+        Threshold: 1,
+      })
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalIdOf(template, 'AWS::ApiGatewayV2::Api') } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    })
+  })
+
+  it('bundles a handler that loads on Node.js 22 with only the runtime-provided modules outside the bundle', async () => {
+    const exports = await loadBundle(
+      bundleOf(http.synthesized, http.ids.fn),
+      lambdaEnvironment(http.synthesized.template, http.ids.fn),
+    )
+    expect(exports.handler).toBe('function')
+  })
+})
+
+describe('UserApi (REST API option)', () => {
+  /** `METHOD /path` for every API Gateway method, the path rebuilt from the resources' PathParts. */
+  function restEndpoints(): string[] {
+    const all = resources(rest)
+    const pathOf = (ref: unknown): string => {
+      const id = (ref as { Ref?: string }).Ref
+      const resource = id === undefined ? undefined : all[id]
+      if (resource?.Type !== 'AWS::ApiGateway::Resource') return '' // the root resource
+      return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}`
+    }
+    return Object.values(all)
+      .filter((resource) => resource.Type === 'AWS::ApiGateway::Method')
+      .map((method) => `${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId)}`)
+      .sort()
+  }
+
+  it('routes every endpoint, and only those, through Lambda proxy integrations (payload 1.0)', () => {
+    const { template } = rest.synthesized
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0)
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1)
+    expect(restEndpoints()).toEqual(endpoints)
+    template.allResourcesProperties('AWS::ApiGateway::Method', {
+      Integration: Match.objectLike({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' }),
+    })
+  })
+
+  it('traces the stage with X-Ray and leaves the account-wide API Gateway logging role alone', () => {
+    const { template } = rest.synthesized
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod', TracingEnabled: true })
+    template.resourceCountIs('AWS::ApiGateway::Account', 0)
+  })
+
+  it('lets API Gateway invoke the function once per method, never from the console test', () => {
+    const permissions = Object.values(
+      rest.synthesized.template.findResources('AWS::Lambda::Permission', {
+        Properties: { Principal: 'apigateway.amazonaws.com' },
+      }),
+    ) as CfnResource[]
+    expect(permissions).toHaveLength(endpoints.length)
+    for (const permission of permissions) {
+      expect(JSON.stringify(permission.Properties.SourceArn)).not.toContain('test-invoke-stage')
+    }
+  })
+
+  it('sends the warm-up concurrency it was given', () => {
+    const rule = resources(rest)[rest.ids.rule] as CfnResource
+    const targets = rule.Properties.Targets as { Input: string }[]
+    expect(targets.map((target) => JSON.parse(target.Input))).toEqual([{ warmer: true, concurrency: 7 }])
+  })
+
+  it('alarms on the REST API’s 5XXError', () => {
+    rest.synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5XXError',
+      Dimensions: [{ Name: 'ApiName', Value: Match.anyValue() }],
+      Threshold: 1,
+    })
+  })
+})
