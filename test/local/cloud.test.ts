@@ -8,12 +8,13 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type KinesisClient,
+  KinesisClient,
   ListShardsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis'
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { type LocalCloud, LocalCloudError, startLocalCloud } from 'serverless-done-right/local'
 
 const usersTable = {
@@ -136,6 +137,34 @@ describe('startLocalCloud stop()', () => {
     expect(await answers(cloud.endpoints.kinesis)).toBe(false)
     expect(await answers(cloud.endpoints.dynamodb)).toBe(false)
     await expect(cloud.stop()).resolves.toBeUndefined()
+  })
+
+  it('lets requests in flight finish and refuses later ones when stopping under load, without crashing', async () => {
+    const cloud = await startLocalCloud()
+    await cloud.createStream('busy', 2)
+    const outsider = new KinesisClient({
+      endpoint: cloud.endpoints.kinesis,
+      region: cloud.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestHandler: new NodeHttpHandler(),
+      maxAttempts: 1,
+    })
+    const put = (index: number) =>
+      outsider.send(
+        new PutRecordsCommand({ StreamName: 'busy', Records: [{ PartitionKey: `k${index}`, Data: Buffer.from('x') }] }),
+      )
+    try {
+      const early = Array.from({ length: 20 }, (_unused, index) => put(index))
+      await Promise.race(early) // the others are now somewhere between signing and kinesalite's store
+      const stopping = cloud.stop()
+      const late = Array.from({ length: 5 }, (_unused, index) => put(100 + index))
+      const outcomes = await Promise.allSettled([...early, ...late])
+      await stopping
+      expect(outcomes.some((outcome) => outcome.status === 'fulfilled')).toBe(true)
+      for (const outcome of outcomes.slice(20)) expect(outcome.status).toBe('rejected')
+    } finally {
+      outsider.destroy()
+    }
   })
 
   it('uses the ports it is given', async () => {
