@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks'
 import type { GuardLogger } from 'serverless-done-right'
 
 /** One line a guard wrote. */
@@ -16,9 +17,40 @@ export function recordingLogger(): GuardLogger & { lines: LogLine[] } {
   return { lines, info: write('info'), warn: write('warn'), debug: write('debug') }
 }
 
-/** How many ref'd timers (`Timeout` resources) keep the event loop alive right now. */
-export function activeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+async function turns(count: number): Promise<void> {
+  for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
+ * Tracks every timer (`setTimeout`, `setInterval`) the library or Middy core creates while it is on, and which of them
+ * are still pending. `process.getActiveResourcesInfo()` cannot do this: it leaves out unref'd timers, which is what
+ * the guards use, and it counts Jest's own timers. Built on `async_hooks`: a timer's `destroy` fires once it has
+ * fired (a one-shot) or been cleared.
+ */
+export function timerTracker() {
+  const pending = new Map<number, string>()
+  const hook = createHook({
+    init(id, type) {
+      if (type !== 'Timeout') return
+      const stack = new Error().stack ?? ''
+      const origin = stack.split('\n').find((frame) => /[/\\]src[/\\]|@middy[/\\]core/.test(frame))
+      if (origin !== undefined) pending.set(id, origin.trim())
+    },
+    destroy(id) {
+      pending.delete(id)
+    },
+  })
+  hook.enable()
+  return {
+    /** Where each timer still pending was created, once destroy hooks (run asynchronously) have caught up. */
+    async pending(): Promise<string[]> {
+      await turns(3)
+      return [...pending.values()]
+    },
+    stop(): void {
+      hook.disable()
+    },
+  }
 }
 
 /** Waits `ms` on a timer of its own (ref'd, gone once it fires). */

@@ -12,7 +12,7 @@ import {
 import { leakTrend } from '../../src/guards/leak-trend.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
-import { recordingLogger, sleep } from './helpers.js'
+import { recordingLogger, sleep, timerTracker } from './helpers.js'
 
 const MB = 1024 * 1024
 const rssMb = () => process.memoryUsage.rss() / MB
@@ -163,18 +163,25 @@ describe('memoryWatchdog(): sampling', () => {
     expect(result.reason).toMatchObject({ details: { kind: 'rss' } })
   })
 
-  it('stops sampling when the last running invocation settles, not before', async () => {
-    const readings = countReadings()
-    const handler = watched(async (event) => sleep((event as { ms: number }).ms), { sampleIntervalMs: 10 })
-    const long = handler({ ms: 250 }, lambdaContext())
-    await handler({ ms: 40 }, lambdaContext())
-    const whenShortEnded = readings.mock.calls.length
-    await sleep(80)
-    expect(readings.mock.calls.length).toBeGreaterThan(whenShortEnded) // the long one is still watched
-    await long
-    const whenAllEnded = readings.mock.calls.length
-    await sleep(60)
-    expect(readings.mock.calls.length).toBe(whenAllEnded)
+  it('stops sampling when the last running invocation settles, not before, and leaves no timer', async () => {
+    const timers = timerTracker()
+    try {
+      const readings = countReadings()
+      const handler = watched(async (event) => sleep((event as { ms: number }).ms), { sampleIntervalMs: 10 })
+      const long = handler({ ms: 250 }, lambdaContext())
+      await handler({ ms: 40 }, lambdaContext())
+      const whenShortEnded = readings.mock.calls.length
+      await sleep(80)
+      expect(readings.mock.calls.length).toBeGreaterThan(whenShortEnded) // the long one is still watched
+      expect((await timers.pending()).join('\n')).toMatch(/guards[/\\]memory/) // its unref'd interval
+      await long
+      const whenAllEnded = readings.mock.calls.length
+      await sleep(60)
+      expect(readings.mock.calls.length).toBe(whenAllEnded)
+      expect(await timers.pending()).toEqual([])
+    } finally {
+      timers.stop()
+    }
   })
 
   it('removes its check from the budget when the invocation settles', async () => {

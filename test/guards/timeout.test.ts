@@ -11,7 +11,7 @@ import {
 import { phaseDelays } from '../../src/guards/timeout.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
-import { activeTimeouts, forever, recordingLogger, sleep } from './helpers.js'
+import { forever, recordingLogger, sleep, timerTracker } from './helpers.js'
 
 /** The guard armed as documented: `middy(guard.middyOptions).use(guard)`. */
 function guarded<R>(handler: (event: unknown, context: Context) => Promise<R>, options?: TimeoutGuardOptions) {
@@ -324,18 +324,30 @@ describe('timeoutGuard(): invocations and resources', () => {
   })
 
   it('leaves no timer behind after invocations that finish, drain, are cut off, or throw', async () => {
-    const before = activeTimeouts()
-    const options = { softMarginMs: 200, hardMarginMs: 80 }
-    await guarded(async () => 'quick', options)(fixture('sqs'), lambdaContext({ timeoutMs: 400 }))
-    await guarded(async (_e, ctx) => workUntilAborted(ctx, 5), options)(
-      fixture('sqs'),
-      lambdaContext({ timeoutMs: 300 }),
-    )
-    await guarded(async () => forever(), options)(fixture('apigw-http-v2'), lambdaContext({ timeoutMs: 300 }))
-    await guarded(async () => {
-      throw new Error('x')
-    }, options)(fixture('sqs'), lambdaContext({ timeoutMs: 300 })).catch(() => undefined)
-    expect(activeTimeouts()).toBe(before)
+    const timers = timerTracker()
+    try {
+      const options = { softMarginMs: 200, hardMarginMs: 80 }
+      const seenInside: string[][] = []
+      await guarded(async () => {
+        seenInside.push(await timers.pending())
+        return 'quick'
+      }, options)(fixture('sqs'), lambdaContext({ timeoutMs: 400 }))
+      // While it ran, the tracker saw the guard's soft timer (unref'd) and core's hard-phase timer.
+      expect(seenInside[0]?.join('\n')).toMatch(/guards[/\\]timeout/)
+      expect(seenInside[0]?.join('\n')).toMatch(/@middy[/\\]core/)
+
+      await guarded(async (_e, ctx) => workUntilAborted(ctx, 5), options)(
+        fixture('sqs'),
+        lambdaContext({ timeoutMs: 300 }),
+      )
+      await guarded(async () => forever(), options)(fixture('apigw-http-v2'), lambdaContext({ timeoutMs: 300 }))
+      await guarded(async () => {
+        throw new Error('x')
+      }, options)(fixture('sqs'), lambdaContext({ timeoutMs: 300 })).catch(() => undefined)
+      expect(await timers.pending()).toEqual([])
+    } finally {
+      timers.stop()
+    }
   })
 
   it('sets no timer and never aborts when the context has no clock', async () => {
