@@ -37,6 +37,7 @@ export interface InvokeOptions {
   region?: string
   /**
    * Extra environment variables, visible in `process.env` during the call (your function's configured environment).
+   * The Lambda variables `invoke` sets win over these, as Lambda does not let a function set its reserved ones.
    * @defaultValue `{}`
    */
   env?: Record<string, string>
