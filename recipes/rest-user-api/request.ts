@@ -24,6 +24,10 @@ export type RequestLineSource =
   | Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'requestContext'>
   | Pick<APIGatewayProxyEventV2, 'version' | 'rawPath' | 'requestContext'>
 
+function notAnApiEvent(): TypeError {
+  return new TypeError('rest-user-api: expected an API Gateway proxy event (payload format 1.0 or 2.0)')
+}
+
 function isV2(
   event: RequestLineSource,
 ): event is Pick<APIGatewayProxyEventV2, 'version' | 'rawPath' | 'requestContext'> {
@@ -37,9 +41,12 @@ function isV2(
  *   off (and becomes the base path) so routes match on any stage.
  * - 1.0: `httpMethod` and `path` (already without the stage); the base path is what `requestContext.path` (the
  *   client's full path) has in front of it: `/prod` on the execute-api domain, a base-path mapping on a custom one.
+ *
+ * @throws TypeError when the event is neither (not an API Gateway proxy event)
  */
 export function requestLine(event: RequestLineSource): RequestLine {
   if (isV2(event)) {
+    if (typeof event.requestContext?.http?.method !== 'string') throw notAnApiEvent()
     const method = event.requestContext.http.method.toUpperCase()
     const rawPath = event.rawPath || '/'
     const stage = event.requestContext.stage
@@ -49,6 +56,7 @@ export function requestLine(event: RequestLineSource): RequestLine {
     }
     return { method, path: rawPath, basePath: '' }
   }
+  if (typeof event.httpMethod !== 'string') throw notAnApiEvent()
   const path = event.path || '/'
   const clientPath = event.requestContext?.path ?? path
   const basePath = clientPath.endsWith(path) ? clientPath.slice(0, clientPath.length - path.length) : ''

@@ -54,6 +54,13 @@ describe('requestLine', () => {
   })
 })
 
+describe('requestLine on other events', () => {
+  it('refuses an event that is not an API Gateway proxy event', () => {
+    expect(() => requestLine(fixture('sqs') as never)).toThrow(TypeError)
+    expect(() => requestLine({ version: '2.0' } as never)).toThrow(TypeError)
+  })
+})
+
 describe('lowerCaseHeaders', () => {
   it('lower-cases names and joins two spellings of one name', () => {
     expect(lowerCaseHeaders({ 'If-Match': '"1"', 'if-match': '"2"', Accept: '*/*', Skipped: undefined })).toEqual({

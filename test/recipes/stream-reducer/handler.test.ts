@@ -1,0 +1,65 @@
+/**
+ * The Lambda entry (`handler.ts`) as Lambda loads it: settings from the environment, its own real clients (pointed at
+ * the local DynamoDB with the SDK's standard `AWS_ENDPOINT_URL_DYNAMODB`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { invoke, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
+import { readWindowCounts } from '../../../recipes/stream-reducer/app.js'
+import { createCountsTable, kinesisRecords, testMemoryMb, windowEvent } from './helpers.js'
+
+const tableName = 'counts-entry'
+const variables = [
+  'TABLE_NAME',
+  'COUNT_KEY_FIELD',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'LOG_LEVEL',
+]
+const saved = new Map(variables.map((name) => [name, process.env[name]]))
+let cloud: LocalCloud
+
+beforeAll(async () => {
+  cloud = await startLocalCloud()
+  await createCountsTable(cloud, tableName)
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    COUNT_KEY_FIELD: 'service',
+    AWS_ENDPOINT_URL_DYNAMODB: cloud.endpoints.dynamodb,
+    AWS_REGION: cloud.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    LOG_LEVEL: 'SILENT',
+  })
+})
+
+afterAll(async () => {
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name]
+    else process.env[name] = value
+  }
+  await cloud?.stop()
+})
+
+describe('stream-reducer/handler.ts', () => {
+  it('counts by COUNT_KEY_FIELD into the table named by TABLE_NAME', async () => {
+    const { handler } = await import('../../../recipes/stream-reducer/handler.js')
+    const shardId = 'shardId-000000000000'
+    const start = '2026-05-01T00:00:00Z'
+    const records = kinesisRecords(shardId, 0, [
+      { message: 'GET /', service: 'auth' },
+      { message: 'GET /', service: 'auth' },
+      { message: 'GET /', service: 'billing' },
+    ])
+    const outcome = await invoke(handler, windowEvent({ shardId, start, records, final: true }), {
+      timeoutMs: 10_000,
+      memoryMb: testMemoryMb,
+    })
+    expect(outcome.status).toBe('ok')
+    expect(await readWindowCounts({ documentClient: cloud.documentClient, tableName, windowStart: start })).toEqual({
+      auth: 2,
+      billing: 1,
+    })
+  })
+})
