@@ -23,8 +23,11 @@ export interface BatchResponse {
   batchItemFailures: { itemIdentifier: string }[]
 }
 
-/** A Lambda handler made by {@link fanOut}; pass it to Middy's `.handler(...)` or export it as it is. */
-export type FanOutHandler = (event: BatchEvent, context: Context) => Promise<BatchResponse>
+/**
+ * A Lambda handler made by {@link fanOut}; pass it to Middy's `.handler(...)` or export it as it is. It takes any
+ * event (so that it fits `middy()` without type arguments) and checks at run time that it is a {@link BatchEvent}.
+ */
+export type FanOutHandler = (event: unknown, context: Context) => Promise<BatchResponse>
 
 /** Options of {@link fanOut}. Every field is optional. */
 export interface FanOutOptions<T = unknown> {
@@ -171,7 +174,7 @@ export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: Fa
     logger,
   }
 
-  return async function fanOutHandler(event: BatchEvent, context: Context): Promise<BatchResponse> {
+  return async function fanOutHandler(event: unknown, context: Context): Promise<BatchResponse> {
     const records = batchRecords(event) ?? (isEmptyBatch(event) ? [] : undefined)
     if (records === undefined) throw new UnsupportedEventError('fanOut')
     // A context-less call (a unit test calling the handler directly) still gets a budget of its own.

@@ -29,8 +29,11 @@ const defaults = {
   logger: console,
 } as const
 
-/** A Lambda handler made by {@link windowReducer}. */
-export type WindowHandler<A> = (event: TumblingWindowEvent, context: Context) => Promise<WindowResponse<A>>
+/**
+ * A Lambda handler made by {@link windowReducer}. It takes any event (so that it fits `middy()` without type
+ * arguments) and checks at run time that it is a {@link TumblingWindowEvent}.
+ */
+export type WindowHandler<A> = (event: unknown, context: Context) => Promise<WindowResponse<A>>
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')
@@ -90,9 +93,10 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
   const decodeMode = options.decode ?? defaults.decode
   const decoders = { kinesis: recordDecoder('kinesis', decodeMode), dynamodb: recordDecoder('dynamodb', decodeMode) }
 
-  return async function windowHandler(event: TumblingWindowEvent, context: Context): Promise<WindowResponse<A>> {
+  return async function windowHandler(input: unknown, context: Context): Promise<WindowResponse<A>> {
     const started = performance.now()
-    const records = batchRecords(event)
+    const records = batchRecords(input)
+    const event = input as TumblingWindowEvent
     if (records === undefined || typeof event.window !== 'object' || event.window === null) {
       throw new UnsupportedEventError('windowReducer', 'a Kinesis or DynamoDB Streams tumbling-window event')
     }

@@ -98,6 +98,7 @@ describe('fanOut property', () => {
         let inFlight = 0
         let peak = 0
         let abortedAt: number | undefined
+        let reference: Promise<number> | undefined
         const handler = fanOut<{ index: number } | Record<string, unknown>>(
           async (item) => {
             const index = Number(item.index)
@@ -110,6 +111,7 @@ describe('fanOut property', () => {
             if (startedInOrder.length === batch.abortAfterStarts) {
               abortedAt = performance.now()
               budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs: 100 }))
+              reference = new Promise((resolve) => setTimeout(() => resolve(performance.now()), batch.drainMs))
             }
             try {
               await wait(plan.latency)
@@ -133,7 +135,7 @@ describe('fanOut property', () => {
         )
         let response: BatchResponse
         try {
-          response = await middy().handler(handler)(event, context)
+          response = await middy<unknown, BatchResponse>().handler(handler)(event, context)
         } catch (error) {
           if (!(error instanceof BatchFailureError)) throw error
           expect(error.recordErrors.map((entry) => entry.id)).toEqual(ids)
@@ -179,8 +181,12 @@ describe('fanOut property', () => {
             expect(started.some((index) => after.has(index))).toBe(false)
           }
         }
-        // After an abort the engine returns within drainMs (+50 ms of slack).
-        if (abortedAt !== undefined) expect(returnedAt - abortedAt).toBeLessThan(batch.drainMs + 50)
+        // After an abort the engine returns within drainMs + 50 ms. A loaded machine can fire any timer late; the
+        // lateness of a reference timer armed at the abort for drainMs is what no code could avoid, so it is allowed.
+        if (abortedAt !== undefined && reference !== undefined) {
+          const lateness = Math.max(0, (await reference) - abortedAt - batch.drainMs)
+          expect(returnedAt - abortedAt).toBeLessThan(batch.drainMs + 50 + lateness)
+        }
       }),
       { numRuns: 1000 },
     )

@@ -2,6 +2,7 @@ import middy from '@middy/core'
 import type { DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
 import {
   BatchFailureError,
+  type BatchResponse,
   type BatchSummary,
   budgetOf,
   fanOut,
@@ -27,7 +28,7 @@ describe('fanOut', () => {
   it('handles the real Kinesis fixture through a middy chain and reports nothing when all succeed', async () => {
     const seen: { item: unknown; id: string; key: string | undefined }[] = []
     const { logger, calls } = memoryLogger()
-    const handler = middy().handler(
+    const handler = middy<unknown, BatchResponse>().handler(
       fanOut(
         async (item, meta) => {
           seen.push({ item, id: meta.id, key: meta.key })
@@ -52,7 +53,7 @@ describe('fanOut', () => {
   it('reports the fixture as invalid under the default JSON decoding, and does not call the handler', async () => {
     const handled: unknown[] = []
     const { logger, calls } = memoryLogger()
-    const handler = middy().handler(
+    const handler = middy<unknown, BatchResponse>().handler(
       fanOut(async (item) => void handled.push(item), { logger, throwOnFullBatchFailure: false }),
     )
     const event = fixture<KinesisStreamEvent>('kinesis-stream')
@@ -71,7 +72,7 @@ describe('fanOut', () => {
 
   it('keeps batch order within a key, runs keys concurrently, and stops a key after its failure', async () => {
     const started: string[] = []
-    const handler = middy().handler(
+    const handler = middy<unknown, BatchResponse>().handler(
       fanOut<Line>(
         async (item, { id }) => {
           started.push(`${item.user}${item.n}`)
@@ -95,7 +96,7 @@ describe('fanOut', () => {
     let inFlight = 0
     let peak = 0
     let summary: BatchSummary | undefined
-    const handler = middy().handler(
+    const handler = middy<unknown, BatchResponse>().handler(
       fanOut(
         async () => {
           peak = Math.max(peak, ++inFlight)
@@ -126,7 +127,7 @@ describe('fanOut', () => {
       { schema: Line, ordering: 'batch', logger: memoryLogger().logger },
     )
     const event = kinesisEvent(lines('abcdefg'))
-    const response = await middy().handler(handler)(event, lambdaContext())
+    const response = await middy<unknown, BatchResponse>().handler(handler)(event, lambdaContext())
     expect(started).toEqual([0, 1, 2, 3])
     expect(peak).toBe(1)
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
@@ -147,13 +148,13 @@ describe('fanOut', () => {
       { schema: Line, ordering: 'none', concurrency: 4, logger: memoryLogger().logger },
     )
     const event = kinesisEvent(lines('aaaaaa'))
-    const response = await middy().handler(handler)(event, lambdaContext())
+    const response = await middy<unknown, BatchResponse>().handler(handler)(event, lambdaContext())
     expect(peak).toBe(4)
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }])
   })
 
   it('throws a BatchFailureError with every record error when every record fails, so bisect works', async () => {
-    const handler = middy().handler(
+    const handler = middy<unknown, BatchResponse>().handler(
       fanOut<Line>(
         async (item) => {
           throw new Error(`no ${item.n}`)
@@ -181,7 +182,7 @@ describe('fanOut', () => {
       { throwOnFullBatchFailure: false, logger: memoryLogger().logger },
     )
     const event = kinesisEvent(lines('ab'))
-    const response = await middy().handler(handler)(event, lambdaContext())
+    const response = await middy<unknown, BatchResponse>().handler(handler)(event, lambdaContext())
     expect(response.batchItemFailures).toHaveLength(2)
   })
 
@@ -204,7 +205,7 @@ describe('fanOut', () => {
       const { logger, calls } = memoryLogger()
       const handler = fanOut<Line>(async (item) => void handled.push(item.n), { schema: Line, logger })
       const batch = event()
-      const response = await middy().handler(handler)(batch, lambdaContext())
+      const response = await middy<unknown, BatchResponse>().handler(handler)(batch, lambdaContext())
       expect(handled.sort()).toEqual([0, 3])
       expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
         [1, 2, 4, 5].map((index) => batch.Records[index]?.kinesis.sequenceNumber),
@@ -236,7 +237,7 @@ describe('fanOut', () => {
           dead.push({ id: 'kinesis' in record ? record.kinesis.sequenceNumber : undefined, error })
         },
       })
-      const response = await middy().handler(handler)(batch, context)
+      const response = await middy<unknown, BatchResponse>().handler(handler)(batch, context)
       expect(handled.sort()).toEqual([0, 2, 3])
       dead.sort((x, y) => String(x.id).localeCompare(String(y.id)))
       expect(dead.map((entry) => entry.id)).toEqual([1, 4].map((i) => batch.Records[i]?.kinesis.sequenceNumber))
@@ -260,7 +261,7 @@ describe('fanOut', () => {
       },
       { decode: 'text', logger: memoryLogger().logger },
     )
-    const response = await middy().handler(handler)(event, lambdaContext())
+    const response = await middy<unknown, BatchResponse>().handler(handler)(event, lambdaContext())
     expect(seen).toEqual(['{"message": "foo1"}'])
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] })
   })
@@ -277,7 +278,7 @@ describe('fanOut', () => {
       },
       { logger: memoryLogger().logger },
     )
-    const response = await middy().handler(handler)(event, lambdaContext())
+    const response = await middy<unknown, BatchResponse>().handler(handler)(event, lambdaContext())
     expect(order.filter((entry) => entry.startsWith('g1'))).toEqual(['g1:0', 'g1:2'])
     expect(order.filter((entry) => entry.startsWith('g2'))).toEqual(['g2:1', 'g2:4'])
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
@@ -289,7 +290,9 @@ describe('fanOut', () => {
     const real = fixture<DynamoDBStreamEvent>('dynamodb-stream')
     const items: [string | undefined, unknown][] = []
     const handler = fanOut(async (item, { key }) => void items.push([key, item]), { logger: memoryLogger().logger })
-    expect(await middy().handler(handler)(real, lambdaContext())).toEqual({ batchItemFailures: [] })
+    expect(await middy<unknown, BatchResponse>().handler(handler)(real, lambdaContext())).toEqual({
+      batchItemFailures: [],
+    })
     expect(items).toEqual([
       ['Id={"N":"101"}', { Id: 101, Message: 'New item!' }],
       ['Id={"N":"101"}', { Id: 101, Message: 'This item has changed' }],
@@ -304,7 +307,7 @@ describe('fanOut', () => {
       },
       { logger: memoryLogger().logger },
     )
-    const response = await middy().handler(failing)(event, lambdaContext())
+    const response = await middy<unknown, BatchResponse>().handler(failing)(event, lambdaContext())
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: '1000' }, { itemIdentifier: '1002' }])
   })
 
@@ -322,7 +325,7 @@ describe('fanOut', () => {
       }
       const event = kinesisEvent(Array.from({ length: 12 }, (_, n) => [`k${n % 4}`, { user: 'u', n }] as const))
       let summary: BatchSummary | undefined
-      const response = await middy().handler(
+      const response = await middy<unknown, BatchResponse>().handler(
         fanOut(handler, {
           schema: Line,
           concurrency: 4,
@@ -351,7 +354,7 @@ describe('fanOut', () => {
       const event = kinesisEvent(lines('ab'))
       setTimeout(() => budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs: 100 })), 20)
       const startedAt = Date.now()
-      const response = await middy().handler(handler)(event, context)
+      const response = await middy<unknown, BatchResponse>().handler(handler)(event, context)
       const elapsed = Date.now() - startedAt
       expect(elapsed).toBeGreaterThanOrEqual(60) // 20 ms to the abort + 50 ms drain, minus timer jitter
       expect(elapsed).toBeLessThan(20 + 50 + 250)
@@ -374,7 +377,7 @@ describe('fanOut', () => {
         logger: memoryLogger().logger,
       })
       const event = kinesisEvent(lines('aaaaa'))
-      const response = await middy().handler(handler)(event, context)
+      const response = await middy<unknown, BatchResponse>().handler(handler)(event, context)
       expect(handled).toEqual([0, 1])
       expect(response.batchItemFailures).toHaveLength(3)
     })
@@ -387,7 +390,7 @@ describe('fanOut', () => {
         throwOnFullBatchFailure: false,
         logger: memoryLogger().logger,
       })
-      const response = await middy().handler(handler)(kinesisEvent(lines('ab')), context)
+      const response = await middy<unknown, BatchResponse>().handler(handler)(kinesisEvent(lines('ab')), context)
       expect(handled).toEqual([])
       expect(response.batchItemFailures).toHaveLength(2)
     })
