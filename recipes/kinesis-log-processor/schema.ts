@@ -47,7 +47,7 @@ export type EnrichedLogEvent = LogEvent & {
 
 /** What the processor writes to the dead-letter stream for an event it cannot read or that fails the schema. */
 export interface DeadLetter {
-  /** `decode` (not base64 / UTF-8 / JSON) or `schema`. */
+  /** `decode` (not base64 / UTF-8 / JSON) or `schema` (including an event too large to write enriched). */
   reason: string
   /** The error code, such as `SDR_INVALID_RECORD`. */
   code: string
@@ -63,8 +63,10 @@ export interface DeadLetter {
     sequenceNumber: string
     approximateArrivalTimestamp: number
   }
-  /** The record's data exactly as received: base64. */
+  /** The record's data exactly as received: base64 (its first 512 Ki characters when `dataTruncated`). */
   data: string
+  /** Present and `true` when `data` was cut; the whole record is still in the input stream until it expires. */
+  dataTruncated?: true
   /** ISO 8601 time it was dead-lettered. */
   deadLetteredAt: string
 }

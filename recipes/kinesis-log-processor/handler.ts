@@ -1,0 +1,47 @@
+/**
+ * The Lambda entry of the log processor: reads its settings from the environment, builds real clients once per
+ * instance, and exports `handler`.
+ *
+ * Environment: `OUTPUT_STREAM_NAME` and `DEAD_LETTER_STREAM_NAME` (required), `BRUTE_FORCE_THRESHOLD` (default from
+ * `settings.ts`), plus the Powertools variables (`POWERTOOLS_SERVICE_NAME`, `LOG_LEVEL`, …).
+ *
+ * @module
+ */
+import { Logger } from '@aws-lambda-powertools/logger'
+import { Tracer } from '@aws-lambda-powertools/tracer'
+import { KinesisClient } from '@aws-sdk/client-kinesis'
+import { createLogProcessor } from './app.js'
+import { logProcessorSettings } from './settings.js'
+
+function required(name: string): string {
+  const value = process.env[name]
+  if (!value) throw new Error(`kinesis-log-processor: the ${name} environment variable is required`)
+  return value
+}
+
+function threshold(): number {
+  const raw = process.env.BRUTE_FORCE_THRESHOLD
+  if (raw === undefined || raw === '') return logProcessorSettings.bruteForceThreshold
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`kinesis-log-processor: BRUTE_FORCE_THRESHOLD must be an integer ≥ 1, got "${raw}"`)
+  }
+  return value
+}
+
+const serviceName = 'kinesis-log-processor'
+const tracer = new Tracer({ serviceName })
+const logger = new Logger({ serviceName })
+// The SDK retries whole throttled requests itself; putRecords retries failed entries on top. Two SDK attempts keep
+// the product of the two small while still riding out a dropped connection.
+const kinesis = tracer.captureAWSv3Client(new KinesisClient({ maxAttempts: 2 }))
+
+/** The Lambda handler: one Kinesis batch of log events in, `{ batchItemFailures }` out. */
+export const handler = createLogProcessor({
+  kinesis,
+  outputStreamName: required('OUTPUT_STREAM_NAME'),
+  deadLetterStreamName: required('DEAD_LETTER_STREAM_NAME'),
+  bruteForceThreshold: threshold(),
+  logger,
+  tracer,
+})

@@ -1,0 +1,163 @@
+/**
+ * One batch of the log processor, in two passes: read every record (invalid ones to the dead-letter stream), then
+ * enrich the valid events together (brute force needs the whole batch) and write them to the output stream at once.
+ *
+ * @module
+ */
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import type { Context, KinesisStreamEvent } from 'aws-lambda'
+import {
+  type BatchLogger,
+  type BatchResponse,
+  type BatchSummary,
+  budgetOf,
+  fanOut,
+  InvalidRecordError,
+  putRecords,
+} from 'serverless-done-right'
+import { deadLetterSink } from './dead-letter.js'
+import { enrichBatch, outputEntry, threatCounts } from './enrich.js'
+import { type LogEvent, logEventSchema } from './schema.js'
+
+/** What a batch needs; built once by `createLogProcessor`. */
+export interface BatchDependencies {
+  readonly kinesis: KinesisClient
+  readonly outputStreamName: string
+  readonly deadLetterStreamName: string
+  readonly bruteForceThreshold: number
+  readonly concurrency: number
+  readonly logger: BatchLogger
+}
+
+/** The largest output record: Kinesis's default record limit (partition key and data). */
+const maxOutputEntryBytes = 1024 * 1024
+
+/** A valid event and the record it came from. */
+interface ReadEvent {
+  readonly event: LogEvent
+  readonly id: string
+  readonly partitionKey: string
+  readonly position: number
+}
+
+/**
+ * Handles one Kinesis batch and returns the records Lambda must retry.
+ *
+ * Pass 1 is `fanOut` with the schema, ordered by partition key: `data` is base64-decoded and parsed, a record that
+ * is not JSON or fails the schema goes to the dead-letter stream with its reason (and is retried only if that write
+ * fails), and each valid event is collected into this invocation's list. Pass 2 enriches the list in batch order and
+ * writes it with one `putRecords` call (chunked, only failed entries resent, each client IP kept in order), under the
+ * invocation budget's signal. A record whose enriched event was not written is reported in `batchItemFailures`.
+ *
+ * `fanOut` adds each record it finishes to `budgetOf(context).completed`, which the timeout guard's hard fallback
+ * trusts. After pass 1 a valid record is only read, not written, so it is taken out of that set until its output is
+ * confirmed: if the fallback has to answer during pass 2, it names these records too and none is lost.
+ */
+export async function processLogBatch(
+  batch: KinesisStreamEvent,
+  context: Context,
+  dependencies: BatchDependencies,
+): Promise<BatchResponse> {
+  const budget = budgetOf(context)
+  const records = batch.Records ?? []
+  const positionOf = new Map(records.map((record, position) => [record.kinesis.sequenceNumber, position]))
+  const collected: ReadEvent[] = []
+  let readSummary: BatchSummary | undefined
+  const deadLetter = deadLetterSink({
+    kinesis: dependencies.kinesis,
+    streamName: dependencies.deadLetterStreamName,
+    signal: budget.signal,
+  })
+
+  // A fanOut per invocation: its record handler fills this invocation's list, so nothing is shared across invocations.
+  const readBatch = fanOut<LogEvent>(
+    async (event, { id, key }) => {
+      collected.push({ event, id, partitionKey: key ?? '', position: positionOf.get(id) ?? 0 })
+    },
+    {
+      schema: logEventSchema,
+      onInvalid: deadLetter,
+      concurrency: dependencies.concurrency,
+      logger: dependencies.logger,
+      onSummary: (summary) => {
+        readSummary = summary
+      },
+    },
+  )
+  const read = await readBatch(batch, context)
+  for (const { id } of collected) budget.completed.delete(id)
+  collected.sort((a, b) => a.position - b.position)
+
+  const processedAt = new Date().toISOString()
+  const enriched = enrichBatch(
+    collected.map((item) => item.event),
+    dependencies.bruteForceThreshold,
+    processedAt,
+  )
+  const failed = new Set(read.batchItemFailures.map((failure) => failure.itemIdentifier))
+  const toWrite: Array<{ id: string; entry: ReturnType<typeof outputEntry> }> = []
+  const tooLarge: ReadEvent[] = []
+  enriched.forEach((event, index) => {
+    const source = collected[index] as ReadEvent
+    const entry = outputEntry(event, source.partitionKey)
+    if (Buffer.byteLength(entry.data) + Buffer.byteLength(entry.partitionKey) > maxOutputEntryBytes)
+      tooLarge.push(source)
+    else toWrite.push({ id: source.id, entry })
+  })
+  await deadLetterTooLarge(tooLarge, records, deadLetter, failed, budget.completed)
+
+  const written = await putRecords(
+    dependencies.kinesis,
+    dependencies.outputStreamName,
+    toWrite.map((item) => item.entry),
+    { signal: budget.signal },
+  )
+  written.records.forEach((result, index) => {
+    const id = (toWrite[index] as { id: string }).id
+    if (result.ok) budget.completed.add(id)
+    else failed.add(id)
+  })
+
+  const batchItemFailures = [...failed]
+    .sort((a, b) => (positionOf.get(a) ?? 0) - (positionOf.get(b) ?? 0))
+    .map((itemIdentifier) => ({ itemIdentifier }))
+  const summary = {
+    records: records.length,
+    valid: collected.length,
+    deadLettered: (readSummary?.deadLettered ?? 0) + tooLarge.length,
+    written: toWrite.length - written.failedCount,
+    outputFailed: written.failedCount,
+    outputRequests: written.requests,
+    threats: threatCounts(enriched),
+    batchItemFailures: batchItemFailures.length,
+  }
+  if (batchItemFailures.length === 0) dependencies.logger.info('Log batch processed', summary)
+  else dependencies.logger.warn('Log batch processed with failures', summary)
+  return { batchItemFailures }
+}
+
+/**
+ * Dead-letters events whose enriched form would not fit in a Kinesis record: writing them would fail on every retry
+ * and block their partition key. A record whose dead letter cannot be written is reported failed instead.
+ */
+async function deadLetterTooLarge(
+  tooLarge: readonly ReadEvent[],
+  records: KinesisStreamEvent['Records'],
+  deadLetter: ReturnType<typeof deadLetterSink>,
+  failed: Set<string>,
+  completed: Set<string>,
+): Promise<void> {
+  for (const source of tooLarge) {
+    const record = records[source.position]
+    if (record === undefined) continue
+    const error = new InvalidRecordError(source.id, 'schema', [
+      { pointer: '', message: `the enriched event is over ${maxOutputEntryBytes} bytes, the Kinesis record limit` },
+    ])
+    try {
+      await deadLetter(record, error)
+      completed.add(source.id)
+    } catch {
+      failed.add(source.id)
+    }
+  }
+}
