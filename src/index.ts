@@ -51,6 +51,7 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors.js'
+export type { BatchRecord, RecordSource } from './events.js'
 export type { GuardLogger } from './guards/logger.js'
 export { type MemoryReport, type MemoryWatchdogOptions, memoryWatchdog } from './guards/memory.js'
 export type { WarmerPayload, WarmupSource } from './guards/ping.js'
