@@ -5,11 +5,19 @@
  * @module
  */
 import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis'
+import { createReaderClient, retrying } from './esm/client.js'
 import { runLane } from './esm/lanes.js'
 import { type KinesisEventSourceOptions, resolveOptions } from './esm/options.js'
 import { readShard } from './esm/reader.js'
 import { type MappingIdentity, mappingIdentity } from './esm/records.js'
-import { createShardWorker, type Runtime, type ShardProgress, type ShardWorker } from './esm/shard.js'
+import {
+  createShardWorker,
+  type DrainTargets,
+  hasDrained,
+  type Runtime,
+  type ShardProgress,
+  type ShardWorker,
+} from './esm/shard.js'
 import { copyStats, emptyStats, type KinesisEventSourceStats } from './esm/stats.js'
 import { createWakeup, pause } from './esm/wakeup.js'
 import { runWindowLane } from './esm/windows.js'
@@ -118,7 +126,7 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     const shards: Shard[] = []
     let nextToken: string | undefined
     do {
-      const page = await cloud.kinesis.send(
+      const page = await current.runtime.kinesis.send(
         new ListShardsCommand(nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }),
         { abortSignal: current.controller.signal },
       )
@@ -172,20 +180,32 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
 
   const start = async (): Promise<void> => {
     if (session !== undefined) return
-    if (identity === undefined) {
-      const { StreamDescriptionSummary } = await cloud.kinesis.send(
-        new DescribeStreamSummaryCommand({ StreamName: streamName }),
-      )
-      const streamArn = StreamDescriptionSummary?.StreamARN
-      if (streamArn === undefined) throw new LocalOptionsError(`kinesisEventSource: stream ${streamName} has no ARN`)
-      identity = mappingIdentity(streamArn, cloud.region, resolved.functionName)
-    }
     const controller = new AbortController()
+    const kinesis = createReaderClient(cloud)
+    const retry = {
+      signal: controller.signal,
+      pauseMs: resolved.pollIntervalMs,
+      attempts: 5,
+      onError: () => stats.readErrors++,
+    }
+    try {
+      identity ??= await retrying(async () => {
+        const { StreamDescriptionSummary } = await kinesis.send(
+          new DescribeStreamSummaryCommand({ StreamName: streamName }),
+        )
+        const streamArn = StreamDescriptionSummary?.StreamARN
+        if (streamArn === undefined) throw new LocalOptionsError(`kinesisEventSource: stream ${streamName} has no ARN`)
+        return mappingIdentity(streamArn, cloud.region, resolved.functionName)
+      }, retry)
+    } catch (error) {
+      kinesis.destroy()
+      throw error
+    }
     const runtime: Runtime = {
       options: resolved,
       identity,
       handler: options.handler,
-      kinesis: cloud.kinesis,
+      kinesis,
       streamName,
       stats,
       signal: controller.signal,
@@ -194,11 +214,10 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     const current: Session = { runtime, controller, workers: new Map(), tasks: new Set() }
     session = current
     try {
-      await discoverShards(current)
+      await retrying(() => discoverShards(current), retry)
     } catch (error) {
       session = undefined
-      controller.abort()
-      await Promise.all(current.tasks)
+      await shutDown(current)
       throw error
     }
   }
@@ -215,18 +234,18 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
       const current = session
       if (current === undefined) return
       session = undefined
-      current.controller.abort()
-      while (current.tasks.size > 0) await Promise.all([...current.tasks])
+      await shutDown(current)
     },
     async drain() {
       await starting
       const current = session
       if (current === undefined) throw new LocalOptionsError('kinesisEventSource: drain() needs a started source')
       const since = Date.now()
-      const targets = new Map<ShardWorker, NonNullable<ShardWorker['caughtUp']>>()
+      const targets: DrainTargets = new Map()
       for (;;) {
         if (session !== current) throw new LocalOptionsError('kinesisEventSource: stopped before it drained')
-        if ([...current.workers.values()].every((worker) => isDrained(worker, since, targets))) return
+        if ([...current.workers.values()].every((worker) => hasDrained(worker, since, targets, resolved.windowMs)))
+          return
         await current.runtime.progress.wait(current.runtime.signal)
       }
     },
@@ -238,28 +257,10 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     },
   }
 
-  /** Whether `worker` has checkpointed everything its first end-of-shard read after `since` saw. */
-  function isDrained(
-    worker: ShardWorker,
-    since: number,
-    targets: Map<ShardWorker, { readCount: number; lastArrivalMs: number | undefined; at: number }>,
-  ): boolean {
-    if (worker.progress.finished) return true
-    // Closed and read to its end, but its children are not listed yet.
-    if (worker.ended) return false
-    let target = targets.get(worker)
-    if (target === undefined && worker.caughtUp !== undefined && worker.caughtUp.at >= since) {
-      target = worker.caughtUp
-      targets.set(worker, target)
-    }
-    if (target === undefined || worker.checkpointedCount < target.readCount) return false
-    const open = worker.progress.window
-    if (open === undefined) return true
-    // The window holding the last record seen must have had its final invocation.
-    const windowOfLast =
-      target.lastArrivalMs === undefined
-        ? Number.POSITIVE_INFINITY
-        : Math.floor(target.lastArrivalMs / resolved.windowMs) * resolved.windowMs
-    return open.start > windowOfLast
+  /** Aborts a session, waits for its shard tasks (and so for invocations in flight), and closes its client. */
+  async function shutDown(current: Session): Promise<void> {
+    current.controller.abort()
+    while (current.tasks.size > 0) await Promise.all([...current.tasks])
+    current.runtime.kinesis.destroy()
   }
 }

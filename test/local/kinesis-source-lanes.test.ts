@@ -168,4 +168,40 @@ describe('kinesisEventSource shards', () => {
     expect(source.stats.shards[parent]?.finished).toBe(true)
     for (const child of children) expect(source.stats.shards[child]?.checkpoint).toBeDefined()
   })
+
+  it('keeps reading through throttled and failing GetRecords calls, losing and repeating nothing', async () => {
+    const faulty = await startLocalCloud({
+      faults: {
+        requestThrottleRate: 0.3,
+        requestInternalFailureRate: 0.2,
+        operations: ['GetRecords', 'GetShardIterator'],
+        seed: 7,
+      },
+    })
+    try {
+      const streamName = uniqueStreamName('faults')
+      await faulty.createStream(streamName, 2)
+      const written = await putAll(
+        faulty,
+        streamName,
+        Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 17}`, data: `${i}` })),
+      )
+      const delivered: string[] = []
+      const source = kinesisEventSource({
+        cloud: faulty,
+        streamName,
+        pollIntervalMs: 50,
+        batchSize: 25,
+        handler: async (event: KinesisStreamEvent) => void delivered.push(...datas(event)),
+      })
+      await source.start()
+      await source.drain()
+      await source.stop()
+      expect(delivered.sort()).toEqual(written.map((entry) => entry.data).sort())
+      expect(faulty.faults?.counts.throttledRequests).toBeGreaterThan(0)
+      expect(faulty.faults?.counts.internalFailureRequests).toBeGreaterThan(0)
+    } finally {
+      await faulty.stop()
+    }
+  })
 })

@@ -63,7 +63,7 @@ export interface KinesisOnFailureRecord {
 
 /** Options of `kinesisEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits. */
 export interface KinesisEventSourceOptions {
-  /** The local cloud whose Kinesis is read (`cloud.kinesis`, so a fault proxy in front of it is felt). */
+  /** The local cloud whose Kinesis is read (at `cloud.endpoints.kinesis`: a fault proxy in front of it is felt). */
   cloud: LocalCloud
   /** The stream to read. */
   streamName: string

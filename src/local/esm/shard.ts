@@ -130,3 +130,26 @@ export function finishRecords(runtime: Runtime, worker: ShardWorker, records: re
 export function windowStartOf(record: ShardRecord, windowMs: number): number {
   return Math.floor(record.arrivalMs / windowMs) * windowMs
 }
+
+/** Per shard, the end-of-shard read `drain()` waits to see checkpointed. */
+export type DrainTargets = Map<ShardWorker, NonNullable<ShardWorker['caughtUp']>>
+
+/**
+ * Whether `worker` has checkpointed everything that its first end-of-shard read after `since` saw, and with tumbling
+ * windows, whether the window of the last record seen had its final invocation. `targets` remembers that read.
+ */
+export function hasDrained(worker: ShardWorker, since: number, targets: DrainTargets, windowMs: number): boolean {
+  if (worker.progress.finished) return true
+  // Closed and read to its end, but its children are not listed yet.
+  if (worker.ended) return false
+  let target = targets.get(worker)
+  if (target === undefined && worker.caughtUp !== undefined && worker.caughtUp.at >= since) {
+    target = worker.caughtUp
+    targets.set(worker, target)
+  }
+  if (target === undefined || worker.checkpointedCount < target.readCount) return false
+  const open = worker.progress.window
+  if (open === undefined) return true
+  const last = target.lastArrivalMs
+  return last !== undefined && open.start > Math.floor(last / windowMs) * windowMs
+}
