@@ -66,7 +66,7 @@ export function deployRecipes(app: App, options: DeployRecipesOptions = {}): Rec
     description: 'serverless-done-right: REST user API (API Gateway, function, users table, warm-up, alarms)',
   })
   const api = new UserApi(userApi, 'UserApi', { apiKind: options.userApiKind })
-  new CfnOutput(userApi, 'ApiUrl', { value: api.url })
+  new CfnOutput(userApi, 'UsersUrl', { value: api.usersUrl })
   new CfnOutput(userApi, 'UsersTableName', { value: api.table.tableName })
 
   return { logProcessor, streamReducer, userApi }

@@ -49,14 +49,14 @@ export interface UserApiProps {
  * @example
  * ```ts
  * const api = new UserApi(stack, 'UserApi', { apiKind: 'rest', warmupConcurrency: 5 })
- * new CfnOutput(stack, 'Url', { value: api.url })
+ * new CfnOutput(stack, 'UsersUrl', { value: api.usersUrl })
  * ```
  */
 export class UserApi extends Construct {
   readonly table: Table
   readonly function: NodejsFunction
-  /** The API's base URL; append `/users`. */
-  readonly url: string
+  /** The URL of the `/users` collection (`POST` to create, `GET` to list; `/{id}` appended for one user). */
+  readonly usersUrl: string
   /** The schedule that keeps instances warm. */
   readonly warmupRule: Rule
   /** Errors and throttles of the function, 5xx answers of the API. */
@@ -107,8 +107,8 @@ export class UserApi extends Construct {
     })
 
     const apiKind = props.apiKind ?? (settings.payloadFormat === '2.0' ? 'http' : 'rest')
-    const { url, serverErrors } = apiKind === 'http' ? this.httpApi() : this.restApi()
-    this.url = url
+    const { usersUrl, serverErrors } = apiKind === 'http' ? this.httpApi() : this.restApi()
+    this.usersUrl = usersUrl
     this.alarms = [
       ...functionAlarms(this, this.function),
       thresholdAlarm(this, 'ServerErrorsAlarm', serverErrors, 1, 'The API answered 5xx.'),
@@ -136,7 +136,7 @@ export class UserApi extends Construct {
       api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration })
     }
     return {
-      url: api.apiEndpoint,
+      usersUrl: `${api.apiEndpoint}/users`,
       serverErrors: api.metricServerError({ period: alarmPeriod, statistic: 'Sum' }),
     }
   }
@@ -154,7 +154,8 @@ export class UserApi extends Construct {
       api.root.resourceForPath(route.path).addMethod(route.method, integration)
     }
     return {
-      url: api.url,
+      // Not `${api.url}users`-style joins: `url` ends with a slash, and a double slash is a 403 at a REST API.
+      usersUrl: api.urlForPath('/users'),
       serverErrors: api.metricServerError({ period: alarmPeriod, statistic: 'Sum' }),
     }
   }

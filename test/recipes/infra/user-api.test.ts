@@ -56,6 +56,12 @@ afterAll(() => {
 })
 
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] })
+
+/** A resolved `Fn::Join` URL as text, every reference (API id, region, stage) shown as `<token>`. */
+function renderUrl(resolved: unknown): string {
+  const join = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join']
+  return join[1].map((part) => (typeof part === 'string' ? part : '<token>')).join(join[0])
+}
 const resources = (built: Built) => built.synthesized.template.toJSON().Resources as Record<string, CfnResource>
 
 describe('UserApi (HTTP API, the default)', () => {
@@ -184,6 +190,13 @@ describe('UserApi (HTTP API, the default)', () => {
     })
   })
 
+  it('gives the /users URL of the API: its endpoint (no trailing slash) and /users', () => {
+    const api = logicalIdOf(http.synthesized.template, 'AWS::ApiGatewayV2::Api')
+    expect(http.synthesized.stack.resolve(http.api.usersUrl)).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [api, 'ApiEndpoint'] }, '/users']],
+    })
+  })
+
   it('bundles a handler that loads on Node.js 22 with only the runtime-provided modules outside the bundle', async () => {
     const exports = await loadBundle(
       bundleOf(http.synthesized, http.ids.fn),
@@ -235,6 +248,12 @@ describe('UserApi (REST API option)', () => {
     for (const permission of permissions) {
       expect(JSON.stringify(permission.Properties.SourceArn)).not.toContain('test-invoke-stage')
     }
+  })
+
+  it('gives the /users URL of the prod stage, with no double slash', () => {
+    expect(renderUrl(rest.synthesized.stack.resolve(rest.api.usersUrl))).toBe(
+      'https://<token>.execute-api.<token>.<token>/<token>/users',
+    )
   })
 
   it('sends the warm-up concurrency it was given', () => {
