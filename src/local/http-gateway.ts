@@ -12,6 +12,7 @@ import { type GatewayRequest, headerPairs, readBody, splitTarget } from './gatew
 import { type GatewayResponse, gatewayMessage, responseV1, responseV2 } from './gateway/response.js'
 import { compileRoutes, matchRoute, type Route } from './gateway/routes.js'
 import { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
+import { LocalOptionsError } from './options-error.js'
 
 /**
  * A Lambda handler the gateway can call. Typed with a `never` event so that any handler fits, a Middy handler
@@ -112,6 +113,7 @@ const defaults = {
  *
  * @param options - routes, payload format, port, timeouts; see {@link HttpGatewayOptions}
  * @returns the running gateway, once it listens
+ * @throws LocalOptionsError for a malformed route key, payload format, port or timeout
  *
  * @example
  * ```ts
@@ -130,6 +132,7 @@ const defaults = {
  * ```
  */
 export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
+  checkOptions(options)
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
   const invokeOptions: InvokeOptions = { timeoutMs, ...options.invokeOptions }
   const routes = compileRoutes(typeof options.routes === 'function' ? { $default: options.routes } : options.routes)
@@ -226,6 +229,18 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
         server.closeAllConnections()
       }),
   }
+}
+
+/** Throws `LocalOptionsError` for a payload format, port or timeout API Gateway (or a socket) would not take. */
+function checkOptions(options: HttpGatewayOptions): void {
+  const fail = (message: string) => {
+    throw new LocalOptionsError(`httpGateway: ${message}`)
+  }
+  if (options.payloadFormat !== '1.0' && options.payloadFormat !== '2.0') fail("payloadFormat must be '1.0' or '2.0'")
+  const port = options.port ?? defaults.port
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`port must be an integer from 0 to 65535, not ${port}`)
+  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) fail(`timeoutMs must be positive, not ${timeoutMs}`)
 }
 
 function failed(statusCode: 502 | 504, invocation: InvokeResult | undefined) {

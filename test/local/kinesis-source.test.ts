@@ -477,6 +477,21 @@ describe('kinesisEventSource lifecycle and options', () => {
     })
     await atTimestamp.drain()
     expect(timed).toEqual(['new'])
+
+    // A timestamp after the last record: nothing yet, then what comes next.
+    const future: string[] = []
+    const fromNow = await startSource({
+      streamName,
+      startingPosition: 'AT_TIMESTAMP',
+      startingPositionTimestamp: new Date(),
+      handler: async (event: KinesisStreamEvent) => void future.push(...datas(event)),
+    })
+    await fromNow.drain()
+    expect(future).toEqual([])
+    await sleep(20)
+    await putOne(cloud, streamName, 'k0', 'newer')
+    await fromNow.drain()
+    expect(future).toEqual(['newer'])
   })
 
   it('refuses options AWS refuses', () => {
