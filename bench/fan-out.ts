@@ -169,7 +169,9 @@ export async function fanOutBenchmark(options: { rounds?: number; slowRounds?: n
   const slowRounds = options.slowRounds ?? 3
   const event = benchBatch()
   const bytes = event.Records.reduce((sum, r) => sum + Buffer.from(r.kinesis.data, 'base64').length, 0)
-  console.log(`${SECTION}\n  ${event.Records.length} records, mean payload ${Math.round(bytes / event.Records.length)} B`)
+  console.log(
+    `${SECTION}\n  ${event.Records.length} records, mean payload ${Math.round(bytes / event.Records.length)} B`,
+  )
   const list = candidates()
   const samples = new Map<string, number[]>(list.map((c) => [c.name, []]))
   for (const candidate of list) {

@@ -103,7 +103,13 @@ describe('fanOut', () => {
           await sleep(1)
           inFlight--
         },
-        { concurrency: 3, logger: memoryLogger().logger, onSummary: (s) => void (summary = s) },
+        {
+          concurrency: 3,
+          logger: memoryLogger().logger,
+          onSummary: (s) => {
+            summary = s
+          },
+        },
       ),
     )
     const event = kinesisEvent(Array.from({ length: 40 }, (_, i) => [`k${i % 10}`, { i }] as const))
@@ -168,10 +174,12 @@ describe('fanOut', () => {
     const { recordErrors, code } = error as BatchFailureError
     expect(code).toBe('SDR_BATCH_FAILED')
     expect(recordErrors.map((entry) => entry.id)).toEqual(event.Records.map((record) => record.kinesis.sequenceNumber))
-    expect((recordErrors[0]?.error as Error).message).toBe('no 0')
-    expect(recordErrors[1]?.error).toBeInstanceOf(RecordNotProcessedError) // a1 skipped after a0 failed
-    expect((recordErrors[1]?.error as RecordNotProcessedError).reason).toBe('skipped')
-    expect((recordErrors[2]?.error as Error).message).toBe('no 2')
+    const [a0, a1, b2] = recordErrors.map((entry) => entry.error as Error)
+    expect(a0?.message).toBe('no 0')
+    expect(a1).toBeInstanceOf(RecordNotProcessedError) // a1 skipped after a0 failed
+    expect((a1 as RecordNotProcessedError).reason).toBe('skipped')
+    expect(a1?.cause).toBe(a0)
+    expect(b2?.message).toBe('no 2')
   })
 
   it('returns every record instead of throwing when throwOnFullBatchFailure is false', async () => {
@@ -330,7 +338,9 @@ describe('fanOut', () => {
           schema: Line,
           concurrency: 4,
           logger: memoryLogger().logger,
-          onSummary: (s) => void (summary = s),
+          onSummary: (s) => {
+            summary = s
+          },
         }),
       )(event, context)
       expect(started).toEqual([0, 1, 2, 3])

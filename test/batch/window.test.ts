@@ -13,7 +13,7 @@ import {
 import { z } from 'zod'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
-import { dynamodbRecord, kinesisEvent, kinesisRawRecord, memoryLogger } from './factories.js'
+import { kinesisEvent, kinesisRawRecord, memoryLogger } from './factories.js'
 
 const Click = z.object({ page: z.string(), n: z.number() })
 type Click = z.infer<typeof Click>
