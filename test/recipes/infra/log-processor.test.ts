@@ -3,9 +3,11 @@ import { join } from 'node:path'
 import type { CfnElement } from 'aws-cdk-lib'
 import { Match } from 'aws-cdk-lib/assertions'
 import { LogProcessor } from '../../../recipes/kinesis-log-processor/infra.js'
+import { eventSourceParameters } from '../../../recipes/kinesis-log-processor/local.js'
 import { logProcessorSettings as settings } from '../../../recipes/kinesis-log-processor/settings.js'
 import {
   bundleOf,
+  deployedAsEmulatorOptions,
   lambdaEnvironment,
   loadBundle,
   logicalIdOf,
@@ -132,6 +134,12 @@ describe('LogProcessor event source mapping', () => {
     // The settings ask for these; the assertion above would be vacuous for them otherwise.
     expect(source.reportBatchItemFailures).toBe(true)
     expect(source.tumblingWindowInSeconds).toBe(0)
+  })
+
+  it('deploys exactly what the local emulator runs (`eventSourceParameters`, shared with `npm start`)', () => {
+    const { template } = synthesized
+    const mapping = logicalIdOf(template, 'AWS::Lambda::EventSourceMapping')
+    expect(deployedAsEmulatorOptions(template, mapping, ids.fn)).toEqual(eventSourceParameters(settings))
   })
 
   it('sends abandoned batches to an encrypted queue kept 14 days that refuses plain HTTP', () => {

@@ -1,10 +1,12 @@
 import type { CfnElement } from 'aws-cdk-lib'
 import { Match } from 'aws-cdk-lib/assertions'
 import { Stream } from 'aws-cdk-lib/aws-kinesis'
+import { eventSourceParameters } from '../../../recipes/kinesis-log-processor/local.js'
 import { StreamReducer } from '../../../recipes/stream-reducer/infra.js'
 import { streamReducerSettings as settings } from '../../../recipes/stream-reducer/settings.js'
 import {
   bundleOf,
+  deployedAsEmulatorOptions,
   lambdaEnvironment,
   loadBundle,
   logicalIdOf,
@@ -78,6 +80,12 @@ describe('StreamReducer', () => {
       FunctionResponseTypes: source.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
       DestinationConfig: { OnFailure: { Destination: arnOf(ids.queue) } },
     })
+  })
+
+  it('deploys exactly what the local emulator runs (`eventSourceParameters`, shared with `npm start`)', () => {
+    const { template } = synthesized
+    const mapping = logicalIdOf(template, 'AWS::Lambda::EventSourceMapping')
+    expect(deployedAsEmulatorOptions(template, mapping, ids.fn)).toEqual(eventSourceParameters(settings))
   })
 
   it('runs on Node.js 22 arm64 with tracing, the settings timeout and memory, and the table name', () => {

@@ -110,3 +110,27 @@ export function lambdaEnvironment(template: Template, functionId: string): Recor
   }
   return environment
 }
+
+/**
+ * The deployed event source mapping and function limits, renamed to the local emulator's options
+ * (`eventSourceParameters()` in `recipes/kinesis-log-processor/local.ts`), so the two can be compared whole.
+ */
+export function deployedAsEmulatorOptions(template: Template, mappingId: string, functionId: string) {
+  const resources = template.toJSON().Resources as Record<string, CfnResource>
+  const mapping = (resources[mappingId] as CfnResource).Properties
+  const fn = (resources[functionId] as CfnResource).Properties
+  return {
+    batchSize: mapping.BatchSize,
+    maximumBatchingWindowInSeconds: mapping.MaximumBatchingWindowInSeconds,
+    startingPosition: mapping.StartingPosition,
+    parallelizationFactor: mapping.ParallelizationFactor,
+    bisectBatchOnFunctionError: mapping.BisectBatchOnFunctionError,
+    maximumRetryAttempts: mapping.MaximumRetryAttempts,
+    maximumRecordAgeInSeconds: mapping.MaximumRecordAgeInSeconds,
+    functionResponseTypes: mapping.FunctionResponseTypes ?? [],
+    // CloudFormation's default, 0, is what an absent property means.
+    tumblingWindowInSeconds: mapping.TumblingWindowInSeconds ?? 0,
+    timeoutMs: (fn.Timeout as number) * 1000,
+    memoryMb: fn.MemorySize,
+  }
+}
