@@ -1,9 +1,16 @@
 /**
  * The local wiring of a recipe's event source: `kinesisEventSource()` options from the same settings the CDK construct
- * deploys, so what runs locally is what runs on AWS. Used by the demo and the end-to-end tests.
+ * deploys, so what runs locally is what runs on AWS; and a reader of everything on a stream, to check what came out.
+ * Used by the demo and the end-to-end tests.
  *
  * @module
  */
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis'
 import type { KinesisEventSourceOptions } from 'serverless-done-right/local'
 
 /** The event source and function settings of a recipe (`settings.ts`), in AWS's parameter names. */
@@ -40,4 +47,26 @@ export function eventSourceParameters(
     timeoutMs: settings.function.timeoutSeconds * 1000,
     memoryMb: settings.function.memoryMb,
   }
+}
+
+/**
+ * The data of every record on a stream, as UTF-8 text, shard by shard in sequence order: what a consumer starting at
+ * `TRIM_HORIZON` reads. For checking a local run; a real consumer is an event source mapping.
+ */
+export async function readStreamData(kinesis: KinesisClient, streamName: string): Promise<string[]> {
+  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }))
+  const data: string[] = []
+  for (const { ShardId } of Shards) {
+    let { ShardIterator: iterator } = await kinesis.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    )
+    while (iterator !== undefined) {
+      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }))
+      const records = page.Records ?? []
+      for (const record of records) data.push(Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'))
+      if (records.length === 0 && (page.MillisBehindLatest ?? 0) === 0) break
+      iterator = page.NextShardIterator
+    }
+  }
+  return data
 }
