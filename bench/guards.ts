@@ -1,0 +1,126 @@
+/**
+ * Guard stack overhead (issue 3; the target belongs to the benchmarks issue): one whole Middy invocation of a trivial
+ * handler with an API Gateway 2.0 event and a fresh Lambda-shaped context each time (a real invocation has a new
+ * context, so a new budget), timed with mitata:
+ *
+ * - baseline: `@middy/warmup` + core's early timeout (`middy({ timeoutEarlyInMillis: 250 })`), what Middy offers;
+ * - subject: `warmup()` + `timeoutGuard()` (with its `middyOptions`) + `memoryWatchdog()`, default options;
+ * - for reference: bare `middy()`, each guard alone, and the baseline plus one `budgetOf(context)` call (the
+ *   per-invocation budget every guard publishes into; its cost is shared by the whole stack).
+ *
+ * The library is bundled with esbuild first and the bundle is measured: that is the JavaScript users run. Run through
+ * tsx directly, every closure the library creates per invocation also pays tsx's `__name` helper, which the
+ * baseline (plain JS in node_modules) does not.
+ *
+ * Target: subject / baseline ≤ 1.5, on the mean cost per invocation (garbage collection included). Run with `npx tsx bench/guards.ts`. The memory watchdog reads memory at
+ * most once per 100 ms, so at thousands of invocations per second nearly all of them pay only a clock read.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import middy from '@middy/core'
+import middyWarmup from '@middy/warmup'
+import type { Context } from 'aws-lambda'
+import { build } from 'esbuild'
+import { bench, do_not_optimize, run, summary } from 'mitata'
+import type * as Library from '../src/index.js'
+import { fixture } from '../test/helpers/fixtures.js'
+
+// Inside the project, so the bundle's imports of peer packages resolve from its node_modules; removed right after.
+const folder = mkdtempSync(join(new URL('.', import.meta.url).pathname, '.guards-build-'))
+const bundle = join(folder, 'library.mjs')
+await build({
+  entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  packages: 'external',
+  outfile: bundle,
+  logLevel: 'error',
+})
+let library: typeof Library
+try {
+  library = (await import(bundle)) as typeof Library
+} finally {
+  rmSync(folder, { recursive: true, force: true })
+}
+const { budgetOf, memoryWatchdog, timeoutGuard, warmup } = library
+
+const event = fixture('apigw-http-v2')
+const ok = async () => ({ statusCode: 200, body: 'ok' })
+
+/** A context as Lambda makes one per invocation: 3 s timeout, 1 GB. */
+function context(): Context {
+  const deadline = Date.now() + 3000
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'bench',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
+    memoryLimitInMB: '1024',
+    awsRequestId: 'bench-request',
+    logGroupName: '/aws/lambda/bench',
+    logStreamName: 'stream',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }
+}
+
+const bare = middy().handler(ok)
+const middyStack = middy({ timeoutEarlyInMillis: 250 }).use(middyWarmup()).handler(ok)
+const middyStackWithBudget = middy({ timeoutEarlyInMillis: 250 })
+  .use(middyWarmup())
+  .use({ before: (request) => void budgetOf(request.context) })
+  .handler(ok)
+const guard = timeoutGuard()
+const guardStack = middy(guard.middyOptions).use(warmup()).use(guard).use(memoryWatchdog()).handler(ok)
+const warmupOnly = middy().use(warmup()).handler(ok)
+const timeoutAlone = timeoutGuard()
+const timeoutOnly = middy(timeoutAlone.middyOptions).use(timeoutAlone).handler(ok)
+const memoryOnly = middy().use(memoryWatchdog()).handler(ok)
+
+const candidates: [string, (event: unknown, context: Context) => Promise<unknown>][] = [
+  ['middy() bare', bare],
+  ['baseline: @middy/warmup + core timeoutEarlyInMillis', middyStack],
+  ['subject: warmup + timeoutGuard + memoryWatchdog', guardStack],
+  ['baseline + budgetOf(context)', middyStackWithBudget],
+  ['warmup() alone', warmupOnly],
+  ['timeoutGuard() alone (with middyOptions)', timeoutOnly],
+  ['memoryWatchdog() alone', memoryOnly],
+]
+
+// 1. mitata's per-call statistics. Its medians leave out the calls a garbage collection lands on.
+summary(() => {
+  for (const [name, handler] of candidates) {
+    const trial = bench(name, async () => do_not_optimize(await handler(event, context())))
+    if (name.startsWith('baseline:')) trial.baseline(true)
+  }
+})
+await run()
+
+// 2. The ratio: mean cost per invocation over rounds of back-to-back invocations, garbage collection included,
+// in rounds whose order rotates so that drift in a shared machine falls on every candidate alike.
+const perRound = 20_000
+const rounds = 9
+const means = new Map<string, number[]>(candidates.map(([name]) => [name, []]))
+for (let round = 0; round < rounds; round++) {
+  for (let i = 0; i < candidates.length; i++) {
+    const [name, handler] = candidates[(i + round) % candidates.length] as (typeof candidates)[number]
+    const started = performance.now()
+    for (let call = 0; call < perRound; call++) await handler(event, context())
+    means.get(name)?.push(((performance.now() - started) * 1000) / perRound)
+  }
+}
+const median = (name: string): number => {
+  const values = [...(means.get(name) ?? [])].sort((a, b) => a - b)
+  return values[Math.floor(values.length / 2)] ?? Number.NaN
+}
+console.log('\nmean µs per invocation, median of %d rounds of %d:', rounds, perRound)
+for (const [name] of candidates) console.log(`  ${name.padEnd(52)} ${median(name).toFixed(2)}`)
+const baseline = median('baseline: @middy/warmup + core timeoutEarlyInMillis')
+const ratio = median('subject: warmup + timeoutGuard + memoryWatchdog') / baseline
+console.log(`
+guard stack / Middy warmup + core timeout: ${ratio.toFixed(2)}x (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'})
+baseline + one budgetOf(context) / baseline: ${(median('baseline + budgetOf(context)') / baseline).toFixed(2)}x`)
