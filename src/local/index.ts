@@ -15,6 +15,7 @@ export {
 } from './http-gateway.js'
 export { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
 export {
+  type KinesisDestinationConfig,
   type KinesisEventSource,
   type KinesisEventSourceOptions,
   type KinesisEventSourceStats,

@@ -23,7 +23,12 @@ import { createWakeup, pause } from './esm/wakeup.js'
 import { runWindowLane } from './esm/windows.js'
 import { LocalOptionsError } from './options-error.js'
 
-export type { KinesisEventSourceOptions, KinesisOnFailureRecord, KinesisSourceHandler } from './esm/options.js'
+export type {
+  KinesisDestinationConfig,
+  KinesisEventSourceOptions,
+  KinesisOnFailureRecord,
+  KinesisSourceHandler,
+} from './esm/options.js'
 export type { KinesisEventSourceStats, KinesisShardStats } from './esm/stats.js'
 
 /** A running (or stopped) event source mapping; see {@link kinesisEventSource}. */

@@ -61,6 +61,15 @@ export interface KinesisOnFailureRecord {
   }
 }
 
+/** Where an event source sends what it gives up on. */
+export interface KinesisDestinationConfig {
+  /**
+   * Receives AWS's on-failure record for each batch given up on; the shard waits until it resolves.
+   * @defaultValue none
+   */
+  onFailure?: (record: KinesisOnFailureRecord) => void | Promise<void>
+}
+
 /** Options of `kinesisEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits. */
 export interface KinesisEventSourceOptions {
   /** The local cloud whose Kinesis is read (at `cloud.endpoints.kinesis`: a fault proxy in front of it is felt). */
@@ -127,7 +136,7 @@ export interface KinesisEventSourceOptions {
    * called again (with backoff) until it succeeds, and the shard waits.
    * @defaultValue none: given-up batches are dropped, as in AWS without a destination
    */
-  destinationConfig?: { onFailure?: (record: KinesisOnFailureRecord) => void | Promise<void> }
+  destinationConfig?: KinesisDestinationConfig
   /**
    * The function's timeout in milliseconds.
    * @defaultValue `3000`
