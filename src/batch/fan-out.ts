@@ -12,7 +12,7 @@ import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } fro
 import type { Ordering } from './lanes.js'
 import type { BatchLogger, BatchSummary } from './report.js'
 import { type BatchOutcome, type DeadLetterHandler, type RecordHandler, runBatch, Status } from './run-batch.js'
-import { type DecodeMode, recordDecoder } from './sources.js'
+import type { DecodeMode } from './sources.js'
 
 /** A batch event `fanOut` accepts. */
 export type BatchEvent = KinesisStreamEvent | DynamoDBStreamEvent | SQSEvent
@@ -160,12 +160,7 @@ export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: Fa
   const { onSummary } = options
   const settings = {
     handler: recordHandler,
-    decoders: {
-      kinesis: recordDecoder('kinesis', decode),
-      dynamodb: recordDecoder('dynamodb', decode),
-      sqs: recordDecoder('sqs', decode),
-      'sqs-fifo': recordDecoder('sqs-fifo', decode),
-    },
+    decode,
     schema: options.schema,
     onInvalid: options.onInvalid ?? defaults.onInvalid,
     ordering: options.ordering ?? defaults.ordering,

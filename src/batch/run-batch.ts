@@ -13,7 +13,7 @@ import type { InvalidRecordError } from './errors.js'
 import { asInvalidRecordError, checkItem } from './item.js'
 import { heapPop, heapPush, type Ordering, planLanes } from './lanes.js'
 import type { BatchLogger, BatchSummary } from './report.js'
-import type { RecordDecoder } from './sources.js'
+import { type DecodeMode, recordDecoder } from './sources.js'
 
 /** What a record handler learns about the record besides its item. */
 export interface RecordMeta {
@@ -41,7 +41,7 @@ export type DeadLetterHandler = (record: BatchRecord, error: InvalidRecordError)
 /** Everything one run needs; prepared once by `fanOut`. */
 export interface RunSettings<T> {
   readonly handler: RecordHandler<T>
-  readonly decoders: Readonly<Record<NonNullable<ReturnType<typeof recordSource>>, RecordDecoder>>
+  readonly decode: DecodeMode
   readonly schema: StandardSchemaV1<unknown, T> | undefined
   readonly onInvalid: 'fail' | DeadLetterHandler
   readonly ordering: Ordering
@@ -89,7 +89,7 @@ export async function runBatch<T>(
   const { signal } = budget
   const count = records.length
   const source = count > 0 ? recordSource(records[0]) : undefined
-  const decode = settings.decoders[source ?? 'sqs']
+  const decode = recordDecoder(source ?? 'sqs', settings.decode)
   const ids = new Array<string>(count)
   const keys = new Array<string | undefined>(count)
   for (let i = 0; i < count; i++) {

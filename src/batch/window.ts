@@ -91,7 +91,6 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
   const onInvalid = options.onInvalid ?? defaults.onInvalid
   const logger = options.logger ?? defaults.logger
   const decodeMode = options.decode ?? defaults.decode
-  const decoders = { kinesis: recordDecoder('kinesis', decodeMode), dynamodb: recordDecoder('dynamodb', decodeMode) }
 
   return async function windowHandler(input: unknown, context: Context): Promise<WindowResponse<A>> {
     const started = performance.now()
@@ -103,7 +102,7 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
     const budget = budgetOf(context ?? ({} as Context))
     const { signal } = budget
     const window = { start: String(event.window.start), end: String(event.window.end) }
-    const decode = recordSource(records[0]) === 'dynamodb' ? decoders.dynamodb : decoders.kinesis
+    const decode = recordDecoder(recordSource(records[0]) === 'dynamodb' ? 'dynamodb' : 'kinesis', decodeMode)
     const ids = records.map((record) => recordId(record) ?? '')
 
     // The incoming state is copied (never mutate the caller's event) and its JSON feeds the flush ids.
