@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions'
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda'
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api'
 import { deployRecipes, type RecipeStacks } from '../../../recipes/deploy/stacks.js'
-import type { CfnResource } from './synth.js'
+import { type CfnResource, synthTimeoutMs } from './synth.js'
 
 const env = { account: '123456789012', region: 'eu-west-1' }
 const outdir = mkdtempSync(join(tmpdir(), 'sdr-cdk-app-'))
@@ -23,7 +23,7 @@ beforeAll(() => {
   templates = Object.fromEntries(
     Object.values(stacks).map((stack: Stack) => [stack.stackName, Template.fromStack(stack)]),
   )
-})
+}, synthTimeoutMs)
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }))
 

@@ -15,6 +15,7 @@ import {
   type Synthesized,
   statementsOfRole,
   synthesize,
+  synthTimeoutMs,
 } from './synth.js'
 
 let synthesized: Synthesized
@@ -35,7 +36,7 @@ beforeAll(() => {
     deadLetter: idOf(processor.deadLetterStream),
     queue: idOf(processor.onFailureQueue),
   }
-})
+}, synthTimeoutMs)
 
 afterAll(() => synthesized.dispose())
 

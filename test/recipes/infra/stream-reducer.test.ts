@@ -14,6 +14,7 @@ import {
   type Synthesized,
   statementsOfRole,
   synthesize,
+  synthTimeoutMs,
 } from './synth.js'
 
 let synthesized: Synthesized
@@ -34,7 +35,7 @@ beforeAll(() => {
     table: idOf(reducer.table),
     queue: idOf(reducer.onFailureQueue),
   }
-})
+}, synthTimeoutMs)
 
 afterAll(() => synthesized.dispose())
 
@@ -108,18 +109,22 @@ describe('StreamReducer', () => {
     })
   })
 
-  it('passes COUNT_KEY_FIELD to the handler only when a count key field is given', () => {
-    const withKey = synthesize((stack) => {
-      new StreamReducer(stack, 'StreamReducer', { inputStream: new Stream(stack, 'Logs'), countKeyField: 'level' })
-    })
-    try {
-      withKey.template.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ COUNT_KEY_FIELD: 'level' }) },
+  it(
+    'passes COUNT_KEY_FIELD to the handler only when a count key field is given',
+    () => {
+      const withKey = synthesize((stack) => {
+        new StreamReducer(stack, 'StreamReducer', { inputStream: new Stream(stack, 'Logs'), countKeyField: 'level' })
       })
-    } finally {
-      withKey.dispose()
-    }
-  })
+      try {
+        withKey.template.hasResourceProperties('AWS::Lambda::Function', {
+          Environment: { Variables: Match.objectLike({ COUNT_KEY_FIELD: 'level' }) },
+        })
+      } finally {
+        withKey.dispose()
+      }
+    },
+    synthTimeoutMs,
+  )
 
   it('may only PutItem and Query the counts table, read the stream and send to its queue', () => {
     const { template } = synthesized

@@ -134,3 +134,9 @@ export function deployedAsEmulatorOptions(template: Template, mappingId: string,
     memoryMb: fn.MemorySize,
   }
 }
+
+/**
+ * How long a `beforeAll` that synthesizes may take: bundling and CloudFormation validation take seconds on an idle
+ * machine, and several times that when the whole suite shares two cores.
+ */
+export const synthTimeoutMs = 180_000

@@ -12,6 +12,7 @@ import {
   type Synthesized,
   statementsOfRole,
   synthesize,
+  synthTimeoutMs,
 } from './synth.js'
 
 /** The endpoints the user API serves (the list, written out: not read from the construct). */
@@ -48,7 +49,7 @@ let rest: Built
 beforeAll(() => {
   http = build({})
   rest = build({ apiKind: 'rest', warmupConcurrency: 7 })
-})
+}, synthTimeoutMs)
 
 afterAll(() => {
   http.synthesized.dispose()
