@@ -116,7 +116,8 @@ export class UserApi extends Construct {
   }
 
   /**
-   * The lambda-warmer fan-out: the pinged instance invokes its own function N-1 times. The statement goes into a
+   * The lambda-warmer fan-out: the pinged instance invokes its own function N-1 times (once the handler's `warmup()` is
+   * given an `invoke`; the recipe does not wire one yet, so today a ping warms one instance). The statement goes into a
    * policy of its own, not the role's default policy, which the function depends on: that policy naming the function's
    * ARN would be a dependency cycle.
    */
