@@ -116,8 +116,9 @@ export class UserApi extends Construct {
   }
 
   /**
-   * The lambda-warmer fan-out: the pinged instance invokes its own function N-1 times (once the handler's `warmup()` is
-   * given an `invoke`; the recipe does not wire one yet, so today a ping warms one instance). The statement goes into a
+   * The lambda-warmer fan-out: the pinged instance invokes its own function N-1 times, by its unqualified name
+   * (`AWS_LAMBDA_FUNCTION_NAME`), which the unqualified ARN covers; a `name:$LATEST` invoke would need `<arn>:*` too,
+   * and is not granted. The statement goes into a
    * policy of its own, not the role's default policy, which the function depends on: that policy naming the function's
    * ARN would be a dependency cycle.
    */
