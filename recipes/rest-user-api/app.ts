@@ -10,7 +10,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import middy from '@middy/core'
-import { HttpError, httpErrors, memoryWatchdog, timeoutGuard, warmup } from 'serverless-done-right'
+import { HttpError, httpErrors, memoryWatchdog, timeoutGuard, type WarmupOptions, warmup } from 'serverless-done-right'
 import { type ApiResult, userEndpoints } from './endpoints.js'
 import { type ApiEvent, requestLine, routedEvent } from './request.js'
 import { matchRoute } from './routes.js'
@@ -32,6 +32,13 @@ export interface UserApiOptions {
    * @defaultValue `new Tracer({ serviceName: 'rest-user-api' })`
    */
   tracer?: Tracer
+  /**
+   * Invokes this same function for lambda-warmer's concurrency fan-out (copies `2…N` of a `{ warmer: true,
+   * concurrency: N }` ping); `handler.ts` passes one built on `@aws-sdk/client-lambda`. Without it a ping warms one
+   * instance and logs that the fan-out was skipped.
+   * @defaultValue none
+   */
+  warmupInvoke?: WarmupOptions['invoke']
 }
 
 const serviceName = 'rest-user-api'
@@ -68,7 +75,7 @@ export function createUserApi(options: UserApiOptions) {
   const guard = timeoutGuard({ logger })
 
   return middy<ApiEvent, ApiResult>(guard.middyOptions)
-    .use(warmup({ logger }))
+    .use(warmup(options.warmupInvoke === undefined ? { logger } : { logger, invoke: options.warmupInvoke }))
     .use(httpErrors({ logger }))
     .use(guard)
     .use(memoryWatchdog({ logger }))

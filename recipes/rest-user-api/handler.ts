@@ -3,13 +3,18 @@
  * and exports `handler`.
  *
  * Environment: `TABLE_NAME` (required), plus the Powertools variables (`POWERTOOLS_SERVICE_NAME`, `LOG_LEVEL`, …).
+ * Lambda's own `AWS_LAMBDA_FUNCTION_NAME` names the function that lambda-warmer pings fan out to (this one: the
+ * deployment grants `lambda:InvokeFunction` on its own ARN only). Copies `2…N-1` are `Event` invokes and the last one
+ * `RequestResponse`, as lambda-warmer does.
  *
  * @module
  */
 import { Logger } from '@aws-lambda-powertools/logger'
 import { Tracer } from '@aws-lambda-powertools/tracer'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import type { WarmupOptions } from 'serverless-done-right'
 import { createUserApi } from './app.js'
 
 const tableName = process.env.TABLE_NAME
@@ -20,5 +25,26 @@ const tracer = new Tracer({ serviceName })
 const logger = new Logger({ serviceName })
 const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})))
 
+const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME
+const lambda = functionName ? new LambdaClient({}) : undefined
+const warmupInvoke: WarmupOptions['invoke'] | undefined =
+  functionName && lambda
+    ? (payload) =>
+        lambda.send(
+          new InvokeCommand({
+            FunctionName: functionName,
+            InvocationType:
+              payload.__WARMER_INVOCATION__ === payload.__WARMER_CONCURRENCY__ ? 'RequestResponse' : 'Event',
+            Payload: JSON.stringify(payload),
+          }),
+        )
+    : undefined
+
 /** The Lambda handler: every route of `/users`. */
-export const handler = createUserApi({ documentClient, tableName, logger, tracer })
+export const handler = createUserApi({
+  documentClient,
+  tableName,
+  logger,
+  tracer,
+  ...(warmupInvoke === undefined ? {} : { warmupInvoke }),
+})

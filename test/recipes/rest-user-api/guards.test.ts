@@ -77,4 +77,26 @@ describe('warm-up pings', () => {
     expect(outcome.status).toBe('ok')
     expect(outcome.result).toMatchObject({ warmup: true })
   })
+
+  it('fans a lambda-warmer ping out to copies 2…N through warmupInvoke', async () => {
+    // The function re-invoking itself is Lambda's Invoke API, which cannot run here: the copies are recorded instead.
+    const copies: unknown[] = []
+    const handler = createUserApi({
+      documentClient,
+      tableName: 'users',
+      logger: silentLogger(),
+      warmupInvoke: async (payload, index) => {
+        copies.push({ ...payload, index })
+      },
+    })
+    const outcome = await invoke(handler, fixture('warmer-lambda-warmer') as never, {
+      timeoutMs: 3000,
+      memoryMb: testMemoryMb,
+    })
+    expect(outcome.status).toBe('ok')
+    expect(copies).toEqual([
+      expect.objectContaining({ warmer: true, __WARMER_INVOCATION__: 2, __WARMER_CONCURRENCY__: 3, index: 2 }),
+      expect.objectContaining({ warmer: true, __WARMER_INVOCATION__: 3, __WARMER_CONCURRENCY__: 3, index: 3 }),
+    ])
+  })
 })
