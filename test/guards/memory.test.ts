@@ -184,6 +184,27 @@ describe('memoryWatchdog(): sampling', () => {
     }
   })
 
+  it('stops watching an invocation whose cleanup Middy skipped, at its deadline', async () => {
+    const timers = timerTracker()
+    try {
+      const readings = countReadings()
+      // A later middleware answers early from `before`: Middy then runs no `after`, so the watchdog never hears
+      // that the invocation ended.
+      const handler = middy()
+        .use(memoryWatchdog({ sampleIntervalMs: 10 }))
+        .use({ before: () => 'from cache' })
+        .handler(async () => 'fresh')
+      expect(await handler(fixture('sqs'), lambdaContext({ timeoutMs: 80 }))).toBe('from cache')
+      await sleep(200)
+      const afterDeadline = readings.mock.calls.length
+      expect(await timers.pending()).toEqual([])
+      await sleep(50)
+      expect(readings.mock.calls.length).toBe(afterDeadline)
+    } finally {
+      timers.stop()
+    }
+  })
+
   it('removes its check from the budget when the invocation settles', async () => {
     const readings = countReadings()
     const context = lambdaContext()
