@@ -152,7 +152,11 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
       current.workers.set(shardId, worker)
       const task = runShard(current, worker)
       current.tasks.add(task)
-      void task.finally(() => current.tasks.delete(task))
+      // Both ways, so that a failed task is no unhandled rejection: stop() awaits it and reports it.
+      task.then(
+        () => current.tasks.delete(task),
+        () => current.tasks.delete(task),
+      )
     }
   }
 
@@ -265,7 +269,14 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
   /** Aborts a session, waits for its shard tasks (and so for invocations in flight), and closes its client. */
   async function shutDown(current: Session): Promise<void> {
     current.controller.abort()
-    while (current.tasks.size > 0) await Promise.all([...current.tasks])
+    const failures: unknown[] = []
+    while (current.tasks.size > 0) {
+      for (const outcome of await Promise.allSettled([...current.tasks])) {
+        if (outcome.status === 'rejected') failures.push(outcome.reason)
+      }
+    }
     current.runtime.kinesis.destroy()
+    // A shard task only fails on a bug of the emulator: say so rather than hide it.
+    if (failures.length > 0) throw failures[0]
   }
 }
