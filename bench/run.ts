@@ -1,7 +1,210 @@
 /**
- * `npm run bench`: runs every benchmark in this folder, one after another, and prints the results.
- * The benchmarks engineer extends this with the results files of `bench/lib/report.ts`.
+ * `npm run bench`: every benchmark in this folder, one section at a time, each in a fresh Node process, then the
+ * results: `bench/results/latest.json`, `bench/results/chart.svg` and `BENCHMARKS.md` (see `lib/report.ts`).
+ *
+ * Each section's file is bundled with esbuild first (library sources included, packages external) and the bundle is
+ * run by this same Node (22): that is the JavaScript users run, without tsx's per-function `__name` wrappers, which the
+ * comparison packages (plain JavaScript in node_modules) would not pay. `guards.ts` bundles the library itself and
+ * runs through tsx. A fresh process per section keeps one section's heap and JIT state out of the next one.
+ *
+ * Options: `--only key,key` runs some sections and merges their figures into the existing results (the others are
+ * kept, with their own dates); `--quick` runs fewer rounds (for trying things; don't publish it); `--list`.
  */
-import { fanOutBenchmark } from './fan-out.js'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { build } from 'esbuild'
+import { machine, type Results, type SectionResult, writeResults } from './lib/report.js'
 
-await fanOutBenchmark()
+interface Section {
+  key: string
+  title: string
+  /** A module of this folder and the function in it that returns a `SectionResult`; or a script run with tsx. */
+  run: { module: string; exportName: string } | { script: string }
+  options?: Record<string, unknown>
+  quickOptions?: Record<string, unknown>
+}
+
+const sections: Section[] = [
+  {
+    key: 'guards',
+    title: 'Guard overhead per invocation',
+    run: { script: 'bench/guards.ts' },
+  },
+  {
+    key: 'http',
+    title: 'HTTP validation',
+    run: { module: './http-validation.ts', exportName: 'httpValidationBenchmark' },
+    quickOptions: { rounds: 5, perRound: 500 },
+  },
+  {
+    key: 'fan-out',
+    title: 'Batch fan-out, CPU-bound',
+    run: { module: './fan-out.ts', exportName: 'fanOutBenchmark' },
+    quickOptions: { rounds: 4, slowRounds: 1 },
+  },
+  {
+    key: 'fan-out-io',
+    title: 'Batch fan-out, I/O-bound',
+    run: { module: './fan-out-io.ts', exportName: 'fanOutIoBenchmark' },
+    quickOptions: { rounds: 3 },
+  },
+  {
+    key: 'cold-start',
+    title: 'Cold start',
+    run: { module: './cold-start.ts', exportName: 'coldStartBenchmark' },
+    quickOptions: { spawns: 5 },
+  },
+  {
+    key: 'end-to-end',
+    title: 'End to end on the local cloud',
+    run: { module: './end-to-end.ts', exportName: 'endToEndBenchmark' },
+    quickOptions: { events: 4000, seconds: 3 },
+  },
+]
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+  },
+})
+if (values.list) {
+  for (const s of sections) console.log(`${s.key.padEnd(12)} ${s.title}`)
+  process.exit(0)
+}
+const only = values.only?.split(',').map((s) => s.trim())
+const unknown = only?.filter((key) => !sections.some((s) => s.key === key)) ?? []
+if (unknown.length > 0) throw new Error(`unknown section(s): ${unknown.join(', ')}; try --list`)
+const chosen = sections.filter((s) => only === undefined || only.includes(s.key))
+
+const root = new URL('../', import.meta.url)
+const rootPath = root.pathname
+const started = performance.now()
+const load = loadavg()
+// Inside the project, so that the bundles' imports of packages resolve from its node_modules.
+const buildDir = mkdtempSync(join(rootPath, 'bench', '.run-'))
+
+function child(args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, args, { cwd: rootPath, stdio: 'inherit', env: { ...process.env, ...env } })
+    proc.on('error', reject)
+    proc.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+  })
+}
+
+async function runSection(section: Section): Promise<SectionResult> {
+  const out = join(buildDir, `${section.key}.json`)
+  const options = { ...section.options, ...(values.quick ? section.quickOptions : {}) }
+  const env = { BENCH_OUT: out, BENCH_OPTIONS: JSON.stringify(options), BENCH_ROOT: rootPath }
+  let code: number
+  if ('script' in section.run) {
+    code = await child(['--import', 'tsx', section.run.script], env)
+  } else {
+    const outfile = join(buildDir, `${section.key}.mjs`)
+    const { module, exportName } = section.run
+    await build({
+      stdin: {
+        contents: [
+          `import { writeFileSync } from 'node:fs'`,
+          `import { ${exportName} } from '${module}'`,
+          `const result = await ${exportName}(JSON.parse(process.env.BENCH_OPTIONS ?? '{}'))`,
+          `writeFileSync(process.env.BENCH_OUT, JSON.stringify(result))`,
+          // Emulators and SDK clients may keep handles open; the section is done.
+          'process.exit(0)',
+        ].join('\n'),
+        resolveDir: join(rootPath, 'bench'),
+        sourcefile: `${section.key}-entry.ts`,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      packages: 'external',
+      tsconfig: join(rootPath, 'tsconfig.json'),
+      outfile,
+      logLevel: 'error',
+    })
+    code = await child([outfile], env)
+  }
+  if (code !== 0 || !existsSync(out)) throw new Error(`section ${section.key} exited with ${code}`)
+  return JSON.parse(readFileSync(out, 'utf8')) as SectionResult
+}
+
+const previous: Results | undefined =
+  only !== undefined && existsSync(new URL('bench/results/latest.json', root))
+    ? (JSON.parse(readFileSync(new URL('bench/results/latest.json', root), 'utf8')) as Results)
+    : undefined
+const results: Results = {
+  machine: { ...machine(), loadAverage: load },
+  node: process.version,
+  date: new Date().toISOString(),
+  durationS: 0,
+  sections: [],
+  figures: [],
+  targets: [],
+}
+const failed: string[] = []
+try {
+  for (const [i, section] of chosen.entries()) {
+    const sectionStart = performance.now()
+    console.log(`\n[${i + 1}/${chosen.length}] ${section.title} (${section.key}) …`)
+    try {
+      const result = await runSection(section)
+      const title = result.figures[0]?.section ?? section.title
+      const durationS = (performance.now() - sectionStart) / 1000
+      results.sections?.push({
+        key: section.key,
+        title,
+        durationS,
+        date: new Date().toISOString(),
+        notes: result.notes ?? [],
+      })
+      results.figures.push(...result.figures)
+      results.targets.push(...result.targets)
+      for (const t of result.targets) {
+        console.log(
+          `  ${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.ratio.toFixed(2)}× (${t.kind === 'atMost' ? '≤' : '≥'} ${t.limit}×)`,
+        )
+      }
+      console.log(`  (${durationS.toFixed(0)} s; ${((performance.now() - started) / 1000).toFixed(0)} s so far)`)
+    } catch (error) {
+      failed.push(section.key)
+      console.error(`  section ${section.key} failed:`, error)
+    }
+  }
+} finally {
+  rmSync(buildDir, { recursive: true, force: true })
+}
+
+if (previous !== undefined) {
+  // Keep the sections not run this time, in the registry's order.
+  const ran = new Set(results.sections?.map((s) => s.key))
+  const kept = (previous.sections ?? []).filter((s) => !ran.has(s.key))
+  const keptTitles = new Set(kept.map((s) => s.title))
+  const order = (key: string) => sections.findIndex((s) => s.key === key)
+  results.sections = [...kept, ...(results.sections ?? [])].sort((a, b) => order(a.key) - order(b.key))
+  const titleOrder = (title: string) => results.sections?.findIndex((s) => s.title === title) ?? 0
+  results.figures = [...previous.figures.filter((f) => keptTitles.has(f.section)), ...results.figures].sort(
+    (a, b) => titleOrder(a.section) - titleOrder(b.section),
+  )
+  results.targets = [...previous.targets.filter((t) => keptTitles.has(t.section)), ...results.targets].sort(
+    (a, b) => titleOrder(a.section) - titleOrder(b.section),
+  )
+  results.durationS = (results.sections ?? []).reduce((sum, s) => sum + s.durationS, 0)
+} else {
+  results.durationS = (performance.now() - started) / 1000
+}
+writeResults(root, results)
+const met = results.targets.filter((t) => t.met).length
+console.log(
+  `\n${met}/${results.targets.length} targets met; ${((performance.now() - started) / 1000).toFixed(0)} s. Wrote bench/results/latest.json, bench/results/chart.svg, BENCHMARKS.md.`,
+)
+if (failed.length > 0) {
+  console.error(`failed sections: ${failed.join(', ')}`)
+  process.exitCode = 1
+}
