@@ -22,7 +22,7 @@ import { parser } from '@aws-lambda-powertools/parser/middleware'
 import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
-import type { APIGatewayProxyEvent } from 'aws-lambda'
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda'
 import { z } from 'zod'
 import { httpErrors, validate } from '../src/index.js'
 import { lambdaContext } from './lib/lambda-context.js'
@@ -107,16 +107,17 @@ export async function httpValidationBenchmark(
     .use(httpErrorHandler({ logger: false }))
     .use(parser({ schema: JSONStringified(Order), envelope: ApiGatewayEnvelope }))
     .handler(async () => ok)
-  const floor = middy().handler(async (event: APIGatewayProxyEvent) => {
+  const floor = middy<APIGatewayProxyEvent>().handler(async (event) => {
     const result = Order.safeParse(JSON.parse(event.body ?? ''))
     return result.success ? ok : { statusCode: 400, body: '{"title":"Bad Request"}' }
   })
 
-  const handlers = [
-    ['this library: httpErrors + http-json-body-parser + validate', ours],
-    ['Powertools parser (ApiGatewayEnvelope, JSONStringified) + http-error-handler', powertools],
-    ['floor: middy() + JSON.parse + schema.safeParse in the handler', floor],
-  ] as const
+  type Handler = (event: unknown, context: Context) => Promise<unknown>
+  const handlers: [string, Handler][] = [
+    ['this library: httpErrors + http-json-body-parser + validate', ours as Handler],
+    ['Powertools parser (ApiGatewayEnvelope, JSONStringified) + http-error-handler', powertools as Handler],
+    ['floor: middy() + JSON.parse + schema.safeParse in the handler', floor as Handler],
+  ]
   // Check every candidate answers as expected before timing it.
   for (const [name, handler] of handlers) {
     const good = (await handler({ ...valid }, lambdaContext())) as { statusCode: number }
@@ -144,7 +145,7 @@ export async function httpValidationBenchmark(
     const perCall = (samples.get(name) ?? []).map((ms) => (ms * 1000) / perRound)
     return medianFigure(SECTION, `${who}, ${kind} body`, 'µs', perCall, {
       note: `mean of ${perRound} invocations per sample`,
-      ...(who.startsWith('Powertools') ? {} : { comparedTo: `${handlers[1][0]}, ${kind} body` }),
+      ...(who.startsWith('Powertools') ? {} : { comparedTo: `${handlers[1]?.[0]}, ${kind} body` }),
     })
   })
   printFigures(figures)
