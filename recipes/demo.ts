@@ -177,8 +177,24 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number
 }
 
-/** Shows progress: bars on a terminal, a line every two seconds otherwise (CI logs, the test). */
-function progress(total: number, read: () => { sent: number; processed: number; reduced: number; api: number }) {
+/** Shows progress: bars on a terminal, a line every two seconds otherwise (CI logs, the test). Returns its stop. */
+function progress(total: number, read: () => Progress): () => void {
+  const stop = showProgress(total, read)
+  let stopped = false
+  return () => {
+    if (!stopped) stop()
+    stopped = true
+  }
+}
+
+interface Progress {
+  sent: number
+  processed: number
+  reduced: number
+  api: number
+}
+
+function showProgress(total: number, read: () => Progress): () => void {
   if (process.stdout.isTTY) {
     const bars = new MultiBar(
       { format: '{label} [{bar}] {value}/{total}', hideCursor: true, clearOnComplete: false },
@@ -216,8 +232,11 @@ const count = (value: number) => value.toLocaleString('en-US')
 async function main(): Promise<void> {
   const options = parseOptions()
   const startedAt = performance.now()
-  const cloud = await startLocalCloud()
+  // Everything started is stopped on the way out, last started first, whether the run succeeds or not.
+  const cleanup: Array<() => Promise<void> | void> = []
   try {
+    const cloud = await startLocalCloud()
+    cleanup.push(() => cloud.stop())
     await createResources(cloud)
     const processor = kinesisEventSource({
       cloud,
@@ -260,6 +279,11 @@ async function main(): Promise<void> {
         functionName: 'rest-user-api',
       },
     })
+    cleanup.push(() => gateway.close())
+    cleanup.push(
+      () => processor.stop(),
+      () => reducer.stop(),
+    )
     await processor.start()
     await reducer.start()
 
@@ -273,20 +297,25 @@ async function main(): Promise<void> {
       reduced: reducer.stats.recordsCheckpointed,
       api: calls.length,
     }))
+    cleanup.push(stopProgress)
     const firstPutAt = Date.now()
     const produce = async () => {
-      for (let from = 0; from < traffic.entries.length; from += producerChunk) {
-        const chunk = traffic.entries.slice(from, from + producerChunk)
-        const result = await putRecords(cloud.kinesis, names.logs, chunk)
-        if (result.failedCount > 0)
-          throw new Error(`${result.failedCount} log events could not be put on ${names.logs}`)
-        sent += chunk.length
+      try {
+        for (let from = 0; from < traffic.entries.length; from += producerChunk) {
+          const chunk = traffic.entries.slice(from, from + producerChunk)
+          const result = await putRecords(cloud.kinesis, names.logs, chunk)
+          if (result.failedCount > 0) {
+            throw new Error(`${result.failedCount} log events could not be put on ${names.logs}`)
+          }
+          sent += chunk.length
+        }
+      } finally {
+        producing = false
       }
-      producing = false
     }
-    // Everyday API use goes on while the log stream is busy, and at least a few rounds on a small run.
-    let rounds = 0
-    await Promise.all([produce(), apiSession(gateway.url, calls, () => producing || rounds++ < 5)])
+    // Everyday API use goes on while the log stream is busy, and for a few rounds more on a small run.
+    let extraRounds = 5
+    await Promise.all([produce(), apiSession(gateway.url, calls, () => producing || extraRounds-- > 0)])
     const lastPutAt = Date.now()
     await Promise.all([processor.drain(), reducer.drain()])
     stopProgress()
@@ -294,12 +323,9 @@ async function main(): Promise<void> {
 
     const summary = await summarize(cloud, traffic, calls, firstPutAt, lastPutAt, startedAt, options.events)
     if (!summary.ok) process.exitCode = 1
-    if (options.serve && summary.ok) {
-      await serve(gateway.url)
-    }
-    await gateway.close()
+    else if (options.serve) await serve(gateway.url)
   } finally {
-    await cloud.stop()
+    for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined)
   }
 }
 
@@ -407,29 +433,38 @@ async function summarize(
   return line
 }
 
-/** `--serve`: keeps the API up and shows how to call it, until Ctrl-C. */
+/** `--serve`: keeps the API up and shows how to call it, with a user made for the purpose, until Ctrl-C. */
 async function serve(url: string): Promise<void> {
+  const created = await fetch(`${url}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'grace@example.com', name: 'Grace Hopper' }),
+  })
+  const { id } = (await created.json()) as { id: string }
+  const json = "-H 'content-type: application/json'"
   console.log('')
   console.log(`The user API is up at ${url} (payload ${userApiSettings.payloadFormat}). Try:`)
   console.log('')
-  console.log(
-    `  curl -si -X POST ${url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace"}'`,
-  )
+  console.log(`  curl -si -X POST ${url}/users ${json} -d '{"email":"ada@example.com","name":"Ada Lovelace"}'`)
   console.log(`  curl -s '${url}/users?limit=5'`)
-  console.log(`  curl -si ${url}/users/<id>`)
+  console.log(`  curl -si ${url}/users/${id}`)
   console.log(
-    `  curl -si -X PUT ${url}/users/<id> -H 'if-match: "1"' -H 'content-type: application/json' -d '{"email":"ada@example.org","name":"Ada King"}'`,
+    `  curl -si -X PUT ${url}/users/${id} -H 'if-match: "1"' ${json} -d '{"email":"grace@example.org","name":"Grace B. Hopper"}'`,
   )
   console.log(
-    `  curl -si -X PUT ${url}/users/<id> -H 'content-type: application/json' -d '{"email":"a@example.com","name":"A"}'`,
+    `  curl -si -X PUT ${url}/users/${id} ${json} -d '{"email":"g@example.com","name":"G"}'   # 428: no If-Match`,
   )
-  console.log(`  curl -si -X DELETE ${url}/users/<id> -H 'if-match: "2"'`)
+  console.log(`  curl -si -X POST ${url}/users ${json} -d '{"email":"nope"}'   # 400: problem+json with pointers`)
+  console.log(`  curl -si -X DELETE ${url}/users/${id} -H 'if-match: "2"'`)
   console.log('')
   console.log('Ctrl-C stops it.')
+  // A pending promise alone does not keep Node running: the timer does, until a signal arrives.
+  const keepAlive = setInterval(() => undefined, 60_000)
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  clearInterval(keepAlive)
 }
 
 main().catch((error: unknown) => {
