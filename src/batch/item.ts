@@ -32,19 +32,20 @@ function unwrap<T>(result: StandardSchemaV1.Result<T>, id: string): T {
 }
 
 /**
- * Validates one decoded item. Returns the schema's output, or a promise of it when the schema is asynchronous, so
- * the common synchronous case costs no extra microtask.
+ * Makes the checker of decoded items for one schema. Returns the schema's output, or a promise of it when the schema
+ * is asynchronous, so the common synchronous case costs no extra microtask.
  *
  * @param schema - any Standard Schema
- * @param value - the decoded item
- * @param id - the record's identifier, for the error
- * @returns the validated (possibly transformed) item
- * @throws InvalidRecordError with reason `schema` and every issue
+ * @returns a function of the decoded item and the record's identifier (for the error) to the validated item
+ * @throws InvalidRecordError with reason `schema` and every issue, from the returned function
  */
-export function checkItem<T>(schema: StandardSchemaV1<unknown, T>, value: unknown, id: string): T | Promise<T> {
-  const result = schema['~standard'].validate(value)
-  if (result instanceof Promise) return result.then((settled) => unwrap(settled, id))
-  return unwrap(result, id)
+export function itemChecker<T>(schema: StandardSchemaV1<unknown, T>): (value: unknown, id: string) => T | Promise<T> {
+  const { validate } = schema['~standard']
+  return (value, id) => {
+    const result = validate(value)
+    if (result instanceof Promise) return result.then((settled) => unwrap(settled, id))
+    return unwrap(result, id)
+  }
 }
 
 /** The error to report for a record whose decoding or checking threw: an {@link InvalidRecordError} as it is. */

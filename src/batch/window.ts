@@ -10,7 +10,7 @@ import type { Context, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
 import { budgetOf } from '../budget.js'
 import { type BatchRecord, batchRecords, recordId, recordSource } from '../events.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
-import { asInvalidRecordError, checkItem } from './item.js'
+import { asInvalidRecordError, itemChecker } from './item.js'
 import { recordDecoder } from './sources.js'
 import { StateSize } from './state-size.js'
 import type {
@@ -85,7 +85,8 @@ function sha256(text: string): string {
  * ```
  */
 export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOptions<T, A>): WindowHandler<A> {
-  const { key, reduce, initial, flush, schema, onSummary } = options
+  const { key, reduce, initial, flush, onSummary } = options
+  const check = options.schema === undefined ? undefined : itemChecker(options.schema)
   const maxStateBytes = options.maxStateBytes ?? defaults.maxStateBytes
   if (!(maxStateBytes > 0)) throw new RangeError('maxStateBytes must be a number > 0')
   const onInvalid = options.onInvalid ?? defaults.onInvalid
@@ -164,7 +165,7 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
       let item: T
       try {
         const decoded = decode(record as BatchRecord, id)
-        const checked = schema === undefined ? (decoded as T) : checkItem(schema, decoded, id)
+        const checked = check === undefined ? (decoded as T) : check(decoded, id)
         item = checked instanceof Promise ? await checked : checked
       } catch (error) {
         invalid++
