@@ -80,3 +80,22 @@ describe('budgetOf', () => {
     expect(calls).toBe(2)
   })
 })
+
+describe('budgetOf on unusual contexts', () => {
+  it('leaves the context looking as it did: no enumerable key, same JSON', () => {
+    const context = lambdaContext()
+    const before = JSON.stringify(context)
+    const keys = Object.keys(context)
+    budgetOf(context)
+    expect(JSON.stringify(context)).toBe(before)
+    expect(Object.keys(context)).toEqual(keys)
+    expect({ ...context }).not.toHaveProperty('budget')
+  })
+
+  it('works on a frozen context, once per context', () => {
+    const frozen = Object.freeze(lambdaContext())
+    const budget = budgetOf(frozen)
+    expect(budgetOf(frozen)).toBe(budget)
+    expect(budgetOf(Object.freeze(lambdaContext()))).not.toBe(budget)
+  })
+})
