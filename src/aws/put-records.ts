@@ -225,6 +225,28 @@ function headsPerKey(pending: readonly number[], entries: readonly PutRecordsEnt
   return heads
 }
 
+/** Throws a `RangeError` naming the first option outside what Kinesis (or arithmetic) allows. */
+function checkSettings(settings: Settings): void {
+  const checks: Array<[name: string, value: number, valid: boolean, expected: string]> = [
+    ['maxAttempts', settings.maxAttempts, Number.isInteger(settings.maxAttempts) && settings.maxAttempts >= 1, '≥ 1'],
+    ['baseDelayMs', settings.baseDelayMs, settings.baseDelayMs >= 0, '≥ 0'],
+    ['maxDelayMs', settings.maxDelayMs, settings.maxDelayMs >= 0, '≥ 0'],
+    [
+      'maxEntriesPerRequest',
+      settings.maxEntriesPerRequest,
+      Number.isInteger(settings.maxEntriesPerRequest) &&
+        settings.maxEntriesPerRequest >= 1 &&
+        settings.maxEntriesPerRequest <= 500,
+      '1 to 500',
+    ],
+    ['maxBytesPerRequest', settings.maxBytesPerRequest, settings.maxBytesPerRequest >= 1, '≥ 1'],
+    ['maxEntryBytes', settings.maxEntryBytes, settings.maxEntryBytes >= 1, '≥ 1'],
+  ]
+  for (const [name, value, valid, expected] of checks) {
+    if (!valid) throw new RangeError(`putRecords(options): ${name} must be ${expected}, got ${value}`)
+  }
+}
+
 /** What one request did: a result entry per sent entry (empty when the request failed retryably), or a fatal error. */
 type RequestOutcome = { readonly records: readonly PutRecordsResultEntry[] } | { readonly fatal: Failure }
 
@@ -270,6 +292,7 @@ function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, re
  * @param options - limits, backoff, ordering and signal; see {@link PutRecordsOptions}
  * @returns a result per entry (`{ ok: true, sequenceNumber, shardId }` or `{ ok: false, errorCode, errorMessage }`),
  *   the number that failed, and the number of requests sent
+ * @throws RangeError when an option is out of range (`maxAttempts` below 1, `maxEntriesPerRequest` over 500, …)
  *
  * @example
  * ```ts
@@ -297,6 +320,7 @@ export async function putRecords(
   options: PutRecordsOptions = {},
 ): Promise<PutRecordsResult> {
   const settings: Settings = { ...defaults, ...options }
+  checkSettings(settings)
   const aborted = () => settings.signal?.aborted === true
   const keyOf = (index: number) => (entries[index] as PutRecordsEntry).partitionKey
   const results: Array<PutRecordsEntryResult | undefined> = Array.from(entries, () => undefined)

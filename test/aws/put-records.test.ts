@@ -255,6 +255,21 @@ describe('putRecords against the local Kinesis', () => {
     }
   })
 
+  it('refuses options Kinesis would refuse, before sending anything', async () => {
+    for (const options of [
+      { maxAttempts: 0 },
+      { maxAttempts: 1.5 },
+      { maxEntriesPerRequest: 501 },
+      { maxEntriesPerRequest: 0 },
+      { maxBytesPerRequest: 0 },
+      { baseDelayMs: -1 },
+      { maxDelayMs: Number.NaN },
+    ]) {
+      await expect(putRecords(cloud.kinesis, 'never-used', entries(1, 1), options)).rejects.toThrow(RangeError)
+    }
+    expect(faults.counts.requests).toBe(0)
+  })
+
   it('does not modify the entries it is given', async () => {
     const stream = await freshStream()
     const input = entries(5, 2)
