@@ -21,7 +21,10 @@ export interface RecordMeta {
   readonly record: KinesisStreamRecord | DynamoDBRecord | SQSRecord
   /** The ordering key: Kinesis partition key, SQS FIFO `MessageGroupId`, DynamoDB item key; `undefined` for SQS standard. */
   readonly key: string | undefined
-  /** The `itemIdentifier` Lambda expects: Kinesis `sequenceNumber`, DynamoDB `SequenceNumber` or SQS `messageId`. */
+  /**
+   * The `itemIdentifier` Lambda expects: Kinesis `sequenceNumber`, DynamoDB `SequenceNumber` or SQS `messageId`;
+   * `''` for a record that has none (reporting it then fails the whole batch, the safe outcome).
+   */
   readonly id: string
   /** The invocation budget's signal: aborts when the invocation must wrap up. Pass it to every I/O call. */
   readonly signal: AbortSignal

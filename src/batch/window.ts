@@ -4,23 +4,22 @@
  *
  * @module
  */
-import { Buffer } from 'node:buffer'
-import { createHash } from 'node:crypto'
 import type { Context, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
-import { budgetOf } from '../budget.js'
-import { type BatchRecord, batchRecords, recordId, recordSource } from '../events.js'
+import { budgetOf, type InvocationBudget } from '../budget.js'
+import { batchRecords, recordId, recordSource } from '../events.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import { asInvalidRecordError, itemChecker } from './item.js'
-import { recordDecoder } from './sources.js'
-import { StateSize } from './state-size.js'
-import type {
-  FlushMeta,
-  FlushReason,
-  TumblingWindowEvent,
-  WindowReducerOptions,
-  WindowResponse,
-  WindowSummary,
-} from './window-types.js'
+import { type RecordDecoder, recordDecoder } from './sources.js'
+import { WindowState } from './window-state.js'
+import type { TumblingWindowEvent, WindowReducerOptions, WindowResponse, WindowSummary } from './window-types.js'
+
+type WindowRecord = KinesisStreamRecord | DynamoDBRecord
+
+interface FoldCounts {
+  folded: number
+  invalid: number
+  deadLettered: number
+}
 
 const defaults = {
   decode: 'json',
@@ -35,14 +34,11 @@ const defaults = {
  */
 export type WindowHandler<A> = (event: unknown, context: Context) => Promise<WindowResponse<A>>
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
-
 /**
  * Makes a Lambda handler for tumbling windows (`TumblingWindowInSeconds`) over Kinesis or DynamoDB Streams: folds
  * each record into `event.state` under `key(item)` with `reduce`, returns `{ state, batchItemFailures }`, and on the
- * window's final invocation (or when Lambda ended it early) calls `flush(state, window, meta)` and returns `{}`.
+ * window's final invocation (or when Lambda ended it early) calls `flush(state, window, meta)` (unless the state is
+ * empty) and returns `{}`.
  *
  * - Records are folded strictly in batch order. The first record that fails (invalid with `onInvalid: 'fail'`, a
  *   dead-letter function that rejects, `key` or `reduce` throwing, or the budget aborting) stops the fold: it and every
@@ -93,114 +89,80 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
   const logger = options.logger ?? defaults.logger
   const decodeMode = options.decode ?? defaults.decode
 
-  return async function windowHandler(input: unknown, context: Context): Promise<WindowResponse<A>> {
-    const started = performance.now()
-    const records = batchRecords(input)
-    const event = input as TumblingWindowEvent
-    if (records === undefined || typeof event.window !== 'object' || event.window === null) {
-      throw new UnsupportedEventError('windowReducer', 'a Kinesis or DynamoDB Streams tumbling-window event')
-    }
-    const budget = budgetOf(context ?? ({} as Context))
-    const { signal } = budget
-    const window = { start: String(event.window.start), end: String(event.window.end) }
-    const decode = recordDecoder(recordSource(records[0]) === 'dynamodb' ? 'dynamodb' : 'kinesis', decodeMode)
-    const ids = records.map((record) => recordId(record) ?? '')
-
-    // The incoming state is copied (never mutate the caller's event) and its JSON feeds the flush ids.
-    const incomingJson = JSON.stringify(event.state ?? {})
-    let state = new Map<string, A>(Object.entries(JSON.parse(incomingJson) as Record<string, A>))
-    const size = new StateSize()
-    for (const [name, value] of state) size.touch(name, value)
-    const flushIdBase = JSON.stringify([
-      window.start,
-      window.end,
-      event.shardId ?? null,
-      event.eventSourceARN ?? null,
-      sha256(incomingJson),
-      ids[0] ?? null,
-      ids.at(-1) ?? null,
-    ])
-
-    let part = 0
-    const flushState = async (reason: FlushReason): Promise<void> => {
-      const meta: FlushMeta = {
-        windowStart: window.start,
-        windowEnd: window.end,
-        shardId: event.shardId,
-        eventSourceARN: event.eventSourceARN,
-        reason,
-        part,
-        flushId: sha256(`${flushIdBase}#${part}`),
-        signal,
-      }
-      part++
+  /** Decodes and checks one record; `undefined` when it was dead-lettered, a thrown error when it fails. */
+  async function readItem(record: WindowRecord, id: string, decode: RecordDecoder, counts: FoldCounts) {
+    try {
+      const decoded = decode(record, id)
+      const checked = check === undefined ? (decoded as T) : check(decoded, id)
+      return { item: checked instanceof Promise ? await checked : checked }
+    } catch (error) {
+      counts.invalid++
+      const invalid = asInvalidRecordError(error, id)
+      logger.warn('Invalid record', { id, reason: invalid.reason, error: invalid.message })
+      if (onInvalid === 'fail') throw invalid
       try {
-        await flush(Object.fromEntries(state), window, meta)
-      } catch (error) {
-        logger.error('windowReducer flush failed; the invocation fails so Lambda retries it', { error, ...meta })
-        throw error
+        await onInvalid(record, invalid)
+      } catch (sinkError) {
+        logger.error('Dead-letter sink failed; record reported as failed', { id, error: sinkError })
+        throw invalid
       }
-      state = new Map()
-      size.clear()
+      counts.deadLettered++
+      return undefined
     }
+  }
 
-    let folded = 0
-    let invalid = 0
-    let deadLettered = 0
-    let firstFailure = records.length
-    let failure: unknown
+  /** Folds the records in order; returns the index of the first record that failed (or the count) and its error. */
+  async function fold(records: readonly WindowRecord[], state: WindowState<A>, budget: InvocationBudget) {
+    const { ids } = state.invocation
+    const decode = recordDecoder(recordSource(records[0]) === 'dynamodb' ? 'dynamodb' : 'kinesis', decodeMode)
+    const counts: FoldCounts = { folded: 0, invalid: 0, deadLettered: 0 }
     for (let i = 0; i < records.length; i++) {
-      const record = records[i] as KinesisStreamRecord | DynamoDBRecord
+      const record = records[i] as WindowRecord
       const id = ids[i] as string
       try {
         budget.check()
       } catch (error) {
         budget.abort(error instanceof Error ? error : new Error(String(error)))
       }
-      if (signal.aborted) {
-        firstFailure = i
-        failure = new RecordNotProcessedError(id, 'aborted', { cause: signal.reason })
-        break
-      }
-      let item: T
-      try {
-        const decoded = decode(record as BatchRecord, id)
-        const checked = check === undefined ? (decoded as T) : check(decoded, id)
-        item = checked instanceof Promise ? await checked : checked
-      } catch (error) {
-        invalid++
-        const reason = asInvalidRecordError(error, id)
-        logger.warn('Invalid record', { id, reason: reason.reason, error: reason.message })
-        if (onInvalid !== 'fail') {
-          try {
-            await onInvalid(record, reason)
-            deadLettered++
-            continue
-          } catch (sinkError) {
-            logger.error('Dead-letter sink failed; record reported as failed', { id, error: sinkError })
-          }
+      if (budget.signal.aborted) {
+        return {
+          counts,
+          firstFailure: i,
+          failure: new RecordNotProcessedError(id, 'aborted', { cause: budget.signal.reason }),
         }
-        firstFailure = i
-        failure = reason
-        break
       }
       try {
-        const name = key(item, record)
-        const accumulator = reduce(state.has(name) ? (state.get(name) as A) : initial(), item, record)
-        state.set(name, accumulator)
-        size.touch(name, accumulator)
-        folded++
+        const read = await readItem(record, id, decode, counts)
+        if (read === undefined) continue
+        // String() so that a key returned as a number meets the same key read back from the state's JSON.
+        const name = String(key(read.item, record))
+        state.set(name, reduce(state.has(name) ? (state.get(name) as A) : initial(), read.item, record))
+        counts.folded++
       } catch (error) {
-        logger.debug('Record failed in key or reduce', { id, error })
-        firstFailure = i
-        failure = error
-        break
+        logger.debug('Record failed', { id, error })
+        return { counts, firstFailure: i, failure: error }
       }
-      if (size.bytes > maxStateBytes) await flushState('state-limit')
+      if (state.estimatedBytes > maxStateBytes) await state.flushAll('state-limit')
     }
+    return { counts, firstFailure: records.length, failure: undefined }
+  }
+
+  return async function windowHandler(input: unknown, context: Context): Promise<WindowResponse<A>> {
+    const started = performance.now()
+    const records = batchRecords(input) as WindowRecord[] | undefined
+    const event = input as TumblingWindowEvent
+    if (records === undefined || typeof event.window !== 'object' || event.window === null) {
+      throw new UnsupportedEventError('windowReducer', 'a Kinesis or DynamoDB Streams tumbling-window event')
+    }
+    const budget = budgetOf(context ?? ({} as Context))
+    const window = { start: String(event.window.start), end: String(event.window.end) }
+    const ids = records.map((record) => recordId(record) ?? '')
+    const state = new WindowState<A>({ event, window, ids, signal: budget.signal, logger }, flush)
+    const { counts, firstFailure, failure } = await fold(records, state, budget)
 
     const batchItemFailures = ids.slice(firstFailure).map((itemIdentifier) => ({ itemIdentifier }))
-    const final = event.isFinalInvokeForWindow === true || event.isWindowTerminatedEarly === true
+    const terminatedEarly = event.isWindowTerminatedEarly === true
+    const final = event.isFinalInvokeForWindow === true || terminatedEarly
     if (final && batchItemFailures.length > 0) {
       const recordErrors = batchItemFailures.map(({ itemIdentifier }, index) => ({
         id: itemIdentifier,
@@ -208,26 +170,21 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
       }))
       throw new BatchFailureError(recordErrors, { records: records.length })
     }
-    if (event.isWindowTerminatedEarly === true) {
+    if (terminatedEarly)
       logger.warn('Lambda terminated the window early (state over 1 MB); lower maxStateBytes', { window })
-    }
-    if (final && state.size > 0) await flushState(event.isWindowTerminatedEarly === true ? 'terminated-early' : 'final')
-    let response = { state: Object.fromEntries(state), batchItemFailures }
+    if (final && state.keys > 0) await state.flushAll(terminatedEarly ? 'terminated-early' : 'final')
     // The estimate decides early flushes; the state Lambda gets is measured exactly, once.
-    let stateBytes = Buffer.byteLength(JSON.stringify(response.state), 'utf8')
+    let stateBytes = state.exactBytes()
     if (stateBytes > maxStateBytes) {
-      await flushState('state-limit')
-      response = { state: {}, batchItemFailures }
+      await state.flushAll('state-limit')
       stateBytes = 2
     }
     const summary: WindowSummary = {
       records: records.length,
-      folded,
-      invalid,
-      deadLettered,
+      ...counts,
       reported: batchItemFailures.length,
-      flushes: part,
-      keys: state.size,
+      flushes: state.flushes,
+      keys: state.keys,
       stateBytes,
       final,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
@@ -241,6 +198,6 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
         logger.error('onSummary threw', { error })
       }
     }
-    return response
+    return { state: state.toObject(), batchItemFailures }
   }
 }
