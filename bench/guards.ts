@@ -21,7 +21,7 @@
  * per entry. Keyed differently (an experiment: a symbol property on the context), the budget costs ~0.05 µs and the
  * stack measured 1.6x.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import middy from '@middy/core'
 import middyWarmup from '@middy/warmup'
@@ -88,6 +88,7 @@ const timeoutOnly = middy(timeoutAlone.middyOptions).use(timeoutAlone).handler(o
 const memoryOnly = middy().use(memoryWatchdog()).handler(ok)
 
 const candidates: [string, (event: unknown, context: Context) => Promise<unknown>][] = [
+  ['bare async handler (no middy)', ok],
   ['middy() bare', bare],
   ['baseline: @middy/warmup + core timeoutEarlyInMillis', middyStack],
   ['subject: warmup + timeoutGuard + memoryWatchdog', guardStack],
@@ -132,3 +133,35 @@ const ratio = median('subject: warmup + timeoutGuard + memoryWatchdog') / baseli
 console.log(`
 guard stack / Middy warmup + core timeout: ${ratio.toFixed(2)}x (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'})
 baseline + one budgetOf(context) / baseline: ${(median('baseline + budgetOf(context)') / baseline).toFixed(2)}x`)
+
+// `npm run bench` (bench/run.ts) runs this file in a child process and reads its figures from the file in BENCH_OUT.
+if (process.env.BENCH_OUT) {
+  const section = 'Guard overhead per invocation: API Gateway 2.0 event, trivial handler, CPU time'
+  const quartile = (values: number[], q: number) => values[Math.round((values.length - 1) * q)] ?? Number.NaN
+  const figures = candidates.map(([name]) => {
+    const values = [...(means.get(name) ?? [])].sort((a, b) => a - b)
+    return {
+      section,
+      name,
+      unit: 'µs',
+      value: median(name),
+      statistic: 'median',
+      spread: { p25: quartile(values, 0.25), p75: quartile(values, 0.75), min: values[0], max: values.at(-1) },
+      samples: values.length,
+      note: `mean CPU time per invocation over ${perRound} invocations`,
+      ...(name.startsWith('baseline:') ? {} : { comparedTo: 'baseline: @middy/warmup + core timeoutEarlyInMillis' }),
+    }
+  })
+  const targets = [
+    {
+      section,
+      name: 'our guard stack / Middy warmup + core timeout',
+      ratio,
+      limit: 1.5,
+      kind: 'atMost',
+      met: ratio <= 1.5,
+      explanation: 'warmup + timeoutGuard + memoryWatchdog at most 1.5× the cost of @middy/warmup + core timeout',
+    },
+  ]
+  writeFileSync(process.env.BENCH_OUT, JSON.stringify({ figures, targets }))
+}
