@@ -115,6 +115,7 @@ type Candidate = { name: string; run: (event: KinesisStreamEvent) => Promise<{ b
 
 function candidates(): Candidate[] {
   const ours = fanOut((item, _meta) => noop(item), { schema: LogLine, logger: silent })
+  const unordered = fanOut((item, _meta) => noop(item), { schema: LogLine, logger: silent, ordering: 'none' })
   const withParser = new BatchProcessor(EventType.KinesisDataStreams, {
     parser,
     innerSchema: LogLine,
@@ -173,6 +174,8 @@ function candidates(): Candidate[] {
         return { batchItemFailures }
       },
     },
+    // Benchmarks issue: ours also without order (the default above is ordering 'key').
+    { name: "fanOut, ordering 'none'", run: (event) => unordered(event, context()) },
   ]
 }
 
@@ -184,10 +187,11 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** Runs the benchmark; prints a table and returns figures and targets. */
-export async function fanOutBenchmark(options: { rounds?: number; slowRounds?: number } = {}) {
+export async function fanOutBenchmark(options: { rounds?: number; slowRounds?: number; keys?: number } = {}) {
   const rounds = options.rounds ?? 20
   const slowRounds = options.slowRounds ?? 3
-  const event = benchBatch()
+  // `keys`: partition keys in the batch (`npm run bench` passes 100, as the benchmarks issue asks).
+  const event = benchBatch(10_000, options.keys ?? 200)
   const bytes = event.Records.reduce((sum, r) => sum + Buffer.from(r.kinesis.data, 'base64').length, 0)
   console.log(
     `${SECTION}\n  ${event.Records.length} records, mean payload ${Math.round(bytes / event.Records.length)} B`,
