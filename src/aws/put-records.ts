@@ -5,12 +5,19 @@
  *
  * @module
  */
-import {
-  type KinesisClient,
+import type {
+  KinesisClient,
   PutRecordsCommand,
-  type PutRecordsRequestEntry,
-  type PutRecordsResultEntry,
+  PutRecordsRequestEntry,
+  PutRecordsResultEntry,
 } from '@aws-sdk/client-kinesis'
+
+/**
+ * `@aws-sdk/client-kinesis` is an optional peer: the main entry must import for users who never put records, so the
+ * command class is loaded on first use (`import()` is cached by the runtime; bundlers keep it for the external SDK).
+ */
+const loadPutRecordsCommand = async (): Promise<typeof PutRecordsCommand> =>
+  (await import('@aws-sdk/client-kinesis')).PutRecordsCommand
 
 /** One record to put on a stream. */
 export interface PutRecordsEntry {
@@ -252,11 +259,12 @@ type RequestOutcome = { readonly records: readonly PutRecordsResultEntry[] } | {
 
 async function send(
   client: KinesisClient,
+  Command: typeof PutRecordsCommand,
   streamName: string,
   batch: PutRecordsRequestEntry[],
 ): Promise<RequestOutcome> {
   try {
-    const response = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: batch }))
+    const response = await client.send(new Command({ StreamName: streamName, Records: batch }))
     return { records: response.Records ?? [] }
   } catch (error) {
     const failure = describe(error)
@@ -321,6 +329,7 @@ export async function putRecords(
 ): Promise<PutRecordsResult> {
   const settings: Settings = { ...defaults, ...options }
   checkSettings(settings)
+  const Command = await loadPutRecordsCommand()
   const aborted = () => settings.signal?.aborted === true
   const keyOf = (index: number) => (entries[index] as PutRecordsEntry).partitionKey
   const results: Array<PutRecordsEntryResult | undefined> = Array.from(entries, () => undefined)
@@ -365,6 +374,7 @@ export async function putRecords(
       for (const index of indices) attempts[index] = (attempts[index] ?? 0) + 1
       const outcome = await send(
         client,
+        Command,
         streamName,
         indices.map((index) => (prepared[index] as Prepared).entry),
       )

@@ -193,9 +193,10 @@ describe('invoke', () => {
   })
 
   it('reports duration, billed duration to the next millisecond and the process memory peak', async () => {
-    const rssBeforeMb = process.memoryUsage.rss() / (1024 * 1024)
+    let rssWithBallastMb = 0
     const outcome = await invoke(async () => {
       const ballast = Buffer.alloc(64 * 1024 * 1024, 1) // touched pages count toward RSS
+      rssWithBallastMb = process.memoryUsage.rss() / (1024 * 1024)
       await new Promise((resolve) => setTimeout(resolve, 40))
       return ballast.length
     }, {})
@@ -204,7 +205,10 @@ describe('invoke', () => {
     expect(outcome.billedDurationMs).toBe(Math.ceil(outcome.durationMs))
     expect(Number.isInteger(outcome.billedDurationMs)).toBe(true)
     const rssNowMb = process.memoryUsage.rss() / (1024 * 1024)
-    expect(outcome.maxMemoryUsedMb).toBeGreaterThanOrEqual(rssBeforeMb + 48)
+    // The peak is the whole process's, sampled while the ballast was held: at least what the handler itself saw,
+    // give or take what a garbage collection elsewhere in this (busy, shared) jest process returned meanwhile.
+    expect(outcome.maxMemoryUsedMb).toBeGreaterThan(64)
+    expect(outcome.maxMemoryUsedMb).toBeGreaterThanOrEqual(Math.floor(rssWithBallastMb * 0.9))
     expect(outcome.maxMemoryUsedMb).toBeLessThan(rssNowMb + 512)
   })
 
