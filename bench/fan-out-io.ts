@@ -79,7 +79,7 @@ export async function fanOutIoBenchmark(options: { rounds?: number } = {}): Prom
     const result = (await candidate.run()) as { batchItemFailures?: unknown[] } | undefined
     if ((result?.batchItemFailures?.length ?? 0) !== 0) throw new Error(`${candidate.name} reported failures`)
   }
-  const samples = await interleave(candidates, { rounds, warmup: 1 })
+  const { wall: samples } = await interleave(candidates, { rounds, warmup: 1 })
   const started = performance.now()
   for (const record of event.Records) await work(decode(record))
   const sequential = performance.now() - started

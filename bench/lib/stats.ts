@@ -57,24 +57,29 @@ export interface Candidate {
 
 /**
  * Times each candidate `rounds` times, rotating the order every round, after `warmup` untimed runs each.
- * Returns milliseconds per run, by candidate name.
+ * Returns milliseconds per run by candidate name: wall time, and CPU time of this process (user + system), which a
+ * busy machine disturbs far less (it leaves out the time other processes held the cores).
  */
 export async function interleave(
   candidates: readonly Candidate[],
   options: { rounds: number; warmup: number; skip?: (name: string, round: number) => boolean },
-): Promise<Map<string, number[]>> {
-  const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]))
+): Promise<{ wall: Map<string, number[]>; cpu: Map<string, number[]> }> {
+  const wall = new Map<string, number[]>(candidates.map((c) => [c.name, []]))
+  const cpu = new Map<string, number[]>(candidates.map((c) => [c.name, []]))
   for (let i = 0; i < options.warmup; i++) for (const candidate of candidates) await candidate.run()
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < candidates.length; k++) {
       const candidate = candidates[(round + k) % candidates.length] as Candidate
       if (options.skip?.(candidate.name, round)) continue
+      const cpuBefore = process.cpuUsage()
       const started = performance.now()
       await candidate.run()
-      samples.get(candidate.name)?.push(performance.now() - started)
+      wall.get(candidate.name)?.push(performance.now() - started)
+      const used = process.cpuUsage(cpuBefore)
+      cpu.get(candidate.name)?.push((used.user + used.system) / 1000)
     }
   }
-  return samples
+  return { wall, cpu }
 }
 
 /** Prints one aligned line per figure. */
