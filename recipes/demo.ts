@@ -232,6 +232,7 @@ const count = (value: number) => value.toLocaleString('en-US')
 async function main(): Promise<void> {
   const options = parseOptions()
   const startedAt = performance.now()
+  const wallStart = Date.now()
   // Everything started is stopped on the way out, last started first, whether the run succeeds or not.
   const cleanup: Array<() => Promise<void> | void> = []
   try {
@@ -321,7 +322,9 @@ async function main(): Promise<void> {
     stopProgress()
     await Promise.all([processor.stop(), reducer.stop()])
 
-    const summary = await summarize(cloud, traffic, calls, firstPutAt, lastPutAt, startedAt, options.events)
+    const drainedAt = Date.now()
+    const phases = { setup: firstPutAt - wallStart, sending: lastPutAt - firstPutAt, draining: drainedAt - lastPutAt }
+    const summary = await summarize(cloud, traffic, calls, { firstPutAt, lastPutAt, startedAt, phases }, options.events)
     if (!summary.ok) process.exitCode = 1
     else if (options.serve) await serve(gateway.url)
   } finally {
@@ -333,11 +336,16 @@ async function summarize(
   cloud: LocalCloud,
   traffic: ReturnType<typeof sampleTraffic>,
   calls: readonly ApiCall[],
-  firstPutAt: number,
-  lastPutAt: number,
-  startedAt: number,
+  times: {
+    firstPutAt: number
+    lastPutAt: number
+    startedAt: number
+    phases: { setup: number; sending: number; draining: number }
+  },
   events: number,
 ) {
+  const readBackStart = Date.now()
+  const { firstPutAt, lastPutAt, startedAt, phases } = times
   const output = (await readStreamData(cloud.kinesis, names.enriched)).map(
     (data) => JSON.parse(data) as EnrichedLogEvent,
   )
@@ -404,6 +412,11 @@ async function summarize(
   console.log(`                 latency p50 ${p(50)}, p95 ${p(95)}, p99 ${p(99)}`)
   console.log(
     `                 ${unexpected.length === 0 ? 'every status as expected' : `${unexpected.length} unexpected`}`,
+  )
+  const secondsOf = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+  console.log(
+    `took             ${secondsOf(seconds * 1000)}: setup ${secondsOf(phases.setup)}, sending ${secondsOf(phases.sending)}, ` +
+      `draining ${secondsOf(phases.draining)}, reading back ${secondsOf(Date.now() - readBackStart)}`,
   )
   console.log('')
   for (const problem of problems) console.log(`problem: ${problem}`)

@@ -75,5 +75,6 @@ describe('npm start', () => {
     expect(stdout).toMatch(/^stream reducer {3}\d\d:\d\d:\d\d window/m)
     expect(stdout).toMatch(/^user API {9}\d+ requests: /m)
     expect(stdout).toMatch(/latency p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms/)
+    expect(stdout).toMatch(/^took {13}[\d.]+ s: setup [\d.]+ s, sending [\d.]+ s, draining [\d.]+ s, reading back/m)
   }, 300_000)
 })
