@@ -96,7 +96,7 @@ export const threatRules: readonly ThreatRule[] = [
     kind: 'xss',
     description: 'an HTML tag with an event handler attribute: `<img src=x onerror=…>`, `<svg/onload=…>`',
     fields: everywhere,
-    pattern: new RegExp(`<[a-z][^>]{0,256}?\\bon(?:${eventHandlers})\\s?=`),
+    pattern: new RegExp(`<[a-z][^<>]{0,256}?\\bon(?:${eventHandlers})\\s?=`),
   },
   {
     rule: 'xss-dangerous-tag',
