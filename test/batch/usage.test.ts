@@ -6,8 +6,10 @@ import middy from '@middy/core'
 import type { KinesisStreamHandler } from 'aws-lambda'
 import {
   type BatchResponse,
+  type BatchSummary,
   budgetOf,
   fanOut,
+  memoryWatchdog,
   type RecordMeta,
   timeoutGuard,
   type WindowResponse,
@@ -49,6 +51,37 @@ describe('fanOut behind timeoutGuard', () => {
     expect(handled.length + failed.length).toBe(60)
     expect(budgetOf(context).completed.size).toBe(handled.length)
     expect(elapsed).toBeLessThan(1000) // returned by the soft phase's drain, before Lambda's deadline
+  })
+})
+
+describe('fanOut behind memoryWatchdog', () => {
+  it('stops taking records once the watchdog sheds load, through the check it runs between records', async () => {
+    // The function's memory is set to twice what this process uses now; shedding starts 120 MB above it, and one
+    // record allocates 250 MB. The records before it ran; the ones after it never start.
+    const rssMb = process.memoryUsage.rss() / 2 ** 20
+    const memoryMb = Math.ceil(rssMb * 2)
+    const shedRatio = (rssMb + 120) / memoryMb
+    const ballast: Buffer[] = []
+    const handled: number[] = []
+    const summaries: BatchSummary[] = []
+    const handler = middy<unknown, BatchResponse>()
+      .use(memoryWatchdog({ sampleIntervalMs: 0, warnRatio: shedRatio, shedRatio }))
+      .handler(
+        fanOut(
+          async (item: { n: number }) => {
+            if (item.n === 3) ballast.push(Buffer.alloc(250 * 2 ** 20, 1))
+            handled.push(item.n)
+          },
+          { ordering: 'batch', logger: memoryLogger().logger, onSummary: (summary) => void summaries.push(summary) },
+        ),
+      )
+    const event = kinesisEvent(Array.from({ length: 10 }, (_, n) => ['k', { n }] as const))
+    const response = await handler(event, lambdaContext({ memoryMb }))
+    expect(ballast).toHaveLength(1)
+    ballast.length = 0 // let it go
+    expect(handled).toEqual([0, 1, 2, 3])
+    expect(response.batchItemFailures).toHaveLength(6)
+    expect(summaries[0]).toMatchObject({ succeeded: 4, aborted: 6, abortReason: expect.stringMatching(/Memory/) })
   })
 })
 
