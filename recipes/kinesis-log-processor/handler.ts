@@ -10,6 +10,7 @@
 import { Logger } from '@aws-lambda-powertools/logger'
 import { Tracer } from '@aws-lambda-powertools/tracer'
 import { KinesisClient } from '@aws-sdk/client-kinesis'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { createLogProcessor } from './app.js'
 import { logProcessorSettings } from './settings.js'
 
@@ -32,9 +33,16 @@ function threshold(): number {
 const serviceName = 'kinesis-log-processor'
 const tracer = new Tracer({ serviceName })
 const logger = new Logger({ serviceName })
-// The SDK retries whole throttled requests itself; putRecords retries failed entries on top. Two SDK attempts keep
-// the product of the two small while still riding out a dropped connection.
-const kinesis = tracer.captureAWSv3Client(new KinesisClient({ maxAttempts: 2 }))
+// HTTP/1.1 with keep-alive rather than the Kinesis client's default HTTP/2 handler: PutRecords needs nothing of HTTP/2
+// (only SubscribeToShard does), and a request that hangs is cut after 5 s and retried instead of eating the deadline.
+// The SDK retries whole throttled requests itself and putRecords retries failed entries on top: two SDK attempts keep
+// the product of the two small while still riding out a dropped connection. `AWS_ENDPOINT_URL_KINESIS` is honoured.
+const kinesis = tracer.captureAWSv3Client(
+  new KinesisClient({
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }),
+  }),
+)
 
 /** The Lambda handler: one Kinesis batch of log events in, `{ batchItemFailures }` out. */
 export const handler = createLogProcessor({
