@@ -37,7 +37,10 @@ export interface FanOutOptions<T = unknown> {
    * @defaultValue `'json'`
    */
   decode?: DecodeMode
-  /** A Standard Schema (zod, valibot, arktype, …) each decoded item must pass; its output is the handler's item. */
+  /**
+   * A Standard Schema (zod, valibot, arktype, …) each decoded item must pass; its output is the handler's item.
+   * @defaultValue none: the decoded item is passed as it is
+   */
   schema?: StandardSchemaV1<unknown, T>
   /**
    * What happens to an invalid record (undecodable, or failing `schema`): `'fail'` reports it in

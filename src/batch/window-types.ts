@@ -87,7 +87,10 @@ export interface WindowReducerOptions<T, A> {
    * @defaultValue `'json'`
    */
   decode?: DecodeMode
-  /** A Standard Schema each decoded item must pass; its output is what `key` and `reduce` see. */
+  /**
+   * A Standard Schema each decoded item must pass; its output is what `key` and `reduce` see.
+   * @defaultValue none: the decoded item is used as it is
+   */
   schema?: StandardSchemaV1<unknown, T>
   /**
    * What happens to an invalid record: `'fail'` reports it (and every record after it) for retry; a function
