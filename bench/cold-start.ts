@@ -355,6 +355,11 @@ export async function coldStartBenchmark(options: { spawns?: number } = {}): Pro
       leaks.length === 0
         ? "No module under `src/` imports zod, valibot or arktype in any bundle: the zod in the recipe bundles comes from the recipes' own schemas."
         : `Modules under \`src/\` that import a schema library: ${leaks.join('; ')}.`,
+      ...recipes.map(
+        (recipe) =>
+          `This library's code in the ${recipe} bundle, by module (KB): ${byModule(bundles.find((b) => b.name === recipe) as Bundle).join(', ')}.`,
+      ),
+      'The module-load targets compare CPU time (user + system of the child process during the import): on this shared 2-core machine wall time also counts the time other processes held the cores, and swings several-fold between spawns; both are in the table. KB are 1,024 bytes.',
       "Bundle size notes list each bundle by origin (KB of minified output): `library` is this package, `recipe` the recipe's own code (or the baseline's), `other` mostly Middy utilities and Powertools commons.",
       `Whole-process times include Node's own start-up (the empty process: ${value('empty node process: whole process').toFixed(0)} ms here).`,
     ]
