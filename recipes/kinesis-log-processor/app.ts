@@ -11,9 +11,9 @@ import { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import middy from '@middy/core'
-import type { KinesisStreamEvent } from 'aws-lambda'
-import { type BatchResponse, memoryWatchdog, timeoutGuard, warmup } from 'serverless-done-right'
-import { processLogBatch } from './process-batch.js'
+import type { Context, KinesisStreamEvent } from 'aws-lambda'
+import { type BatchResponse, budgetOf, memoryWatchdog, timeoutGuard, warmup } from 'serverless-done-right'
+import { processLogBatch, unfinishedLogRecords } from './process-batch.js'
 import { logProcessorSettings } from './settings.js'
 
 /** What {@link createLogProcessor} needs. */
@@ -81,8 +81,14 @@ export function createLogProcessor(options: LogProcessorOptions) {
     bruteForceThreshold,
     concurrency: logProcessorSettings.concurrency,
     logger,
+    awaitingOutput: new WeakMap<Context, Set<string>>(),
   }
-  const guard = timeoutGuard({ logger })
+  // The hard phase names every record whose output is not confirmed, not only those fanOut has not finished reading.
+  const guard = timeoutGuard({
+    logger,
+    fallback: ({ event, context }) =>
+      unfinishedLogRecords(event, budgetOf(context).completed, dependencies.awaitingOutput.get(context)),
+  })
 
   return middy<KinesisStreamEvent, BatchResponse>(guard.middyOptions)
     .use(warmup({ logger }))

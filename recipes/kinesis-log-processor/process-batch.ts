@@ -27,6 +27,11 @@ export interface BatchDependencies {
   readonly bruteForceThreshold: number
   readonly concurrency: number
   readonly logger: BatchLogger
+  /**
+   * Per invocation (by its context), the records read whose output is not confirmed yet: the timeout guard's fallback
+   * ({@link unfinishedLogRecords}) names them even though `fanOut` counted them completed when it read them.
+   */
+  readonly awaitingOutput: WeakMap<Context, Set<string>>
 }
 
 /** The largest output record: Kinesis's default record limit (partition key and data). */
@@ -49,9 +54,10 @@ interface ReadEvent {
  * writes it with one `putRecords` call (chunked, only failed entries resent, each client IP kept in order), under the
  * invocation budget's signal. A record whose enriched event was not written is reported in `batchItemFailures`.
  *
- * `fanOut` adds each record it finishes to `budgetOf(context).completed`, which the timeout guard's hard fallback
- * trusts. After pass 1 a valid record is only read, not written, so it is taken out of that set until its output is
- * confirmed: if the fallback has to answer during pass 2, it names these records too and none is lost.
+ * `fanOut` adds each record it finishes to `budgetOf(context).completed`, which the timeout guard's default fallback
+ * trusts. In pass 1 a valid record is only read, not written, so it is also kept in `dependencies.awaitingOutput`
+ * (and taken out of `completed` after pass 1) until its output is confirmed: whenever the hard phase comes, in pass 1
+ * or pass 2, the log processor's fallback ({@link unfinishedLogRecords}) names it and none is lost.
  */
 export async function processLogBatch(
   batch: KinesisStreamEvent,
@@ -62,6 +68,8 @@ export async function processLogBatch(
   const records = batch.Records ?? []
   const positionOf = new Map(records.map((record, position) => [record.kinesis.sequenceNumber, position]))
   const collected: ReadEvent[] = []
+  const awaitingOutput = new Set<string>()
+  dependencies.awaitingOutput.set(context, awaitingOutput)
   let readSummary: BatchSummary | undefined
   const deadLetter = deadLetterSink({
     kinesis: dependencies.kinesis,
@@ -72,6 +80,7 @@ export async function processLogBatch(
   // A fanOut per invocation: its record handler fills this invocation's list, so nothing is shared across invocations.
   const readBatch = fanOut<LogEvent>(
     async (event, { id, key }) => {
+      awaitingOutput.add(id)
       collected.push({ event, id, partitionKey: key ?? '', position: positionOf.get(id) ?? 0 })
     },
     {
@@ -104,7 +113,7 @@ export async function processLogBatch(
       tooLarge.push(source)
     else toWrite.push({ id: source.id, entry })
   })
-  await deadLetterTooLarge(tooLarge, records, deadLetter, failed, budget.completed)
+  await deadLetterTooLarge(tooLarge, records, deadLetter, failed, budget.completed, awaitingOutput)
 
   const written = await putRecords(
     dependencies.kinesis,
@@ -114,8 +123,11 @@ export async function processLogBatch(
   )
   written.records.forEach((result, index) => {
     const id = (toWrite[index] as { id: string }).id
-    if (result.ok) budget.completed.add(id)
-    else failed.add(id)
+    if (!result.ok) failed.add(id)
+    else {
+      awaitingOutput.delete(id)
+      budget.completed.add(id)
+    }
   })
 
   const batchItemFailures = [...failed]
@@ -146,6 +158,7 @@ async function deadLetterTooLarge(
   deadLetter: ReturnType<typeof deadLetterSink>,
   failed: Set<string>,
   completed: Set<string>,
+  awaitingOutput: Set<string>,
 ): Promise<void> {
   for (const source of tooLarge) {
     const record = records[source.position]
@@ -155,9 +168,34 @@ async function deadLetterTooLarge(
     ])
     try {
       await deadLetter(record, error)
+      awaitingOutput.delete(source.id)
       completed.add(source.id)
     } catch {
       failed.add(source.id)
     }
   }
+}
+
+/**
+ * The log processor's answer when the timeout guard's hard phase cuts a batch off: every record not known to be
+ * finished (`completed`), and every record that was read but whose output is not confirmed yet (`awaitingOutput`).
+ * The guard's default fallback trusts `completed` alone, and `fanOut` puts each record there as soon as pass 1 has read
+ * it: if the hard phase came during pass 1 (a dead-letter write still draining, or an event loop running late), records
+ * never written would be acknowledged and lost. `undefined` (the whole batch fails) when the event is not a batch of
+ * Kinesis records.
+ */
+export function unfinishedLogRecords(
+  event: unknown,
+  completed: ReadonlySet<string>,
+  awaitingOutput: ReadonlySet<string> | undefined,
+): BatchResponse | undefined {
+  const records = (event as Partial<KinesisStreamEvent> | null)?.Records
+  if (!Array.isArray(records)) return undefined
+  const batchItemFailures: BatchResponse['batchItemFailures'] = []
+  for (const record of records) {
+    const id = (record as Partial<KinesisStreamEvent['Records'][number]>)?.kinesis?.sequenceNumber
+    if (typeof id !== 'string' || id === '') return undefined
+    if (!completed.has(id) || awaitingOutput?.has(id) === true) batchItemFailures.push({ itemIdentifier: id })
+  }
+  return { batchItemFailures }
 }

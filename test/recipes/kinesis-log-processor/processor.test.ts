@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Logger } from '@aws-lambda-powertools/logger'
 import { jest } from '@jest/globals'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
@@ -271,6 +272,26 @@ describe('kinesis-log-processor, one invocation', () => {
     faults.update({ latencyMs: 0 })
     expect(outcome.status).toBe('ok')
     // fanOut had marked the three records completed after reading them; the processor took them back until written.
+    expect(outcome.result).toEqual({ batchItemFailures: ids(event, [0, 1, 2]) })
+  })
+
+  it('names the records it has only read when the hard deadline comes during the read pass', async () => {
+    // Found by the chaos suite (test/reliability/chaos.test.ts): with little time left the soft phase fires 75 ms in
+    // and the hard one 150 ms in, while fanOut still drains (200 ms) a dead-letter write the wire holds back. fanOut
+    // has marked the valid records completed after reading them; none of them is written, so none may be acknowledged.
+    const names = await freshStreams()
+    const handler = createLogProcessor({
+      kinesis: cloud.kinesis,
+      outputStreamName: names.output,
+      deadLetterStreamName: names.deadLetter,
+      logger,
+    })
+    const event = kinesisEvent(names.input, [valid(1), valid(2, { status: 'OK' }), valid(3)])
+    faults.update({ latencyMs: 600 })
+    const outcome = await invoke(handler, event, { timeoutMs: 400, memoryMb })
+    faults.update({ latencyMs: 0 })
+    await sleep(700) // the held-back dead letter lands, and the cut-off invocation ends
+    expect(outcome.status).toBe('ok')
     expect(outcome.result).toEqual({ batchItemFailures: ids(event, [0, 1, 2]) })
   })
 
