@@ -216,7 +216,7 @@ export async function endToEndBenchmark(options: { events?: number; seconds?: nu
           unit: 'ms',
           value: result.latency.p50,
           statistic: 'median',
-          spread: { p99: result.latency.p99, max: result.latency.max, min: 0 },
+          spread: { p99: result.latency.p99, max: result.latency.max },
           samples: result.requests.total,
           note: `p90 ${result.latency.p90} ms, mean ${result.latency.average} ms`,
         },

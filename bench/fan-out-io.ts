@@ -89,6 +89,7 @@ export async function fanOutIoBenchmark(options: { rounds?: number } = {}): Prom
       medianFigure(SECTION, name, 'ms', samples.get(name) ?? [], {
         note: 'wall time of one batch',
         ...(name === names.powertools ? {} : { comparedTo: names.pool }),
+        ...(name === names.key ? { chart: true } : {}),
       }),
     ),
     {

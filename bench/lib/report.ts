@@ -18,6 +18,8 @@ export interface Figure {
   samples?: number
   /** The name of another figure of the same section and unit: the page shows `value / that value` beside this one. */
   comparedTo?: string
+  /** Show this figure's ratio to `comparedTo` on the chart too (the targets are always there). */
+  chart?: boolean
   note?: string
 }
 
@@ -47,7 +49,7 @@ export interface Results {
   date: string
   durationS: number
   /** The sections in run order, with the time each took and its notes. */
-  sections?: { key: string; title: string; durationS: number; date: string; notes: string[] }[]
+  sections?: { key: string; title: string; titles?: string[]; durationS: number; date: string; notes: string[] }[]
   figures: Figure[]
   targets: Target[]
 }
@@ -104,6 +106,7 @@ export interface Comparison {
   name: string
   other: string
   ratio: number
+  chart: boolean
 }
 
 export function comparisons(results: Pick<Results, 'figures'>): Comparison[] {
@@ -111,8 +114,15 @@ export function comparisons(results: Pick<Results, 'figures'>): Comparison[] {
   for (const f of results.figures) {
     if (f.comparedTo === undefined) continue
     const other = results.figures.find((x) => x.section === f.section && x.name === f.comparedTo)
-    if (other !== undefined)
-      out.push({ section: f.section, name: f.name, other: other.name, ratio: f.value / other.value })
+    if (other !== undefined) {
+      out.push({
+        section: f.section,
+        name: f.name,
+        other: other.name,
+        ratio: f.value / other.value,
+        chart: f.chart === true,
+      })
+    }
   }
   return out
 }
@@ -152,27 +162,34 @@ export function markdown(results: Results): string {
       `| ${cell(t.section)} | ${cell(t.name)} | ${fmt(t.ratio)}× | ${limit} | ${t.met ? 'yes' : '**no**'} | ${cell(t.explanation)} |`,
     )
   }
-  const titles = results.sections?.map((s) => s.title) ?? []
-  const sections = [...new Set([...titles, ...results.figures.map((f) => f.section)])]
-  for (const section of sections) {
-    const figures = results.figures.filter((x) => x.section === section)
-    if (figures.length === 0) continue
-    const meta = results.sections?.find((s) => s.title === section)
-    lines.push('', `## ${section}`, '')
-    const names = new Map(figures.map((f, i) => [f.name, letter(i)]))
-    lines.push('| | candidate | value | ratio | spread | n | note |', '| --- | --- | --- | --- | --- | --- | --- |')
-    for (const f of figures) {
-      const other = f.comparedTo === undefined ? undefined : figures.find((x) => x.name === f.comparedTo)
-      const ratio = other === undefined ? '' : `${fmt(f.value / other.value)}× ${names.get(other.name)}`
-      lines.push(
-        `| ${names.get(f.name)} | ${cell(f.name)} | ${fmt(f.value)} ${f.unit} (${f.statistic}) | ${ratio} | ${spreadText(f)} | ${f.samples ?? ''} | ${cell(f.note ?? '')} |`,
-      )
+  const titlesOf = (meta: NonNullable<Results['sections']>[number]) => meta.titles ?? [meta.title]
+  const covered = new Set((results.sections ?? []).flatMap(titlesOf))
+  const groups: { titles: string[]; meta?: NonNullable<Results['sections']>[number] }[] = [
+    ...(results.sections ?? []).map((meta) => ({ titles: titlesOf(meta), meta })),
+    ...[...new Set(results.figures.map((f) => f.section))].filter((t) => !covered.has(t)).map((t) => ({ titles: [t] })),
+  ]
+  for (const { titles, meta } of groups) {
+    for (const section of titles) {
+      const figures = results.figures.filter((x) => x.section === section)
+      if (figures.length === 0) continue
+      lines.push('', `## ${section}`, '')
+      const names = new Map(figures.map((f, i) => [f.name, letter(i)]))
+      lines.push('| | candidate | value | ratio | spread | n | note |', '| --- | --- | --- | --- | --- | --- | --- |')
+      for (const f of figures) {
+        const other = f.comparedTo === undefined ? undefined : figures.find((x) => x.name === f.comparedTo)
+        const ratio = other === undefined ? '' : `${fmt(f.value / other.value)}× ${names.get(other.name)}`
+        lines.push(
+          `| ${names.get(f.name)} | ${cell(f.name)} | ${fmt(f.value)} ${f.unit} (${f.statistic}) | ${ratio} | ${spreadText(f)} | ${f.samples ?? ''} | ${cell(f.note ?? '')} |`,
+        )
+      }
     }
     if (meta !== undefined && meta.notes.length > 0) {
       lines.push('')
       for (const note of meta.notes) lines.push(`- ${note}`)
     }
-    if (meta !== undefined) lines.push('', `<sub>Section run ${meta.date}, ${meta.durationS.toFixed(0)} s.</sub>`)
+    if (meta !== undefined) {
+      lines.push('', `<sub>Section \`${meta.key}\` run ${meta.date}, ${meta.durationS.toFixed(0)} s.</sub>`)
+    }
   }
   lines.push('')
   return lines.join('\n')
@@ -186,10 +203,10 @@ const escapeXml = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0
  */
 export function chart(results: Results): string {
   const rowHeight = 22
-  const labelWidth = 560
-  const axisWidth = 420
-  const lo = 1 / 16
-  const hi = 256
+  const labelWidth = 600
+  const axisWidth = 560
+  const lo = 1 / 8
+  const hi = 128
   const x = (v: number) => {
     const clamped = Math.min(hi, Math.max(lo, v))
     return labelWidth + ((Math.log(clamped) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * axisWidth
@@ -198,7 +215,7 @@ export function chart(results: Results): string {
   const rows: { label: string; ratio: number; color: string; limit?: number; text: string }[] = []
   for (const t of results.targets) {
     rows.push({
-      label: short(`${t.section.split(':')[0]}: ${t.name}`, 86),
+      label: short(`${t.section.split(':')[0]}: ${t.name}`, 96),
       ratio: t.ratio,
       color: t.met ? '#2e7d32' : '#c62828',
       limit: t.limit,
@@ -206,9 +223,9 @@ export function chart(results: Results): string {
     })
   }
   const targetRows = rows.length
-  for (const c of comparisons(results)) {
+  for (const c of comparisons(results).filter((x) => x.chart)) {
     rows.push({
-      label: short(`${c.section.split(':')[0]}: ${c.name} ÷ ${c.other}`, 86),
+      label: short(`${c.section.split(':')[0]}: ${c.name} ÷ ${c.other}`, 96),
       ratio: c.ratio,
       color: '#9e9e9e',
       text: `${fmt(c.ratio)}×`,
@@ -222,9 +239,9 @@ export function chart(results: Results): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + axisWidth + 200}" height="${height}" font-family="sans-serif" font-size="11">`,
     '<rect width="100%" height="100%" fill="#fff"/>',
     '<text x="10" y="20" font-size="14" font-weight="bold">serverless-done-right: ratios from one run (log scale, 1× = equal)</text>',
-    `<text x="10" y="38" fill="#444">Targets: green met, red missed, dashed tick = target. Grey: other comparisons on the page. ${escapeXml(results.date.slice(0, 10))}, Node ${escapeXml(results.node)}.</text>`,
+    `<text x="10" y="38" fill="#444">Targets: green met, red missed, dashed tick = target. Grey: a few other comparisons from the page. ${escapeXml(results.date.slice(0, 10))}, Node ${escapeXml(results.node)}.</text>`,
   ]
-  for (const tick of [1 / 16, 1 / 4, 1, 4, 16, 64, 256]) {
+  for (const tick of [1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 32, 64, 128]) {
     const tx = x(tick).toFixed(1)
     svg.push(
       `<line x1="${tx}" x2="${tx}" y1="${top - 6}" y2="${height - 24}" stroke="${tick === 1 ? '#000' : '#ddd'}"/>`,
