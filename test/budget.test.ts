@@ -99,3 +99,24 @@ describe('budgetOf on unusual contexts', () => {
     expect(budgetOf(Object.freeze(lambdaContext()))).not.toBe(budget)
   })
 })
+
+describe('budget.completed', () => {
+  it('is filled by trackers only when first read, then kept up to date by them', () => {
+    const budget = budgetOf(lambdaContext())
+    const finished = ['a', 'b']
+    let fills = 0
+    let sink: Set<string> | undefined
+    budget.trackCompletion((set) => {
+      fills++
+      sink = set
+      for (const id of finished) set.add(id)
+    })
+    expect(fills).toBe(0)
+    expect([...budget.completed]).toEqual(['a', 'b'])
+    sink?.add('c')
+    expect([...budget.completed]).toEqual(['a', 'b', 'c'])
+    budget.trackCompletion((set) => set.add('late'))
+    expect(budget.completed.has('late')).toBe(true)
+    expect(fills).toBe(1)
+  })
+})

@@ -90,7 +90,7 @@ export async function runBatch<T>(
   const started = performance.now()
   const { handler, onInvalid, logger } = settings
   const check = settings.schema === undefined ? undefined : itemChecker(settings.schema)
-  const { signal, completed } = budget
+  const { signal } = budget
   const count = records.length
   const source = count > 0 ? recordSource(records[0]) : undefined
   const decode = recordDecoder(source ?? 'sqs', settings.decode)
@@ -109,6 +109,15 @@ export async function runBatch<T>(
   // Set when the engine returns or the budget aborts: the workers test this flag, not the signal's getter.
   let stopped = signal.aborted
   let closed = false
+  // The budget's `completed` set, once somebody (the timeout fallback, a recipe) has read it; until then progress
+  // lives only in `status` and costs nothing extra per record.
+  let completed: Set<string> | undefined
+  budget.trackCompletion((set) => {
+    completed = set
+    for (let i = 0; i < count; i++) {
+      if (status[i] === Status.succeeded || status[i] === Status.deadLettered) set.add(ids[i] as string)
+    }
+  })
 
   // Settles one record; late results (after the engine returned) change nothing: the response is already out.
   const settle = (index: number, outcome: number, error?: unknown): void => {
@@ -116,7 +125,7 @@ export async function runBatch<T>(
     if (closed) return
     status[index] = outcome
     if (outcome === Status.succeeded || outcome === Status.deadLettered) {
-      completed.add(ids[index] as string)
+      if (completed !== undefined) completed.add(ids[index] as string)
       const following = next[index] as number
       if (following !== -1) heapPush(ready, following)
       return
