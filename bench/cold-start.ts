@@ -212,8 +212,9 @@ const kb = (bytes: number) => bytes / 1024
 export async function coldStartBenchmark(options: { spawns?: number } = {}): Promise<SectionResult> {
   const spawns = options.spawns ?? 20
   const root = process.env.BENCH_ROOT ?? process.cwd()
-  // Inside the project, so that the bundles' external `@aws-sdk/*` imports resolve from its node_modules.
-  const folder = mkdtempSync(join(root, 'bench', '.cold-start-'))
+  // Inside the project, so that the bundles' external `@aws-sdk/*` imports resolve from its node_modules; under
+  // bench/results, which the linter skips.
+  const folder = mkdtempSync(join(root, 'bench', 'results', '.cold-start-'))
   try {
     const bundles: Bundle[] = []
     for (const recipe of recipes) {
