@@ -40,10 +40,14 @@ export interface WireProxy {
   stop(): Promise<void>
 }
 
-/** Starts a proxy on 127.0.0.1 in front of `upstream` (an `http://host:port` URL). */
+/**
+ * Starts a proxy on 127.0.0.1 in front of `upstream` (an `http://host:port` URL). `onAnswer` sees the status the
+ * service gave each request it was passed (before a `lose-answer` replaces it).
+ */
 export async function startWireProxy(
   upstream: string,
   decide: (request: WireRequest) => WireAction,
+  onAnswer?: (request: WireRequest, status: number) => void,
 ): Promise<WireProxy> {
   const target = new URL(upstream)
   const agent = new Agent({ keepAlive: true })
@@ -93,7 +97,8 @@ export async function startWireProxy(
     incoming.on('end', () => {
       const body = Buffer.concat(chunks)
       const operation = String(incoming.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
-      const action = decide({ operation, headers: incoming.headers, body })
+      const wireRequest: WireRequest = { operation, headers: incoming.headers, body }
+      const action = decide(wireRequest)
       const answer = (reply: WireAnswer) => {
         if (outgoing.destroyed) return
         outgoing.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) })
@@ -110,6 +115,7 @@ export async function startWireProxy(
           }
         }
         const response = await forward(incoming.headers, incoming.url ?? '/', body)
+        onAnswer?.(wireRequest, response.status)
         if (action.kind === 'lose-answer') return answer(action.answer)
         if (outgoing.destroyed) return
         outgoing.writeHead(response.status, response.headers)
