@@ -105,15 +105,25 @@ export async function processLogBatch(
   )
   const failed = new Set(read.batchItemFailures.map((failure) => failure.itemIdentifier))
   const toWrite: Array<{ id: string; entry: ReturnType<typeof outputEntry> }> = []
-  const tooLarge: ReadEvent[] = []
+  const unwritable: Unwritable[] = []
   enriched.forEach((event, index) => {
     const source = collected[index] as ReadEvent
-    const entry = outputEntry(event, source.partitionKey)
-    if (Buffer.byteLength(entry.data) + Buffer.byteLength(entry.partitionKey) > maxOutputEntryBytes)
-      tooLarge.push(source)
-    else toWrite.push({ id: source.id, entry })
+    let entry: ReturnType<typeof outputEntry>
+    try {
+      entry = outputEntry(event, source.partitionKey)
+    } catch {
+      // Valid by the schema, yet JSON.stringify cannot write it: an unknown field nested thousands of levels deep.
+      unwritable.push({ source, message: 'the enriched event cannot be written as JSON (it is nested too deep)' })
+      return
+    }
+    if (Buffer.byteLength(entry.data) + Buffer.byteLength(entry.partitionKey) > maxOutputEntryBytes) {
+      unwritable.push({
+        source,
+        message: `the enriched event is over ${maxOutputEntryBytes} bytes, the Kinesis record limit`,
+      })
+    } else toWrite.push({ id: source.id, entry })
   })
-  await deadLetterTooLarge(tooLarge, records, deadLetter, failed, budget.completed, awaitingOutput)
+  await deadLetterUnwritable(unwritable, records, deadLetter, failed, budget.completed, awaitingOutput)
 
   const written = await putRecords(
     dependencies.kinesis,
@@ -136,7 +146,7 @@ export async function processLogBatch(
   const summary = {
     records: records.length,
     valid: collected.length,
-    deadLettered: (readSummary?.deadLettered ?? 0) + tooLarge.length,
+    deadLettered: (readSummary?.deadLettered ?? 0) + unwritable.length,
     written: toWrite.length - written.failedCount,
     outputFailed: written.failedCount,
     outputRequests: written.requests,
@@ -148,24 +158,29 @@ export async function processLogBatch(
   return { batchItemFailures }
 }
 
+/** A valid event whose enriched form cannot be written to the output stream, and why. */
+interface Unwritable {
+  readonly source: ReadEvent
+  readonly message: string
+}
+
 /**
- * Dead-letters events whose enriched form would not fit in a Kinesis record: writing them would fail on every retry
- * and block their partition key. A record whose dead letter cannot be written is reported failed instead.
+ * Dead-letters events whose enriched form cannot be written: over the Kinesis record limit, or not serializable as
+ * JSON. Writing them would fail on every retry and block their partition key (or, thrown, fail the whole batch). A
+ * record whose dead letter cannot be written is reported failed instead.
  */
-async function deadLetterTooLarge(
-  tooLarge: readonly ReadEvent[],
+async function deadLetterUnwritable(
+  unwritable: readonly Unwritable[],
   records: KinesisStreamEvent['Records'],
   deadLetter: ReturnType<typeof deadLetterSink>,
   failed: Set<string>,
   completed: Set<string>,
   awaitingOutput: Set<string>,
 ): Promise<void> {
-  for (const source of tooLarge) {
+  for (const { source, message } of unwritable) {
     const record = records[source.position]
     if (record === undefined) continue
-    const error = new InvalidRecordError(source.id, 'schema', [
-      { pointer: '', message: `the enriched event is over ${maxOutputEntryBytes} bytes, the Kinesis record limit` },
-    ])
+    const error = new InvalidRecordError(source.id, 'schema', [{ pointer: '', message }])
     try {
       await deadLetter(record, error)
       awaitingOutput.delete(source.id)

@@ -47,7 +47,7 @@ export type EnrichedLogEvent = LogEvent & {
 
 /** What the processor writes to the dead-letter stream for an event it cannot read or that fails the schema. */
 export interface DeadLetter {
-  /** `decode` (not base64 / UTF-8 / JSON) or `schema` (including an event too large to write enriched). */
+  /** `decode` (not base64 / UTF-8 / JSON) or `schema` (including an enriched event too large or too deep to write). */
   reason: string
   /** The error code, such as `SDR_INVALID_RECORD`. */
   code: string

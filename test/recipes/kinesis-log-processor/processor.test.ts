@@ -275,6 +275,31 @@ describe('kinesis-log-processor, one invocation', () => {
     expect(outcome.result).toEqual({ batchItemFailures: ids(event, [0, 1, 2]) })
   })
 
+  it('dead-letters a valid event that cannot be written back as JSON, and writes the others', async () => {
+    // Found by the hostile-records suite (test/reliability/hostile-records.test.ts): an unknown field nested 100,000
+    // deep passes JSON.parse and the schema, but JSON.stringify overflows the stack; the throw failed the whole batch on
+    // every retry until Lambda gave up on it.
+    const names = await freshStreams()
+    const handler = createLogProcessor({
+      kinesis: cloud.kinesis,
+      outputStreamName: names.output,
+      deadLetterStreamName: names.deadLetter,
+      logger,
+    })
+    const deep = JSON.stringify(valid(2)).replace('{', `{"extra":${'['.repeat(100_000)}${']'.repeat(100_000)},`)
+    const event = kinesisEvent(names.input, [valid(1), deep, valid(3)])
+    const outcome = await invoke(handler, event, { timeoutMs: 10_000, memoryMb })
+    expect(outcome.status).toBe('ok')
+    expect(outcome.result).toEqual({ batchItemFailures: [] })
+    const letters = (await readStream(cloud.kinesis, names.deadLetter)).map((r) => JSON.parse(r.data) as DeadLetter)
+    expect(letters.map((letter) => [letter.reason, letter.source.sequenceNumber])).toEqual([
+      ['schema', event.Records[1]?.kinesis.sequenceNumber],
+    ])
+    expect(letters[0]?.issues[0]?.message).toMatch(/cannot be written as JSON/)
+    const written = parsed(await readStream(cloud.kinesis, names.output)).map((e) => e.requestId)
+    expect(written.sort()).toEqual(['one-1', 'one-3'])
+  })
+
   it('names the records it has only read when the hard deadline comes during the read pass', async () => {
     // Found by the chaos suite (test/reliability/chaos.test.ts): with little time left the soft phase fires 75 ms in
     // and the hard one 150 ms in, while fanOut still drains (200 ms) a dead-letter write the wire holds back. fanOut
