@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+// Every ```ts example in the README must compile against the library as it is (strict settings, real types).
+// Examples that import the reader's own `./handler.js` get a stand-in handler, the one thing only the reader has.
+const root = new URL('..', import.meta.url).pathname
+const dir = join(root, 'test', '.readme-examples')
+
+describe('README examples', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('type-check', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string)
+    expect(blocks.length).toBeGreaterThanOrEqual(8)
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir, { recursive: true })
+    for (const [index, code] of blocks.entries())
+      writeFileSync(join(dir, `example-${index}.ts`), `${code}\nexport {}\n`)
+    writeFileSync(
+      join(dir, 'handler.ts'),
+      `import type { Context } from 'aws-lambda'\nexport const handler = async (_event: unknown, _context: Context): Promise<unknown> => ({})\n`,
+    )
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: '../../tsconfig.json',
+        compilerOptions: { noEmit: true, noUnusedLocals: false },
+        include: ['./*.ts'],
+        exclude: [],
+      }),
+    )
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+    let output = ''
+    try {
+      execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' })
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error)
+    }
+    expect(output).toBe('')
+  }, 120_000)
+})
