@@ -5,6 +5,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { budgetOf, type InvocationBudget } from '../budget.js'
@@ -42,7 +43,8 @@ export interface MemoryWatchdogOptions {
   /**
    * How often memory is read while an invocation runs, by an unref'd timer and by the cheap check `fanOut` calls
    * between records (`budget.check()`). Readings are shared by every invocation this watchdog sees and never taken
-   * more often than this, whoever asks. `0` reads at every check (the timer then runs every millisecond).
+   * more often than this, whoever asks (the check still reads the V8 heap alone every 2 ms in between). `0` reads at
+   * every check (the timer then runs every millisecond).
    * @defaultValue `100`
    */
   sampleIntervalMs?: number
@@ -84,6 +86,12 @@ const defaults = {
 
 const MB = 1024 * 1024
 
+/**
+ * How often the cheap check reads the V8 heap alone between full readings: a heap reading costs about 0.4 µs, and a
+ * handler allocating a megabyte a millisecond fills a Lambda-sized heap's last 10% well within `sampleIntervalMs`.
+ */
+const heapCheckIntervalMs = 2
+
 /** `request.internal`, seen as the place a middleware keeps per-invocation state under its own symbol. */
 type Slots = Record<symbol, unknown>
 
@@ -95,6 +103,9 @@ interface Watch {
   readonly coldStart: boolean
   peakRssMb: number
   peakHeapUsedMb: number
+  /** The lowest readings while it ran: pressure it did not build up itself is judged against them. */
+  lowestRssMb: number
+  lowestHeapUsedMb: number
   warned: boolean
   shed: boolean
   removeCheck: () => void
@@ -140,8 +151,13 @@ const round = (mb: number): number => Math.round(mb * 10) / 10
  * - Memory is read every `sampleIntervalMs` by an unref'd timer that runs only while an invocation does, and by a
  *   cheap check registered with `budget.addCheck()`, which `fanOut` calls between records (a synchronous loop starves
  *   the timer). The check costs one clock read when no reading is due. Reading RSS costs about 10 µs, so it is
- *   never done more often than `sampleIntervalMs`, across all the invocations this watchdog sees.
- * - At `warnRatio`: one structured warning per invocation. At `shedRatio`: `budget.abort(new MemoryPressureError(…))`.
+ *   never done more often than `sampleIntervalMs`, across all the invocations this watchdog sees; between two such
+ *   readings the check reads the V8 heap alone (about 0.4 µs) every 2 ms, so that a fast allocator cannot fill the
+ *   heap unseen.
+ * - At `warnRatio`: one structured warning per invocation. At `shedRatio`: `budget.abort(new MemoryPressureError(…))`,
+ *   for pressure the invocation built up: an invocation whose first reading is already over `shedRatio` (garbage an
+ *   earlier one left, which V8 collects only when it needs the room) is shed once a reading came in under it, or once
+ *   it added `shedRatio - warnRatio` itself. Shed at once, it would make no progress, and neither would its retries.
  * - After each invocation: a {@link MemoryReport} to `onReport` and the logger. Peaks are sampled: an invocation
  *   shorter than `sampleIntervalMs` reports the latest reading. The heap kept after each warm invocation (the old
  *   generation, without young garbage; read when a reading is due as the invocation ends) feeds a window of `leakWindow` readings; when every reading in the newer
@@ -195,6 +211,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
   let heapUsedMb = 0
   let heapKeptMb = 0
   let nextReadingAt = 0
+  let nextHeapReadingAt = 0
 
   function limitOf(context: Context): number | undefined {
     return (
@@ -204,9 +221,22 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     )
   }
 
+  /**
+   * Whether pressure at `ratio` is the invocation's own doing: it was below `shedRatio` at some reading (memory rose
+   * over it while the invocation ran), or it added `shedRatio - warnRatio` since its lowest reading. An invocation
+   * that starts over `shedRatio`, on garbage an earlier one left (V8 collects lazily) or on memory it did not take,
+   * would make no progress if shed at once: Lambda retries it into the same memory, shed again, forever. Run, it lets
+   * V8 collect the garbage, after which the usual rule applies.
+   */
+  function builtUp(ratio: number, lowestRatio: number): boolean {
+    return lowestRatio < shedRatio || ratio - lowestRatio >= shedRatio - warnRatio
+  }
+
   function judge(watch: Watch): void {
     if (rssMb > watch.peakRssMb) watch.peakRssMb = rssMb
     if (heapUsedMb > watch.peakHeapUsedMb) watch.peakHeapUsedMb = heapUsedMb
+    if (rssMb < watch.lowestRssMb) watch.lowestRssMb = rssMb
+    if (heapUsedMb < watch.lowestHeapUsedMb) watch.lowestHeapUsedMb = heapUsedMb
     const rssRatio = watch.limitMb === undefined ? 0 : rssMb / watch.limitMb
     const heapRatio = heapUsedMb / heapLimitMb
     const ratio = Math.max(rssRatio, heapRatio)
@@ -223,7 +253,11 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       watch.warned = true
       logWarning(logger, 'Memory use is high', { ...details, requestId: watch.requestId })
     }
-    if (ratio >= shedRatio && !watch.shed) {
+    const ownPressure =
+      (rssRatio >= shedRatio &&
+        builtUp(rssRatio, watch.limitMb === undefined ? 0 : watch.lowestRssMb / watch.limitMb)) ||
+      (heapRatio >= shedRatio && builtUp(heapRatio, watch.lowestHeapUsedMb / heapLimitMb))
+    if (ratio >= shedRatio && !watch.shed && ownPressure) {
       watch.shed = true
       watch.budget.abort(new MemoryPressureError(details))
       logWarning(logger, 'Memory pressure: invocation budget aborted to shed load', {
@@ -235,6 +269,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
 
   function read(now: number): void {
     nextReadingAt = now + sampleIntervalMs
+    nextHeapReadingAt = now + heapCheckIntervalMs
     rssMb = process.memoryUsage.rss() / MB
     const heap = heapUsage()
     heapUsedMb = heap.usedMb
@@ -242,10 +277,18 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     for (let i = 0; i < running.length; i++) judge(running[i] as Watch)
   }
 
-  /** The cheap check: one clock read unless a reading is due. */
+  /** The heap alone (what kills a Node process), between full readings. */
+  function readHeap(now: number): void {
+    nextHeapReadingAt = now + heapCheckIntervalMs
+    heapUsedMb = getHeapStatistics().used_heap_size / MB
+    for (let i = 0; i < running.length; i++) judge(running[i] as Watch)
+  }
+
+  /** The cheap check: one clock read unless a reading is due (the heap's every 2 ms, RSS's every `sampleIntervalMs`). */
   function check(): void {
     const now = performance.now()
     if (now >= nextReadingAt) read(now)
+    else if (now >= nextHeapReadingAt) readHeap(now)
   }
 
   function tick(): void {
@@ -279,6 +322,8 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       coldStart: invocations === 1,
       peakRssMb: 0,
       peakHeapUsedMb: 0,
+      lowestRssMb: Number.POSITIVE_INFINITY,
+      lowestHeapUsedMb: Number.POSITIVE_INFINITY,
       warned: false,
       shed: false,
       removeCheck: budget.addCheck(check),

@@ -6,7 +6,8 @@
  * Modes: `heap` fills the V8 heap with kept objects, calling `budget.check()` between chunks as `fanOut` does between
  * records; `heap-timer` does the same without ever calling the check, awaiting 4 ms between chunks (only the
  * watchdog's own timer can notice), and
- * `rss` fills memory outside the V8 heap (buffers), which only RSS shows.
+ * `rss` fills memory outside the V8 heap (buffers), which only RSS shows; `heap-paced` is `heap` at a steady pace with
+ * the watchdog's default options.
  */
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
@@ -44,6 +45,9 @@ async function run(_event: unknown, ctx: Context) {
     else kept.push(heapChunk(chunk))
     // Work that awaits between chunks, slower than the watchdog's 2 ms timer: sampling can keep up without the check.
     if (mode === 'heap-timer') await new Promise((resolve) => setTimeout(resolve, 4))
+    // Steady synchronous work between chunks (about 1 MB a millisecond): with the default sampleIntervalMs the heap
+    // fills long before the next RSS reading is due; only the check's own heap readings can see it coming.
+    if (mode === 'heap-paced') for (const until = performance.now() + 0.1; performance.now() < until; );
   }
   return { aborted: false, chunks: kept.length }
 }
@@ -51,7 +55,7 @@ async function run(_event: unknown, ctx: Context) {
 const handler =
   watchdog === 'on'
     ? middy()
-        .use(memoryWatchdog({ sampleIntervalMs: 2 }))
+        .use(memoryWatchdog(mode === 'heap-paced' ? {} : { sampleIntervalMs: 2 }))
         .handler(run)
     : middy(run)
 const result = await handler({}, context)

@@ -94,4 +94,16 @@ describe('memoryWatchdog() under real memory pressure', () => {
     expect(Number(rss.result?.details?.rssMb)).toBeLessThan(250)
     expect(Number(rss.result?.details?.ratio)).toBeGreaterThanOrEqual(0.9)
   }, 60_000) // about 3 s on an idle machine; the slack is for a busy one
+
+  it('sheds a steady fast allocator in time with the default options, from its cheap heap readings', async () => {
+    // Found by the memory-pressure suite (test/reliability/memory-pressure.test.ts): the check read memory only every
+    // sampleIntervalMs (100 ms by default), and at about 1 MB a millisecond the heap filled between two readings: the
+    // process died. The check now also reads the heap alone (0.4 µs) every 2 ms.
+    const paced = await runChild('heap-paced', 4096, 'on')
+    expect({ exitCode: paced.exitCode, oom: paced.stderr.includes('out of memory') }).toEqual({
+      exitCode: 0,
+      oom: false,
+    })
+    expect(paced.result).toMatchObject({ aborted: true, code: 'SDR_MEMORY_PRESSURE', details: { kind: 'heap' } })
+  }, 60_000)
 })

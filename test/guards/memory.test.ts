@@ -98,6 +98,30 @@ describe('memoryWatchdog(): thresholds', () => {
     expect((reason as MemoryPressureError).details.ratio).toBeGreaterThanOrEqual(0.9)
   })
 
+  it('does not shed an invocation that starts above shedRatio until it has added pressure of its own', async () => {
+    // Found by the memory-pressure suite (test/reliability/memory-pressure.test.ts): after a heavy invocation V8 leaves
+    // its garbage in the heap until it needs the room, so the next one started above shedRatio, was shed before doing
+    // anything, and so was every retry: no progress, ever. It now runs, and is shed once it adds shedRatio - warnRatio.
+    const logger = recordingLogger()
+    const limitMb = rssMb() / 0.95 // over shedRatio (0.9) from the first reading
+    const handler = watched(
+      async (_event, context) => {
+        const budget = budgetOf(context)
+        for (let i = 0; i < 20; i++) budget.check()
+        const abortedAtStart = budget.signal.aborted
+        hold(Math.ceil(limitMb * 0.15)) // more than (0.9 - 0.8) of the limit, its own
+        budget.check()
+        return { abortedAtStart, abortedAfter: budget.signal.aborted }
+      },
+      { logger, sampleIntervalMs: 0 },
+    )
+    expect(await handler(fixture('sqs'), contextWithLimit(limitMb))).toEqual({
+      abortedAtStart: false,
+      abortedAfter: true,
+    })
+    expect(logger.lines.map((line) => line.message)).toContain('Memory use is high')
+  })
+
   it('watches the V8 heap against its own limit', async () => {
     const handler = watched(async (_event, context) => budgetOf(context).signal.reason, {
       warnRatio: 0.001,
