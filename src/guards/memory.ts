@@ -103,7 +103,7 @@ interface Watch {
   readonly coldStart: boolean
   peakRssMb: number
   peakHeapUsedMb: number
-  /** The lowest readings while it ran: pressure it did not build up itself is judged against them. */
+  /** The lowest readings while it ran: it is shed only for pressure that came while it ran (see `cameWhileRunning`). */
   lowestRssMb: number
   lowestHeapUsedMb: number
   warned: boolean
@@ -155,9 +155,9 @@ const round = (mb: number): number => Math.round(mb * 10) / 10
  *   readings the check reads the V8 heap alone (about 0.4 µs) every 2 ms, so that a fast allocator cannot fill the
  *   heap unseen.
  * - At `warnRatio`: one structured warning per invocation. At `shedRatio`: `budget.abort(new MemoryPressureError(…))`,
- *   for pressure the invocation built up: an invocation whose first reading is already over `shedRatio` (garbage an
- *   earlier one left, which V8 collects only when it needs the room) is shed once a reading came in under it, or once
- *   it added `shedRatio - warnRatio` itself. Shed at once, it would make no progress, and neither would its retries.
+ *   for pressure that came while the invocation ran: one whose first reading is already over `shedRatio` (garbage an
+ *   earlier invocation left, which V8 collects only when it needs the room) is shed only after a reading under it.
+ *   Shed at once, it would make no progress, and neither would its retries.
  * - After each invocation: a {@link MemoryReport} to `onReport` and the logger. Peaks are sampled: an invocation
  *   shorter than `sampleIntervalMs` reports the latest reading. The heap kept after each warm invocation (the old
  *   generation, without young garbage; read when a reading is due as the invocation ends) feeds a window of `leakWindow` readings; when every reading in the newer
@@ -222,14 +222,14 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
   }
 
   /**
-   * Whether pressure at `ratio` is the invocation's own doing: it was below `shedRatio` at some reading (memory rose
-   * over it while the invocation ran), or it added `shedRatio - warnRatio` since its lowest reading. An invocation
-   * that starts over `shedRatio`, on garbage an earlier one left (V8 collects lazily) or on memory it did not take,
-   * would make no progress if shed at once: Lambda retries it into the same memory, shed again, forever. Run, it lets
-   * V8 collect the garbage, after which the usual rule applies.
+   * Whether pressure over `shedRatio` came while the invocation ran: some reading of it was under `shedRatio`. One that
+   * starts over it, on garbage an earlier invocation left (V8 collects only when it needs the room) or on memory it did
+   * not take, would make no progress if shed: Lambda retries it into the same memory, shed again, forever. Run, it lets
+   * V8 collect the garbage, and is shed if memory rises over `shedRatio` again; were the memory live, running on risks
+   * what shedding cannot prevent anyway, and an out-of-memory exit gets the function a fresh runtime.
    */
-  function builtUp(ratio: number, lowestRatio: number): boolean {
-    return lowestRatio < shedRatio || ratio - lowestRatio >= shedRatio - warnRatio
+  function cameWhileRunning(lowestRatio: number): boolean {
+    return lowestRatio < shedRatio
   }
 
   function judge(watch: Watch): void {
@@ -255,8 +255,8 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     }
     const ownPressure =
       (rssRatio >= shedRatio &&
-        builtUp(rssRatio, watch.limitMb === undefined ? 0 : watch.lowestRssMb / watch.limitMb)) ||
-      (heapRatio >= shedRatio && builtUp(heapRatio, watch.lowestHeapUsedMb / heapLimitMb))
+        cameWhileRunning(watch.limitMb === undefined ? 0 : watch.lowestRssMb / watch.limitMb)) ||
+      (heapRatio >= shedRatio && cameWhileRunning(watch.lowestHeapUsedMb / heapLimitMb))
     if (ratio >= shedRatio && !watch.shed && ownPressure) {
       watch.shed = true
       watch.budget.abort(new MemoryPressureError(details))

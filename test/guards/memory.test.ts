@@ -23,6 +23,7 @@ const rssMb = () => process.memoryUsage.rss() / MB
  * collection during a later test would lower RSS under that test's feet and blur its thresholds.
  */
 const kept: Buffer[] = []
+const keptOnHeap: number[][] = []
 function hold(mb: number): Buffer {
   const buffer = Buffer.alloc(mb * MB, 1) // filled, so its pages count in RSS
   kept.push(buffer)
@@ -98,36 +99,47 @@ describe('memoryWatchdog(): thresholds', () => {
     expect((reason as MemoryPressureError).details.ratio).toBeGreaterThanOrEqual(0.9)
   })
 
-  it('does not shed an invocation that starts above shedRatio until it has added pressure of its own', async () => {
-    // Found by the memory-pressure suite (test/reliability/memory-pressure.test.ts): after a heavy invocation V8 leaves
-    // its garbage in the heap until it needs the room, so the next one started above shedRatio, was shed before doing
-    // anything, and so was every retry: no progress, ever. It now runs, and is shed once it adds shedRatio - warnRatio.
-    const logger = recordingLogger()
-    const limitMb = rssMb() / 0.95 // over shedRatio (0.9) from the first reading
+  it('does not shed an invocation whose memory was over shedRatio from its first reading: it would never progress', async () => {
+    // Found by the memory-pressure suite (test/reliability/memory-pressure.test.ts): after a shed invocation V8 leaves
+    // its garbage in the heap until it needs the room, so the retry started over shedRatio, was shed before taking a
+    // single record, and so was every retry after it. Now only pressure that comes while an invocation runs sheds it.
+    const startMb = rssMb()
+    const limitMb = (startMb + 32) / 0.9 // under shedRatio now, over it once 64 MB more are held
     const handler = watched(
-      async (_event, context) => {
+      async (event, context) => {
         const budget = budgetOf(context)
-        for (let i = 0; i < 20; i++) budget.check()
-        const abortedAtStart = budget.signal.aborted
-        hold(Math.ceil(limitMb * 0.15)) // more than (0.9 - 0.8) of the limit, its own
-        budget.check()
-        return { abortedAtStart, abortedAfter: budget.signal.aborted }
+        let taken = 0
+        for (let record = 0; record < 20; record++) {
+          budget.check()
+          if (budget.signal.aborted) break
+          if ((event as { allocate?: boolean }).allocate === true && record === 5) hold(64)
+          taken++
+        }
+        return taken
       },
-      { logger, sampleIntervalMs: 0 },
+      { sampleIntervalMs: 0 },
     )
-    expect(await handler(fixture('sqs'), contextWithLimit(limitMb))).toEqual({
-      abortedAtStart: false,
-      abortedAfter: true,
-    })
-    expect(logger.lines.map((line) => line.message)).toContain('Memory use is high')
+    // The first invocation builds the pressure and is shed after its sixth record; what it held stays (as garbage V8
+    // has not collected would), so the second starts over shedRatio and runs all its records.
+    const event = fixture<Record<string, unknown>>('kinesis-stream')
+    expect(await handler({ ...event, allocate: true }, contextWithLimit(limitMb))).toBe(6)
+    expect(rssMb() / Math.round(limitMb)).toBeGreaterThanOrEqual(0.9)
+    expect(await handler(fixture('kinesis-stream'), contextWithLimit(limitMb))).toBe(20)
   })
 
   it('watches the V8 heap against its own limit', async () => {
-    const handler = watched(async (_event, context) => budgetOf(context).signal.reason, {
-      warnRatio: 0.001,
-      shedRatio: 0.001,
-    })
-    // A function memory far above this process's RSS: only the heap can cross the (tiny) ratios.
+    // Ratios just above the heap in use now, crossed by the 16 MB the handler keeps on the heap while it runs (an
+    // invocation is shed for pressure that comes while it runs, not for what it found).
+    const ratio = (getHeapStatistics().used_heap_size / MB + 6) / oldGenerationLimitMb()
+    const handler = watched(
+      async (_event, context) => {
+        keptOnHeap.push(new Array(2_000_000).fill(1.5)) // 16 MB of doubles on the V8 heap, kept as `kept` is
+        budgetOf(context).check()
+        return budgetOf(context).signal.reason
+      },
+      { warnRatio: ratio, shedRatio: ratio, sampleIntervalMs: 0 },
+    )
+    // A function memory far above this process's RSS: only the heap can cross the ratios.
     const reason = await handler(fixture('sqs'), contextWithLimit(1_000_000))
     expect(reason).toBeInstanceOf(MemoryPressureError)
     const { details } = reason as MemoryPressureError
