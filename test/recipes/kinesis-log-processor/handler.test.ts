@@ -7,43 +7,28 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import { invoke, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
 import type { DeadLetter, EnrichedLogEvent } from '../../../recipes/kinesis-log-processor/schema.js'
 import { readStream } from '../../aws/stream-reader.js'
+import { setLambdaEnv } from '../../helpers/env.js'
 import { fixture } from '../../helpers/fixtures.js'
 
 const streams = { input: 'entry-logs', output: 'entry-enriched', deadLetter: 'entry-dead-letter' }
-const variables = [
-  'OUTPUT_STREAM_NAME',
-  'DEAD_LETTER_STREAM_NAME',
-  'BRUTE_FORCE_THRESHOLD',
-  'AWS_ENDPOINT_URL_KINESIS',
-  'AWS_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'LOG_LEVEL',
-]
-const saved = new Map(variables.map((name) => [name, process.env[name]]))
+let restoreEnv: () => void = () => undefined
 let cloud: LocalCloud
 
 beforeAll(async () => {
   cloud = await startLocalCloud()
   await cloud.createStream(streams.output, 2)
   await cloud.createStream(streams.deadLetter, 1)
-  Object.assign(process.env, {
+  restoreEnv = setLambdaEnv({
     OUTPUT_STREAM_NAME: streams.output,
     DEAD_LETTER_STREAM_NAME: streams.deadLetter,
     BRUTE_FORCE_THRESHOLD: '2',
     AWS_ENDPOINT_URL_KINESIS: cloud.endpoints.kinesis,
     AWS_REGION: cloud.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    LOG_LEVEL: 'SILENT',
   })
 })
 
 afterAll(async () => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name]
-    else process.env[name] = value
-  }
+  restoreEnv()
   await cloud?.stop()
 })
 

@@ -4,38 +4,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { httpGateway, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
+import { setLambdaEnv } from '../../helpers/env.js'
 import { client, createUsersTable, testMemoryMb } from './helpers.js'
 
 const tableName = 'users-entry'
-const variables = [
-  'TABLE_NAME',
-  'AWS_ENDPOINT_URL_DYNAMODB',
-  'AWS_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'LOG_LEVEL',
-]
-const saved = new Map(variables.map((name) => [name, process.env[name]]))
+let restoreEnv: () => void = () => undefined
 let cloud: LocalCloud
 
 beforeAll(async () => {
   cloud = await startLocalCloud()
   await createUsersTable(cloud, tableName)
-  Object.assign(process.env, {
+  restoreEnv = setLambdaEnv({
     TABLE_NAME: tableName,
     AWS_ENDPOINT_URL_DYNAMODB: cloud.endpoints.dynamodb,
     AWS_REGION: cloud.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    LOG_LEVEL: 'SILENT',
   })
 })
 
 afterAll(async () => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name]
-    else process.env[name] = value
-  }
+  restoreEnv()
   await cloud?.stop()
 })
 

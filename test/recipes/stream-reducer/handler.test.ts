@@ -5,40 +5,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { invoke, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
 import { readWindowCounts } from '../../../recipes/stream-reducer/app.js'
+import { setLambdaEnv } from '../../helpers/env.js'
 import { createCountsTable, kinesisRecords, testMemoryMb, windowEvent } from './helpers.js'
 
 const tableName = 'counts-entry'
-const variables = [
-  'TABLE_NAME',
-  'COUNT_KEY_FIELD',
-  'AWS_ENDPOINT_URL_DYNAMODB',
-  'AWS_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'LOG_LEVEL',
-]
-const saved = new Map(variables.map((name) => [name, process.env[name]]))
+let restoreEnv: () => void = () => undefined
 let cloud: LocalCloud
 
 beforeAll(async () => {
   cloud = await startLocalCloud()
   await createCountsTable(cloud, tableName)
-  Object.assign(process.env, {
+  restoreEnv = setLambdaEnv({
     TABLE_NAME: tableName,
     COUNT_KEY_FIELD: 'service',
     AWS_ENDPOINT_URL_DYNAMODB: cloud.endpoints.dynamodb,
     AWS_REGION: cloud.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    LOG_LEVEL: 'SILENT',
   })
 })
 
 afterAll(async () => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name]
-    else process.env[name] = value
-  }
+  restoreEnv()
   await cloud?.stop()
 })
 
