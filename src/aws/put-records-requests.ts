@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import { setTimeout as sleep } from 'node:timers/promises'
 import type {
   KinesisClient,
   PutRecordsCommand,
@@ -88,19 +90,9 @@ export function describe(error: unknown): Failure {
   return { errorCode: 'Error', errorMessage: String(error) }
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve()
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
-}
+/** Resolves after `ms`, or at once when `signal` aborts (the timer is cleared then); never rejects. */
+export const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  sleep(ms, undefined, signal === undefined ? {} : { signal }).catch(() => undefined)
 
 /** Splits entry indices into requests of at most `maxEntriesPerRequest` entries and `maxBytesPerRequest` bytes. */
 export function chunk(indices: readonly number[], prepared: readonly Prepared[], settings: Settings): number[][] {
@@ -137,25 +129,25 @@ export function headsPerKey(pending: readonly number[], entries: readonly PutRec
   return heads
 }
 
+/** Each numeric option's lowest and highest allowed value, and whether it must be an integer. */
+const ranges: ReadonlyArray<[name: keyof Settings, min: number, max: number, integer?: true]> = [
+  ['maxAttempts', 1, Number.POSITIVE_INFINITY, true],
+  ['baseDelayMs', 0, Number.POSITIVE_INFINITY],
+  ['maxDelayMs', 0, Number.POSITIVE_INFINITY],
+  ['maxEntriesPerRequest', 1, 500, true],
+  ['maxBytesPerRequest', 1, Number.POSITIVE_INFINITY],
+  ['maxEntryBytes', 1, Number.POSITIVE_INFINITY],
+]
+
 /** Throws a `RangeError` naming the first option outside what Kinesis (or arithmetic) allows. */
 export function checkSettings(settings: Settings): void {
-  const checks: Array<[name: string, value: number, valid: boolean, expected: string]> = [
-    ['maxAttempts', settings.maxAttempts, Number.isInteger(settings.maxAttempts) && settings.maxAttempts >= 1, '≥ 1'],
-    ['baseDelayMs', settings.baseDelayMs, settings.baseDelayMs >= 0, '≥ 0'],
-    ['maxDelayMs', settings.maxDelayMs, settings.maxDelayMs >= 0, '≥ 0'],
-    [
-      'maxEntriesPerRequest',
-      settings.maxEntriesPerRequest,
-      Number.isInteger(settings.maxEntriesPerRequest) &&
-        settings.maxEntriesPerRequest >= 1 &&
-        settings.maxEntriesPerRequest <= 500,
-      '1 to 500',
-    ],
-    ['maxBytesPerRequest', settings.maxBytesPerRequest, settings.maxBytesPerRequest >= 1, '≥ 1'],
-    ['maxEntryBytes', settings.maxEntryBytes, settings.maxEntryBytes >= 1, '≥ 1'],
-  ]
-  for (const [name, value, valid, expected] of checks) {
-    if (!valid) throw new RangeError(`putRecords(options): ${name} must be ${expected}, got ${value}`)
+  for (const [name, min, max, integer] of ranges) {
+    const value = settings[name] as number
+    // `!(… && …)` so that NaN (and a non-number) fails as well.
+    if (!(value >= min && value <= max && (!integer || Number.isInteger(value)))) {
+      const expected = `${integer ? 'an integer ' : ''}${max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `${min} to ${max}`}`
+      throw new RangeError(`putRecords(options): ${name} must be ${expected}, got ${value}`)
+    }
   }
 }
 

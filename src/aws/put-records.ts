@@ -115,10 +115,9 @@ const defaults = {
   keepKeyOrder: true,
 } as const
 
+/** Called once every entry has its result (each is either failed while prepared, written, or failed at the end). */
 function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, requests: number): PutRecordsResult {
-  const records = results.map(
-    (result) => result ?? { ok: false as const, errorCode: 'Aborted', errorMessage: 'Not sent', attempts: 0 },
-  )
+  const records = results as readonly PutRecordsEntryResult[]
   return { records, failedCount: records.filter((record) => !record.ok).length, requests }
 }
 

@@ -265,7 +265,12 @@ describe('putRecords against the local Kinesis', () => {
       { baseDelayMs: -1 },
       { maxDelayMs: Number.NaN },
     ]) {
-      await expect(putRecords(cloud.kinesis, 'never-used', entries(1, 1), options)).rejects.toThrow(RangeError)
+      const attempt = putRecords(cloud.kinesis, 'never-used', entries(1, 1), options)
+      await expect(attempt).rejects.toThrow(RangeError)
+      // The message names the option at fault and the value it got.
+      const [[name, value]] = Object.entries(options) as [[string, number]]
+      await expect(attempt).rejects.toThrow(`putRecords(options): ${name} must be `)
+      await expect(attempt).rejects.toThrow(`, got ${value}`)
     }
     expect(faults.counts.requests).toBe(0)
   })
