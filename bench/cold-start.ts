@@ -14,10 +14,11 @@
  * The environment is what the handlers read at import (table and stream names, a region), with tracing off
  * (`POWERTOOLS_TRACE_ENABLED=false`) so that nothing tries to reach X-Ray.
  */
-import { spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import { build, type Metafile } from 'esbuild'
 import type { Figure, SectionResult } from './lib/report.js'
 import { target } from './lib/report.js'
@@ -161,13 +162,15 @@ function libraryImportsOfSchemaLibraries(b: Bundle): string[] {
   return found
 }
 
+const run = promisify(execFile)
+
 interface Timing {
   importMs: number
   importCpuMs: number
   processMs: number
 }
 
-function timeProcess(root: string, file: string | undefined): Promise<Timing> {
+async function timeProcess(root: string, file: string | undefined): Promise<Timing> {
   const script =
     file === undefined
       ? ''
@@ -180,31 +183,13 @@ function timeProcess(root: string, file: string | undefined): Promise<Timing> {
         ].join('\n')
   const env: NodeJS.ProcessEnv = { ...process.env, ...environment }
   delete env.NODE_OPTIONS
-  return new Promise((resolve, reject) => {
-    const started = performance.now()
-    const proc = spawn(process.execPath, file === undefined ? ['-e', ''] : ['--input-type=module', '-e', script], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    proc.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    proc.on('error', reject)
-    proc.on('exit', (code) => {
-      const processMs = performance.now() - started
-      if (code !== 0) reject(new Error(`${file ?? 'empty node'} exited with ${code}: ${stderr.slice(0, 2000)}`))
-      else {
-        const [importMs, importCpuMs] = file === undefined ? [0, 0] : (JSON.parse(stdout) as [number, number])
-        resolve({ importMs, importCpuMs, processMs })
-      }
-    })
-  })
+  const started = performance.now()
+  const args = file === undefined ? ['-e', ''] : ['--input-type=module', '-e', script]
+  // execFile collects the output and rejects (with stderr) when the child exits with a non-zero code.
+  const { stdout } = await run(process.execPath, args, { cwd: root, env })
+  const processMs = performance.now() - started
+  const [importMs, importCpuMs] = file === undefined ? [0, 0] : (JSON.parse(stdout) as [number, number])
+  return { importMs, importCpuMs, processMs }
 }
 
 const kb = (bytes: number) => bytes / 1024

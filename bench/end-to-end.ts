@@ -13,8 +13,9 @@
  * Each function reports 1,024 MB to its memory watchdog: locally the watchdog sees the whole process's RSS (emulators
  * included), so the deployed sizes would read as memory pressure.
  */
-import { spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { Logger } from '@aws-lambda-powertools/logger'
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
 import { createLogProcessor } from '../recipes/kinesis-log-processor/app.js'
@@ -38,30 +39,14 @@ interface AutocannonResult {
   timeouts: number
 }
 
-function autocannon(root: string, url: string, connections: number, seconds: number): Promise<AutocannonResult> {
+async function autocannon(root: string, url: string, connections: number, seconds: number): Promise<AutocannonResult> {
   const env: NodeJS.ProcessEnv = { ...process.env }
   delete env.NODE_OPTIONS
   const bin = join(root, 'node_modules', 'autocannon', 'autocannon.js')
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, '-c', String(connections), '-d', String(seconds), '-j', url], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    proc.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    proc.on('error', reject)
-    proc.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`autocannon exited with ${code}: ${stderr.slice(0, 2000)}`))
-      else resolve(JSON.parse(stdout) as AutocannonResult)
-    })
-  })
+  const args = [bin, '-c', String(connections), '-d', String(seconds), '-j', url]
+  // execFile collects the output and rejects (with stderr) when autocannon exits with a non-zero code.
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, env })
+  return JSON.parse(stdout) as AutocannonResult
 }
 
 export async function endToEndBenchmark(options: { events?: number; seconds?: number } = {}): Promise<SectionResult> {
