@@ -13,7 +13,7 @@ export type Ordering = 'key' | 'batch' | 'none'
 export interface LanePlan {
   /** `next[i]` is the index of the record after record `i` in its lane, or `-1`. */
   readonly next: Int32Array
-  /** The first record of every lane, in ascending order: a valid min-heap as it is. */
+  /** The first record of every lane, in ascending order. */
   readonly heads: number[]
 }
 
@@ -47,36 +47,64 @@ export function planLanes(keys: readonly (string | undefined)[], ordering: Order
   return { next, heads }
 }
 
-/** Adds `value` to the binary min-heap `heap`. */
-export function heapPush(heap: number[], value: number): void {
-  let at = heap.length
-  heap.push(value)
-  while (at > 0) {
-    const parent = (at - 1) >> 1
-    const above = heap[parent] as number
-    if (above <= value) break
-    heap[at] = above
-    at = parent
-  }
-  heap[at] = value
-}
+/**
+ * The records ready to start, smallest index first: the lane heads not taken yet (ascending, read with a cursor) and
+ * the records that became ready when the one before them in their lane finished (a binary min-heap). A batch with one
+ * record per key, or ordering `none`, never touches the heap: taking a record costs a comparison.
+ */
+export class ReadyQueue {
+  readonly #heads: readonly number[]
+  #cursor = 0
+  readonly #heap: number[] = []
 
-/** Removes and returns the smallest value of the non-empty binary min-heap `heap`. */
-export function heapPop(heap: number[]): number {
-  const top = heap[0] as number
-  const last = heap.pop() as number
-  const size = heap.length
-  if (size === 0) return top
-  let at = 0
-  for (;;) {
-    let child = 2 * at + 1
-    if (child >= size) break
-    const right = child + 1
-    if (right < size && (heap[right] as number) < (heap[child] as number)) child = right
-    if ((heap[child] as number) >= last) break
-    heap[at] = heap[child] as number
-    at = child
+  /** @param heads - the first record of every lane, ascending */
+  constructor(heads: readonly number[]) {
+    this.#heads = heads
   }
-  heap[at] = last
-  return top
+
+  /** How many records are ready. */
+  get size(): number {
+    return this.#heads.length - this.#cursor + this.#heap.length
+  }
+
+  /** Makes `index` ready. */
+  push(index: number): void {
+    const heap = this.#heap
+    let at = heap.length
+    heap.push(index)
+    while (at > 0) {
+      const parent = (at - 1) >> 1
+      const above = heap[parent] as number
+      if (above <= index) break
+      heap[at] = above
+      at = parent
+    }
+    heap[at] = index
+  }
+
+  /** Removes and returns the smallest ready index; the queue must not be empty. */
+  pop(): number {
+    const heap = this.#heap
+    const head = this.#heads[this.#cursor]
+    if (head !== undefined && (heap.length === 0 || head < (heap[0] as number))) {
+      this.#cursor++
+      return head
+    }
+    const top = heap[0] as number
+    const last = heap.pop() as number
+    const size = heap.length
+    if (size === 0) return top
+    let at = 0
+    for (;;) {
+      let child = 2 * at + 1
+      if (child >= size) break
+      const right = child + 1
+      if (right < size && (heap[right] as number) < (heap[child] as number)) child = right
+      if ((heap[child] as number) >= last) break
+      heap[at] = heap[child] as number
+      at = child
+    }
+    heap[at] = last
+    return top
+  }
 }

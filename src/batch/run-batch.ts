@@ -11,7 +11,7 @@ import type { InvocationBudget } from '../budget.js'
 import { type BatchRecord, recordId, recordKey, recordSource } from '../events.js'
 import type { InvalidRecordError } from './errors.js'
 import { asInvalidRecordError, itemChecker } from './item.js'
-import { heapPop, heapPush, type Ordering, planLanes } from './lanes.js'
+import { type Ordering, planLanes, ReadyQueue } from './lanes.js'
 import type { BatchLogger, BatchSummary } from './report.js'
 import { type DecodeMode, recordDecoder } from './sources.js'
 
@@ -101,7 +101,8 @@ export async function runBatch<T>(
     ids[i] = recordId(record) ?? ''
     keys[i] = recordKey(record)
   }
-  const { next, heads: ready } = planLanes(keys, settings.ordering)
+  const { next, heads } = planLanes(keys, settings.ordering)
+  const ready = new ReadyQueue(heads)
   const status = new Uint8Array(count)
   const errors = new Array<unknown>(count)
   let inFlight = 0
@@ -127,7 +128,7 @@ export async function runBatch<T>(
     if (outcome === Status.succeeded || outcome === Status.deadLettered) {
       if (completed !== undefined) completed.add(ids[index] as string)
       const following = next[index] as number
-      if (following !== -1) heapPush(ready, following)
+      if (following !== -1) ready.push(following)
       return
     }
     errors[index] = error
@@ -150,14 +151,14 @@ export async function runBatch<T>(
   // One loop per concurrency slot. Everything a record needs happens inline, with a single `await` on the handler
   // in the common case: measured, an extra async layer per record cost about a third of the engine's overhead.
   const worker = async (): Promise<void> => {
-    while (ready.length > 0 && !stopped) {
+    while (ready.size > 0 && !stopped) {
       try {
         budget.check()
       } catch (error) {
         budget.abort(error instanceof Error ? error : new Error(String(error)))
       }
       if (stopped) return
-      const index = heapPop(ready)
+      const index = ready.pop()
       status[index] = Status.running
       if (++inFlight > peakInFlight) peakInFlight = inFlight
       const record = records[index] as BatchRecord
@@ -198,7 +199,7 @@ export async function runBatch<T>(
   }
   if (!stopped) signal.addEventListener('abort', onAbort, { once: true })
   const workers: Promise<void>[] = []
-  const workerCount = Math.min(settings.concurrency, ready.length)
+  const workerCount = Math.min(settings.concurrency, ready.size)
   for (let i = 0; i < workerCount; i++) workers.push(worker())
   void Promise.all(workers).then(finish)
   await done

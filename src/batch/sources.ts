@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Buffer } from 'node:buffer'
+import { Buffer, isUtf8 } from 'node:buffer'
 import { unmarshall } from '@aws-sdk/util-dynamodb'
 import type { AttributeValue, DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda'
 import type { BatchRecord, RecordSource } from '../events.js'
@@ -31,66 +31,41 @@ function parseJson(text: string, id: string, what: string): unknown {
   }
 }
 
-/** The base64 text of a Kinesis record and the number of bytes it must decode to. */
-function kinesisData(record: KinesisStreamRecord, id: string): { data: string; size: number } {
-  const data: unknown = record.kinesis?.data
-  if (typeof data !== 'string') throw decodeError(id, 'kinesis.data is missing')
-  if (data.length % 4 !== 0) throw decodeError(id, 'kinesis.data is not valid base64 (length is not a multiple of 4)')
-  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0
-  return { data, size: (data.length / 4) * 3 - padding }
-}
-
-// Node's base64 decoder skips characters outside the alphabet instead of failing, so a damaged payload is detected
-// by comparing the decoded length with the length the text promises: O(1) extra work, not a scan of every character.
-const damagedBase64 = (id: string) => decodeError(id, 'kinesis.data is not valid base64')
-
-/** The bytes of a Kinesis record, in a buffer of their own. */
-function kinesisBytes(record: KinesisStreamRecord, id: string): Buffer {
-  const { data, size } = kinesisData(record, id)
-  const bytes = Buffer.from(data, 'base64')
-  if (bytes.length !== size) throw damagedBase64(id)
-  return bytes
-}
-
 /**
- * Reads Kinesis payloads as UTF-8 text. Most payloads are decoded into one scratch buffer and read with a fatal
- * `TextDecoder` (validation and decoding in one native pass): measured on 10,000 300-byte records, 2.1 ms against
- * 3.4 ms for `Buffer.from` + `isUtf8` + `toString`. The scratch buffer belongs to this reader, which lives for one
- * invocation, and is only used synchronously.
+ * The Kinesis decoder for one mode. Payloads are decoded into one scratch buffer (a fresh one for `buffer` mode, whose
+ * bytes are the item), then read with `toString`, which turns invalid UTF-8 into U+FFFD: only a text that contains
+ * U+FFFD (never the case for ASCII) is checked with `isUtf8`, as that character may also be in the payload itself.
+ * Measured on 10,000 300-byte JSON records: 0.31 µs a record, against 0.43 µs with a fatal `TextDecoder` (whose string
+ * `JSON.parse` also read more slowly) and 0.45 µs for `Buffer.from(data, 'base64').toString()`. The scratch buffer
+ * belongs to this decoder, which lives for one invocation, and is only used synchronously.
  */
-function kinesisTextReader(): (record: KinesisStreamRecord, id: string) => string {
-  const scratch = Buffer.allocUnsafe(64 * 1024)
-  // `ignoreBOM` keeps a leading BOM, as Buffer#toString does; `fatal` reports invalid UTF-8 instead of U+FFFD.
-  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+function kinesisDecoder(mode: DecodeMode): RecordDecoder {
+  const scratch = Buffer.allocUnsafe(mode === 'buffer' ? 0 : 64 * 1024)
   return (record, id) => {
-    const { data, size } = kinesisData(record, id)
-    const target = size <= scratch.length ? scratch : Buffer.allocUnsafe(size)
-    if (target.write(data, 0, 'base64') !== size) throw damagedBase64(id)
-    try {
-      return utf8.decode(target.subarray(0, size))
-    } catch (error) {
-      throw decodeError(id, 'kinesis.data is not valid UTF-8', error)
+    const data: unknown = (record as KinesisStreamRecord).kinesis?.data
+    if (typeof data !== 'string') throw decodeError(id, 'kinesis.data is missing')
+    const { length } = data
+    if (length % 4 !== 0) throw decodeError(id, 'kinesis.data is not valid base64 (length is not a multiple of 4)')
+    // Node's base64 decoder skips characters outside the alphabet instead of failing, so a damaged payload is found
+    // by comparing the decoded length with the length the text promises: O(1) extra work, not a scan of the text.
+    const size = (length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0)
+    const bytes = size <= scratch.length ? scratch : Buffer.allocUnsafe(size)
+    if (bytes.write(data, 0, 'base64') !== size) throw decodeError(id, 'kinesis.data is not valid base64')
+    if (mode === 'buffer') return bytes
+    const text = bytes.toString('utf8', 0, size)
+    if (text.includes('\uFFFD') && !isUtf8(bytes.subarray(0, size))) {
+      throw decodeError(id, 'kinesis.data is not valid UTF-8')
     }
+    return mode === 'text' ? text : parseJson(text, id, 'kinesis.data')
   }
 }
 
-function kinesisDecoder(mode: DecodeMode): RecordDecoder {
-  if (mode === 'buffer') return (record, id) => kinesisBytes(record as KinesisStreamRecord, id)
-  const text = kinesisTextReader()
-  if (mode === 'text') return (record, id) => text(record as KinesisStreamRecord, id)
-  return (record, id) => parseJson(text(record as KinesisStreamRecord, id), id, 'kinesis.data')
-}
-
-function sqsBody(record: SQSRecord, id: string): string {
-  const body: unknown = record.body
-  if (typeof body !== 'string') throw decodeError(id, 'body is missing')
-  return body
-}
-
 function sqsDecoder(mode: DecodeMode): RecordDecoder {
-  if (mode === 'buffer') return (record, id) => Buffer.from(sqsBody(record as SQSRecord, id), 'utf8')
-  if (mode === 'text') return (record, id) => sqsBody(record as SQSRecord, id)
-  return (record, id) => parseJson(sqsBody(record as SQSRecord, id), id, 'body')
+  return (record, id) => {
+    const body: unknown = (record as SQSRecord).body
+    if (typeof body !== 'string') throw decodeError(id, 'body is missing')
+    return mode === 'text' ? body : mode === 'buffer' ? Buffer.from(body, 'utf8') : parseJson(body, id, 'body')
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { heapPop, heapPush, planLanes } from '../../src/batch/lanes.js'
+import { planLanes, ReadyQueue } from '../../src/batch/lanes.js'
 import { StateSize } from '../../src/batch/state-size.js'
 
 function lanesOf(keys: (string | undefined)[], ordering: 'key' | 'batch' | 'none'): number[][] {
@@ -34,16 +34,31 @@ describe('planLanes', () => {
   })
 })
 
-describe('the ready heap', () => {
-  it('pops in ascending order whatever the pushes (fast-check)', () => {
+describe('ReadyQueue', () => {
+  it('always pops the smallest ready index, whatever the heads and the pushes between pops (fast-check)', () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(1000)), (values) => {
-        const heap: number[] = []
-        for (const value of values) heapPush(heap, value)
-        const popped: number[] = []
-        while (heap.length > 0) popped.push(heapPop(heap))
-        expect(popped).toEqual([...values].sort((x, y) => x - y))
-      }),
+      fc.property(
+        fc.uniqueArray(fc.nat(1000)),
+        fc.array(fc.oneof(fc.nat(1000), fc.constant('pop' as const))),
+        (rawHeads, steps) => {
+          const heads = [...rawHeads].sort((x, y) => x - y)
+          const queue = new ReadyQueue(heads)
+          const model = [...heads]
+          const popOne = () => {
+            model.sort((x, y) => x - y)
+            expect(queue.pop()).toBe(model.shift())
+          }
+          for (const step of steps) {
+            if (step !== 'pop') {
+              queue.push(step)
+              model.push(step)
+            } else if (model.length > 0) popOne()
+            expect(queue.size).toBe(model.length)
+          }
+          while (model.length > 0) popOne()
+          expect(queue.size).toBe(0)
+        },
+      ),
     )
   })
 })

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type { DynamoDBRecord, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
 import fc from 'fast-check'
 import { InvalidRecordError } from 'serverless-done-right'
@@ -60,6 +61,25 @@ describe('record decoders', () => {
           const position = at % text.length
           const damaged = `${text.slice(0, position)}${bad}${text.slice(position + 1)}`
           expect(invalid(() => bytes(kinesisRawRecord(0, 'k', damaged), 'x')).reason).toBe('decode')
+        },
+      ),
+    )
+  })
+
+  it('reads Kinesis text iff its bytes are valid UTF-8, keeping a real U+FFFD and a BOM (fast-check)', () => {
+    const text = recordDecoder('kinesis', 'text')
+    const asRecord = (bytes: Uint8Array) => kinesisRawRecord(0, 'k', Buffer.from(bytes).toString('base64'))
+    expect(text(asRecord(Buffer.from('\uFEFFa \uFFFD b', 'utf8')), 'x')).toBe('\uFEFFa \uFFFD b')
+    expect(invalid(() => text(asRecord(Buffer.from([0x61, 0xef, 0xbf])), 'x')).message).toMatch(/not valid UTF-8$/)
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(0x22, 0x61, 0x80, 0xbf, 0xc3, 0xe2, 0xef, 0xf0, 0xff), fc.nat(255)), {
+          maxLength: 24,
+        }),
+        (values) => {
+          const bytes = Buffer.from(values)
+          if (isUtf8(bytes)) expect(text(asRecord(bytes), 'x')).toBe(bytes.toString('utf8'))
+          else expect(invalid(() => text(asRecord(bytes), 'x')).reason).toBe('decode')
         },
       ),
     )
