@@ -43,35 +43,63 @@ export interface InvocationBudget {
 }
 
 /**
- * Where a context's budget lives: a non-enumerable symbol property of the context object itself, invisible to
- * `JSON.stringify`, `Object.keys` and spreads. A `WeakMap` keyed by the context did the same job but costs about
- * 1.4 µs more per invocation (V8 processes every WeakMap entry as an ephemeron during garbage collection), which alone
- * was half of the guard stack's per-invocation cost (`bench/guards.ts`). Frozen or sealed contexts fall back to the
- * WeakMap. Neither is mutable module state: both hold one entry per live context and drop it with the context.
+ * Where a context's budget lives: a private field stamped on the context object itself, invisible to `JSON.stringify`,
+ * `Object.keys`, spreads and even `Object.getOwnPropertySymbols`. A base class whose constructor returns its argument
+ * makes the subclass add its private field to that object (the "return override" idiom). A `WeakMap` keyed by the
+ * context costs about 1.4 µs more per invocation (V8 processes every WeakMap entry as an ephemeron during garbage
+ * collection), and a non-enumerable symbol property set with `Object.defineProperty` about 0.1 µs more
+ * (`bench/guards.ts`). Frozen or sealed contexts fall back to the WeakMap. Neither is mutable module state: both hold one
+ * entry per live context and drop it with the context.
  */
-const BUDGET = Symbol('serverless-done-right.budget')
+class ReturnsItsArgument {
+  constructor(target: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the return override idiom (see above), on purpose
+    return target
+  }
+}
+
+class BudgetSlot extends ReturnsItsArgument {
+  readonly #budget: InvocationBudget
+
+  constructor(context: object, budget: InvocationBudget) {
+    super(context)
+    this.#budget = budget
+  }
+
+  static of(context: object): InvocationBudget | undefined {
+    return #budget in context ? context.#budget : frozenContextBudgets.get(context)
+  }
+}
+
 const frozenContextBudgets = new WeakMap<object, InvocationBudget>()
 
-type BudgetHolder = { [BUDGET]?: InvocationBudget }
-
 /**
- * The budget of one invocation. A class rather than an object literal: a literal with a getter (`completed`) is created
- * through V8's slow path, and that made `budgetOf` cost ~2.2 µs per new context instead of ~0.5 µs (`bench/guards.ts`,
- * "baseline + budgetOf(context)": 2.2x the baseline with the literal); the class keeps the getter on its prototype.
+ * The budget of one invocation. A class rather than an object literal: a literal with getters is created through V8's
+ * slow path (it made `budgetOf` cost ~2.2 µs per new context instead of ~0.5 µs, `bench/guards.ts`); the class keeps
+ * the getters on its prototype. The `AbortController` is created only when somebody reads `signal`: most invocations
+ * never do (the guards only abort), and a controller with its signal is the largest part of a new budget's cost.
  */
 class Budget implements InvocationBudget {
-  readonly signal: AbortSignal
   readonly deadline: number
-  readonly #controller = new AbortController()
+  #controller: AbortController | undefined
+  /** The first abort reason; set before the controller exists, it aborts the controller when it is created. */
+  #reason: Error | undefined
   readonly #checks: Array<() => void> = []
   #completed: Set<string> | undefined
   readonly #fills: Array<(completed: Set<string>) => void> = []
 
   constructor(context: Partial<Context>) {
-    this.signal = this.#controller.signal
     const remaining =
       typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
     this.deadline = Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Number.POSITIVE_INFINITY
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason)
+    }
+    return this.#controller.signal
   }
 
   get completed(): Set<string> {
@@ -93,7 +121,9 @@ class Budget implements InvocationBudget {
   readonly remainingMs = (): number => Math.max(0, this.deadline - Date.now())
 
   readonly abort = (reason: Error): void => {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason)
+    if (this.#reason !== undefined) return
+    this.#reason = reason
+    this.#controller?.abort(reason)
   }
 
   readonly addCheck = (check: () => void): (() => void) => {
@@ -115,7 +145,7 @@ class Budget implements InvocationBudget {
  * Returns the budget of the invocation that `context` belongs to.
  *
  * The budget is created on first use from `context.getRemainingTimeInMillis()` and kept with the context object (under a
- * non-enumerable symbol; a `WeakMap` for frozen contexts): the same context always yields the same budget, another
+ * private field; a `WeakMap` for frozen contexts): the same context always yields the same budget, another
  * context another one, and nothing outlives the invocation. A context without `getRemainingTimeInMillis` gets no deadline (`deadline` is `Infinity`).
  *
  * @param context - the Lambda context of the current invocation
@@ -141,14 +171,10 @@ class Budget implements InvocationBudget {
  * ```
  */
 export function budgetOf(context: Context): InvocationBudget {
-  const holder = context as Context & BudgetHolder
-  const existing = holder[BUDGET] ?? frozenContextBudgets.get(context)
+  const existing = BudgetSlot.of(context)
   if (existing !== undefined) return existing
   const budget = new Budget(context)
-  if (Object.isExtensible(context)) {
-    Object.defineProperty(context, BUDGET, { value: budget, enumerable: false, configurable: false, writable: false })
-  } else {
-    frozenContextBudgets.set(context, budget)
-  }
+  if (Object.isExtensible(context)) new BudgetSlot(context, budget)
+  else frozenContextBudgets.set(context, budget)
   return budget
 }

@@ -61,6 +61,23 @@ describe('budgetOf', () => {
     expect(events).toEqual([first])
   })
 
+  it('keeps the first abort reason when it aborts before anybody read the signal', () => {
+    const budget = budgetOf(lambdaContext())
+    const first = new TimeoutApproachingError({ phase: 'soft', remainingMs: 5 })
+    budget.abort(first)
+    budget.abort(new TimeoutApproachingError({ phase: 'hard', remainingMs: 1 }))
+    expect(budget.signal.aborted).toBe(true)
+    expect(budget.signal.reason).toBe(first)
+    expect(budgetOf(lambdaContext()).signal.aborted).toBe(false)
+  })
+
+  it('works detached, as the README destructures it', () => {
+    const { signal, remainingMs, abort } = budgetOf(lambdaContext({ timeoutMs: 2000 }))
+    expect(remainingMs()).toBeGreaterThan(1900)
+    abort(new TimeoutApproachingError({ phase: 'soft', remainingMs: 1 }))
+    expect(signal.aborted).toBe(true)
+  })
+
   it('never reports negative time left', async () => {
     const budget = budgetOf(lambdaContext({ timeoutMs: 5 }))
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -90,6 +107,8 @@ describe('budgetOf on unusual contexts', () => {
     expect(JSON.stringify(context)).toBe(before)
     expect(Object.keys(context)).toEqual(keys)
     expect({ ...context }).not.toHaveProperty('budget')
+    expect(Object.getOwnPropertySymbols(context)).toEqual([])
+    expect(budgetOf({ ...context })).not.toBe(budgetOf(context))
   })
 
   it('works on a frozen context, once per context', () => {
