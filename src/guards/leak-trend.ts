@@ -18,29 +18,16 @@ export interface LeakTrend {
  * single drop does not clear a leak, and a heap that merely saws within a band does not look like one.
  */
 export function leakTrend(size: number): LeakTrend {
-  const ring = new Float64Array(size)
-  let count = 0
-
-  function ordered(): number[] {
-    const held = Math.min(count, size)
-    const start = count > size ? count % size : 0
-    const out: number[] = []
-    for (let i = 0; i < held; i++) out.push(ring[(start + i) % size] as number)
-    return out
-  }
-
+  const held: number[] = []
+  const half = Math.floor(size / 2)
   return {
     add(heapUsedMb) {
-      ring[count % size] = heapUsedMb
-      count++
-      if (count < size) return false
-      const window = ordered()
-      const half = Math.floor(size / 2)
-      let olderMax = Number.NEGATIVE_INFINITY
-      for (let i = 0; i < half; i++) olderMax = Math.max(olderMax, window[i] as number)
-      for (let i = size - half; i < size; i++) if ((window[i] as number) <= olderMax) return false
-      return true
+      held.push(heapUsedMb)
+      if (held.length > size) held.shift()
+      if (held.length < size) return false
+      const olderMax = Math.max(...held.slice(0, half))
+      return held.slice(size - half).every((mb) => mb > olderMax)
     },
-    readings: ordered,
+    readings: () => [...held],
   }
 }

@@ -13,6 +13,7 @@ import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
 import { heapUsage, oldGenerationLimitMb } from './heap.js'
 import { leakTrend } from './leak-trend.js'
 import { type GuardLogger, logDetail, logWarning } from './logger.js'
+import { checkOption } from './options.js'
 
 /** What one invocation used, reported after it settles. Sizes in MB (MiB, as Lambda counts them). */
 export interface MemoryReport {
@@ -77,13 +78,6 @@ export interface MemoryWatchdogOptions {
   logger?: GuardLogger
 }
 
-const defaults = {
-  sampleIntervalMs: 100,
-  warnRatio: 0.8,
-  shedRatio: 0.9,
-  leakWindow: 20,
-}
-
 const MB = 1024 * 1024
 
 /**
@@ -103,7 +97,7 @@ interface Watch {
   readonly coldStart: boolean
   peakRssMb: number
   peakHeapUsedMb: number
-  /** The lowest readings while it ran: it is shed only for pressure that came while it ran (see `cameWhileRunning`). */
+  /** The lowest readings while it ran: it is shed only for pressure that came while it ran (see `judge`). */
   lowestRssMb: number
   lowestHeapUsedMb: number
   warned: boolean
@@ -114,28 +108,6 @@ interface Watch {
 function positiveNumber(value: unknown): number | undefined {
   const number = typeof value === 'string' ? Number(value) : value
   return typeof number === 'number' && number > 0 && Number.isFinite(number) ? number : undefined
-}
-
-function checkOptions(options: MemoryWatchdogOptions, settings: typeof defaults): void {
-  const { sampleIntervalMs, warnRatio, shedRatio, leakWindow } = settings
-  if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) {
-    throw new RangeError(
-      `memoryWatchdog(options): sampleIntervalMs must be a finite number >= 0, got ${sampleIntervalMs}`,
-    )
-  }
-  if (!(warnRatio > 0 && Number.isFinite(shedRatio) && warnRatio <= shedRatio)) {
-    throw new RangeError(
-      `memoryWatchdog(options): need 0 < warnRatio <= shedRatio, got warnRatio ${warnRatio} and shedRatio ${shedRatio}`,
-    )
-  }
-  if (!Number.isSafeInteger(leakWindow) || leakWindow < 0 || leakWindow === 1) {
-    throw new RangeError(
-      `memoryWatchdog(options): leakWindow must be 0 (off) or a whole number >= 2, got ${leakWindow}`,
-    )
-  }
-  if (options.limitMb !== undefined && positiveNumber(options.limitMb) === undefined) {
-    throw new RangeError(`memoryWatchdog(options): limitMb must be a number > 0, got ${options.limitMb}`)
-  }
 }
 
 const round = (mb: number): number => Math.round(mb * 10) / 10
@@ -188,17 +160,40 @@ const round = (mb: number): number => Math.round(mb * 10) / 10
  * ```
  */
 export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareObj {
-  const settings = { ...defaults }
-  for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) {
-    const value = options[key]
-    if (value !== undefined) settings[key] = value
-  }
-  checkOptions(options, settings)
-  const { sampleIntervalMs, warnRatio, shedRatio } = settings
-  const { logger, onReport } = options
-  const fallbackLimitMb = options.limitMb
+  const {
+    sampleIntervalMs = 100,
+    warnRatio = 0.8,
+    shedRatio = 0.9,
+    leakWindow = 20,
+    limitMb,
+    logger,
+    onReport,
+  } = options
+  const guard = 'memoryWatchdog'
+  checkOption(
+    sampleIntervalMs >= 0 && sampleIntervalMs < Infinity,
+    guard,
+    'sampleIntervalMs',
+    'finite, >= 0',
+    sampleIntervalMs,
+  )
+  checkOption(
+    warnRatio > 0 && warnRatio <= shedRatio && shedRatio < Infinity,
+    guard,
+    'warnRatio',
+    '> 0 and <= shedRatio (finite)',
+    `${warnRatio}, shedRatio ${shedRatio}`,
+  )
+  checkOption(
+    leakWindow === 0 || (Number.isSafeInteger(leakWindow) && leakWindow >= 2),
+    guard,
+    'leakWindow',
+    '0 (off) or a whole number >= 2',
+    leakWindow,
+  )
+  checkOption(limitMb === undefined || positiveNumber(limitMb) !== undefined, guard, 'limitMb', 'a number > 0', limitMb)
   const heapLimitMb = oldGenerationLimitMb()
-  const trend = settings.leakWindow === 0 ? undefined : leakTrend(settings.leakWindow)
+  const trend = leakWindow === 0 ? undefined : leakTrend(leakWindow)
   // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
   const watchKey = Symbol('memoryWatchdog watch')
   // An array, not a Set: with one invocation at a time a Set's add/delete churn costs ~0.5 µs an invocation.
@@ -215,21 +210,8 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
 
   function limitOf(context: Context): number | undefined {
     return (
-      positiveNumber(context.memoryLimitInMB) ??
-      positiveNumber(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) ??
-      fallbackLimitMb
+      positiveNumber(context.memoryLimitInMB) ?? positiveNumber(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) ?? limitMb
     )
-  }
-
-  /**
-   * Whether pressure over `shedRatio` came while the invocation ran: some reading of it was under `shedRatio`. One that
-   * starts over it, on garbage an earlier invocation left (V8 collects only when it needs the room) or on memory it did
-   * not take, would make no progress if shed: Lambda retries it into the same memory, shed again, forever. Run, it lets
-   * V8 collect the garbage, and is shed if memory rises over `shedRatio` again; were the memory live, running on risks
-   * what shedding cannot prevent anyway, and an out-of-memory exit gets the function a fresh runtime.
-   */
-  function cameWhileRunning(lowestRatio: number): boolean {
-    return lowestRatio < shedRatio
   }
 
   function judge(watch: Watch): void {
@@ -253,10 +235,14 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       watch.warned = true
       logWarning(logger, 'Memory use is high', { ...details, requestId: watch.requestId })
     }
+    // Shed only for pressure that came while the invocation ran: some reading of it was under `shedRatio`. One that
+    // starts over it, on garbage an earlier invocation left (V8 collects only when it needs the room) or on memory it
+    // did not take, would make no progress if shed: Lambda retries it into the same memory, shed again, forever. Run,
+    // it lets V8 collect the garbage, and is shed if memory rises over `shedRatio` again; were the memory live, running
+    // on risks what shedding cannot prevent anyway, and an out-of-memory exit gets the function a fresh runtime.
     const ownPressure =
-      (rssRatio >= shedRatio &&
-        cameWhileRunning(watch.limitMb === undefined ? 0 : watch.lowestRssMb / watch.limitMb)) ||
-      (heapRatio >= shedRatio && cameWhileRunning(watch.lowestHeapUsedMb / heapLimitMb))
+      (rssRatio >= shedRatio && watch.lowestRssMb / (watch.limitMb ?? Infinity) < shedRatio) ||
+      (heapRatio >= shedRatio && watch.lowestHeapUsedMb / heapLimitMb < shedRatio)
     if (ratio >= shedRatio && !watch.shed && ownPressure) {
       watch.shed = true
       watch.budget.abort(new MemoryPressureError(details))
@@ -267,37 +253,37 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     }
   }
 
-  function read(now: number): void {
-    nextReadingAt = now + sampleIntervalMs
+  /**
+   * Takes a reading: RSS and the whole heap when `full`, else the heap alone (what kills a Node process), cheap enough
+   * for every 2 ms between full readings. Then judges every running invocation by it.
+   */
+  function read(now: number, full: boolean): void {
     nextHeapReadingAt = now + heapCheckIntervalMs
-    rssMb = process.memoryUsage.rss() / MB
-    const heap = heapUsage()
-    heapUsedMb = heap.usedMb
-    heapKeptMb = heap.keptMb
-    for (let i = 0; i < running.length; i++) judge(running[i] as Watch)
-  }
-
-  /** The heap alone (what kills a Node process), between full readings. */
-  function readHeap(now: number): void {
-    nextHeapReadingAt = now + heapCheckIntervalMs
-    heapUsedMb = getHeapStatistics().used_heap_size / MB
-    for (let i = 0; i < running.length; i++) judge(running[i] as Watch)
+    if (full) {
+      nextReadingAt = now + sampleIntervalMs
+      rssMb = process.memoryUsage.rss() / MB
+      ;({ usedMb: heapUsedMb, keptMb: heapKeptMb } = heapUsage())
+    } else heapUsedMb = getHeapStatistics().used_heap_size / MB
+    for (const watch of running) judge(watch)
   }
 
   /** The cheap check: one clock read unless a reading is due (the heap's every 2 ms, RSS's every `sampleIntervalMs`). */
   function check(): void {
     const now = performance.now()
-    if (now >= nextReadingAt) read(now)
-    else if (now >= nextHeapReadingAt) readHeap(now)
+    const full = now >= nextReadingAt
+    if (full || now >= nextHeapReadingAt) read(now, full)
   }
 
   function tick(): void {
-    const now = performance.now()
     // A watch whose deadline has passed belongs to an invocation Lambda has ended (or whose `after` and `onError`
-    // were skipped): stop watching it, so a skipped cleanup cannot keep the timer running.
+    // were skipped): stop watching it, so a skipped cleanup cannot keep the timer running. Backwards, because
+    // `stopWatching` moves the last watch into the place it frees.
     const wallClock = Date.now()
-    for (const watch of [...running]) if (watch.budget.deadline <= wallClock) stopWatching(watch)
-    if (running.length > 0) read(now)
+    for (let i = running.length - 1; i >= 0; i--) {
+      const watch = running[i] as Watch
+      if (watch.budget.deadline <= wallClock) stopWatching(watch)
+    }
+    if (running.length > 0) read(performance.now(), true)
   }
 
   function stopWatching(watch: Watch): void {
@@ -332,7 +318,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     running.push(watch)
     if (timer === undefined) timer = setInterval(tick, Math.max(1, sampleIntervalMs)).unref()
     const now = performance.now()
-    if (now >= nextReadingAt) read(now)
+    if (now >= nextReadingAt) read(now, true)
     else judge(watch)
     return undefined
   }
@@ -359,7 +345,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     slots[watchKey] = undefined
     const now = performance.now()
     const fresh = now >= nextReadingAt
-    if (fresh) read(now)
+    if (fresh) read(now, true)
     stopWatching(watch)
     let leakSuspected = false
     if (fresh && trend !== undefined && !watch.coldStart) {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Context } from 'aws-lambda'
+import { checkOption } from './options.js'
 
 /** Which warmer sent a ping; `custom` when `WarmupOptions.isWarmup` recognised it. */
 export type WarmupSource = 'serverless-plugin-warmup' | 'lambda-warmer' | 'schedule' | 'custom'
@@ -27,26 +28,18 @@ function isObject(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null
 }
 
-/** A RegExp that answers the same every time: without `g` or `y`, `test()` keeps no `lastIndex` between calls. */
-function statelessPattern(pattern: RegExp): RegExp {
-  return pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern
-}
-
 /**
  * A test for one EventBridge rule ARN. A string matches the whole ARN or the rule's name (the ARN's last segment,
  * so rules on a custom event bus, `rule/<bus>/<name>`, match by name too); a RegExp is tested against the ARN.
  */
 export function ruleMatcher(rule: string | RegExp): (arn: string) => boolean {
-  if (typeof rule === 'string') {
-    if (rule.length === 0) throw new TypeError('warmup(options): scheduleRule must not be empty')
-    const suffix = `/${rule}`
-    return (arn) => arn === rule || arn.endsWith(suffix)
-  }
   if (rule instanceof RegExp) {
-    const pattern = statelessPattern(rule)
+    // Without `g` or `y`, `test()` keeps no `lastIndex` between calls: the same ARN always gets the same answer.
+    const pattern = new RegExp(rule.source, rule.flags.replace(/[gy]/g, ''))
     return (arn) => pattern.test(arn)
   }
-  throw new TypeError('warmup(options): scheduleRule must be a string or a RegExp')
+  checkOption(rule !== '' && typeof rule === 'string', 'warmup', 'scheduleRule', 'a RegExp or a name', rule, TypeError)
+  return (arn) => arn === rule || arn.endsWith(`/${rule}`)
 }
 
 function fromServerlessPluginWarmup(event: Fields, context: Context | undefined): boolean {
@@ -99,15 +92,14 @@ export interface ConcurrencyRequest {
 
 /** Reads lambda-warmer's concurrency fields from a ping. Malformed values count as absent. */
 export function concurrencyRequest(event: unknown): ConcurrencyRequest {
-  if (!isObject(event)) return { concurrency: 1, copy: 1, correlationId: undefined }
-  const copy = positiveInteger(event.__WARMER_INVOCATION__)
-  if (copy !== undefined) {
-    const correlationId = event.__WARMER_CORRELATIONID__
-    return {
-      concurrency: positiveInteger(event.__WARMER_CONCURRENCY__) ?? copy,
-      copy,
-      correlationId: typeof correlationId === 'string' ? correlationId : undefined,
-    }
+  const fields: Fields = isObject(event) ? event : {}
+  const copy = positiveInteger(fields.__WARMER_INVOCATION__)
+  if (copy === undefined)
+    return { concurrency: positiveInteger(fields.concurrency) ?? 1, copy: 1, correlationId: undefined }
+  const correlationId = fields.__WARMER_CORRELATIONID__
+  return {
+    concurrency: positiveInteger(fields.__WARMER_CONCURRENCY__) ?? copy,
+    copy,
+    correlationId: typeof correlationId === 'string' ? correlationId : undefined,
   }
-  return { concurrency: positiveInteger(event.concurrency) ?? 1, copy: 1, correlationId: undefined }
 }

@@ -9,6 +9,7 @@ import { TimeoutApproachingError } from '../errors.js'
 import { eventKind } from '../events.js'
 import { defaultFallback } from './fallback.js'
 import { type GuardLogger, logWarning } from './logger.js'
+import { checkOption } from './options.js'
 
 /** Options of {@link timeoutGuard}. Every field is optional. */
 export interface TimeoutGuardOptions {
@@ -61,11 +62,6 @@ export interface TimeoutGuardMiddleware extends MiddlewareObj {
   readonly middyOptions: TimeoutGuardMiddyOptions
 }
 
-const defaults = {
-  softMarginMs: 1000,
-  hardMarginMs: 250,
-}
-
 const guardPackage = 'serverless-done-right'
 
 /** `request.internal`, seen as the place a middleware keeps per-invocation state under its own symbol. */
@@ -76,17 +72,6 @@ function isEarlyTimeout(error: unknown): boolean {
   if (!(error instanceof Error) || error.name !== 'TimeoutError') return false
   const cause = error.cause as { package?: unknown } | undefined
   return cause?.package === guardPackage || cause?.package === '@middy/core'
-}
-
-function checkMargins(softMarginMs: number, hardMarginMs: number): void {
-  if (!Number.isFinite(hardMarginMs) || hardMarginMs <= 0) {
-    throw new RangeError(`timeoutGuard(options): hardMarginMs must be a finite number > 0, got ${hardMarginMs}`)
-  }
-  if (!Number.isFinite(softMarginMs) || softMarginMs <= hardMarginMs) {
-    throw new RangeError(
-      `timeoutGuard(options): softMarginMs (${softMarginMs}) must be a finite number greater than hardMarginMs (${hardMarginMs})`,
-    )
-  }
 }
 
 /**
@@ -150,19 +135,27 @@ export function phaseDelays(
  * ```
  */
 export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMiddleware {
-  const softMarginMs = options.softMarginMs ?? defaults.softMarginMs
-  const hardMarginMs = options.hardMarginMs ?? defaults.hardMarginMs
-  checkMargins(softMarginMs, hardMarginMs)
+  const softMarginMs = options.softMarginMs ?? 1000
+  const hardMarginMs = options.hardMarginMs ?? 250
   const { logger } = options
   const fallback = options.fallback ?? defaultFallback
-  if (typeof fallback !== 'function') throw new TypeError('timeoutGuard(options): fallback must be a function')
+  const guard = 'timeoutGuard'
+  checkOption(hardMarginMs > 0 && hardMarginMs < Infinity, guard, 'hardMarginMs', 'finite, > 0', hardMarginMs)
+  checkOption(
+    softMarginMs > hardMarginMs && softMarginMs < Infinity,
+    guard,
+    'softMarginMs',
+    'finite, > hardMarginMs',
+    softMarginMs,
+  )
+  checkOption(typeof fallback === 'function', guard, 'fallback', 'a function', fallback, TypeError)
   // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
   const softTimer = Symbol('timeoutGuard soft timer')
 
   function softAbort(budget: InvocationBudget, requestId: string): void {
     const remainingMs = budget.remainingMs()
     budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs }))
-    logWarning(logger, 'Deadline approaching: invocation budget aborted so work can drain', {
+    logWarning(logger, 'Deadline approaching: budget aborted', {
       phase: 'soft',
       remainingMs,
       requestId,
@@ -201,7 +194,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     const remainingMs = budget.remainingMs()
     const error = new TimeoutApproachingError({ phase: 'hard', remainingMs }, { cause: request.error })
     budget.abort(error)
-    logWarning(logger, 'Deadline reached: the handler was cut off and the fallback answers', {
+    logWarning(logger, 'Deadline reached: fallback answers', {
       phase: 'hard',
       remainingMs,
       requestId: request.context.awsRequestId,

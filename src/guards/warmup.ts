@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import type { GuardLogger } from './logger.js'
+import { checkOption } from './options.js'
 import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
 
 /** What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function. */
@@ -70,36 +71,16 @@ export interface WarmupOptions {
   maxConcurrency?: number
 }
 
-const defaults = {
-  delayMs: 75,
-  maxConcurrency: 100,
-}
-
 type Recognise = (event: unknown, context: Context) => WarmupSource | undefined
 
 function recogniser(options: WarmupOptions): Recognise {
   const { isWarmup, scheduleRule } = options
   if (isWarmup !== undefined) {
-    if (typeof isWarmup !== 'function') throw new TypeError('warmup(options): isWarmup must be a function')
+    checkOption(typeof isWarmup === 'function', 'warmup', 'isWarmup', 'a function', isWarmup, TypeError)
     return (event, context) => (isWarmup(event, context) ? 'custom' : undefined)
   }
   const matchesRule = scheduleRule === undefined ? undefined : ruleMatcher(scheduleRule)
   return (event, context) => pingSource(event, context, matchesRule)
-}
-
-function checkOptions(options: WarmupOptions, delayMs: number, maxConcurrency: number): void {
-  if (!Number.isFinite(delayMs) || delayMs < 0) {
-    throw new RangeError(`warmup(options): delayMs must be a finite number >= 0, got ${delayMs}`)
-  }
-  if (!Number.isSafeInteger(maxConcurrency) || maxConcurrency < 1) {
-    throw new RangeError(`warmup(options): maxConcurrency must be a whole number >= 1, got ${maxConcurrency}`)
-  }
-  if (options.invoke !== undefined && typeof options.invoke !== 'function') {
-    throw new TypeError('warmup(options): invoke must be a function')
-  }
-  if (options.logger !== undefined && typeof options.logger?.info !== 'function') {
-    throw new TypeError('warmup(options): logger must have an info method')
-  }
 }
 
 /** What the leader of a concurrency ping did about its copies, for the log line. */
@@ -148,11 +129,28 @@ type FanOut =
  * ```
  */
 export function warmup(options: WarmupOptions = {}): MiddlewareObj {
-  const delayMs = options.delayMs ?? defaults.delayMs
-  const maxConcurrency = options.maxConcurrency ?? defaults.maxConcurrency
-  checkOptions(options, delayMs, maxConcurrency)
-  const recognise = recogniser(options)
+  const delayMs = options.delayMs ?? 75
+  const maxConcurrency = options.maxConcurrency ?? 100
   const { invoke, logger, response } = options
+  const guard = 'warmup'
+  checkOption(delayMs >= 0 && delayMs < Infinity, guard, 'delayMs', 'finite, >= 0', delayMs)
+  checkOption(
+    Number.isSafeInteger(maxConcurrency) && maxConcurrency >= 1,
+    guard,
+    'maxConcurrency',
+    'a whole number >= 1',
+    maxConcurrency,
+  )
+  checkOption(invoke === undefined || typeof invoke === 'function', guard, 'invoke', 'a function', invoke, TypeError)
+  checkOption(
+    logger === undefined || typeof logger?.info === 'function',
+    guard,
+    'logger',
+    'a logger with info()',
+    logger,
+    TypeError,
+  )
+  const recognise = recogniser(options)
   let invocations = 0
 
   function respond(request: Request, ping: WarmupPing, fanOut: FanOut): unknown {
@@ -187,14 +185,9 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     const [settled] = await Promise.all([Promise.allSettled(calls), sleep(delayMs)])
     const failures = settled.filter((result) => result.status === 'rejected')
     const first = failures[0]?.reason
-    return first === undefined
-      ? { fanOut: 'invoked', invoked: calls.length, failed: 0 }
-      : {
-          fanOut: 'invoked',
-          invoked: calls.length,
-          failed: failures.length,
-          firstError: String(first?.message ?? first),
-        }
+    const outcome: FanOut = { fanOut: 'invoked', invoked: calls.length, failed: failures.length }
+    if (first !== undefined) outcome.firstError = String(first?.message ?? first)
+    return outcome
   }
 
   async function answerConcurrencyPing(request: Request, ping: WarmupPing): Promise<unknown> {
