@@ -91,7 +91,7 @@ class Budget implements InvocationBudget {
   constructor(context: Partial<Context>) {
     const remaining =
       typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
-    this.deadline = Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Number.POSITIVE_INFINITY
+    this.deadline = Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Infinity
   }
 
   get signal(): AbortSignal {

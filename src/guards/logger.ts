@@ -18,16 +18,23 @@ export interface GuardLogger {
   debug?(message: string, ...extra: unknown[]): void
 }
 
+/** Writes one line at `level`, through `info` when the logger has no such method. */
+function write(
+  logger: GuardLogger | undefined,
+  level: 'warn' | 'debug',
+  message: string,
+  fields: Record<string, unknown>,
+): void {
+  if (logger !== undefined)
+    (typeof logger[level] === 'function' ? logger[level] : logger.info).call(logger, message, fields)
+}
+
 /** Writes a warning, through `info` when the logger has no `warn`. */
 export function logWarning(logger: GuardLogger | undefined, message: string, fields: Record<string, unknown>): void {
-  if (logger === undefined) return
-  if (typeof logger.warn === 'function') logger.warn(message, fields)
-  else logger.info(message, fields)
+  write(logger, 'warn', message, fields)
 }
 
 /** Writes a detail line, through `info` when the logger has no `debug`. */
 export function logDetail(logger: GuardLogger | undefined, message: string, fields: Record<string, unknown>): void {
-  if (logger === undefined) return
-  if (typeof logger.debug === 'function') logger.debug(message, fields)
-  else logger.info(message, fields)
+  write(logger, 'debug', message, fields)
 }

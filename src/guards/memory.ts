@@ -231,9 +231,10 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       heapUsedMb,
       heapLimitMb,
     }
+    const fields = { ...details, requestId: watch.requestId }
     if (!watch.warned) {
       watch.warned = true
-      logWarning(logger, 'Memory use is high', { ...details, requestId: watch.requestId })
+      logWarning(logger, 'Memory use is high', fields)
     }
     // Shed only for pressure that came while the invocation ran: some reading of it was under `shedRatio`. One that
     // starts over it, on garbage an earlier invocation left (V8 collects only when it needs the room) or on memory it
@@ -246,10 +247,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     if (ratio >= shedRatio && !watch.shed && ownPressure) {
       watch.shed = true
       watch.budget.abort(new MemoryPressureError(details))
-      logWarning(logger, 'Memory pressure: invocation budget aborted to shed load', {
-        ...details,
-        requestId: watch.requestId,
-      })
+      logWarning(logger, 'Memory pressure: budget aborted to shed load', fields)
     }
   }
 
@@ -292,7 +290,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     running[at] = running[running.length - 1] as Watch
     running.pop()
     watch.removeCheck()
-    if (running.length === 0 && timer !== undefined) {
+    if (running.length === 0) {
       clearInterval(timer)
       timer = undefined
     }
@@ -308,15 +306,15 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       coldStart: invocations === 1,
       peakRssMb: 0,
       peakHeapUsedMb: 0,
-      lowestRssMb: Number.POSITIVE_INFINITY,
-      lowestHeapUsedMb: Number.POSITIVE_INFINITY,
+      lowestRssMb: Infinity,
+      lowestHeapUsedMb: Infinity,
       warned: false,
       shed: false,
       removeCheck: budget.addCheck(check),
     }
     ;(request.internal as Slots)[watchKey] = watch
     running.push(watch)
-    if (timer === undefined) timer = setInterval(tick, Math.max(1, sampleIntervalMs)).unref()
+    timer ??= setInterval(tick, Math.max(1, sampleIntervalMs)).unref()
     const now = performance.now()
     if (now >= nextReadingAt) read(now, true)
     else judge(watch)
@@ -353,7 +351,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       if (leakSuspected && !leakWarned) {
         leakWarned = true
         const readings = trend.readings()
-        logWarning(logger, 'Heap keeps growing across warm invocations: possible leak', {
+        logWarning(logger, 'Heap keeps growing: possible leak', {
           window: readings.length,
           firstMb: round(readings[0] as number),
           lastMb: round(heapKeptMb),

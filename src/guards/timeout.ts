@@ -173,7 +173,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   function timeoutGuardBefore(request: Request): undefined {
     const budget = budgetOf(request.context)
     const remainingMs = budget.deadline - Date.now()
-    if (remainingMs === Number.POSITIVE_INFINITY) return undefined
+    if (remainingMs === Infinity) return undefined
     const { softInMs } = phaseDelays(remainingMs, softMarginMs, hardMarginMs)
     if (softInMs <= 0) softAbort(budget, request.context.awsRequestId)
     else {

@@ -160,7 +160,7 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
         : typeof response === 'function'
           ? (response as (ping: WarmupPing) => unknown)(ping)
           : response
-    logger?.info(fanOut.fanOut === 'skipped' ? 'Warm-up ping; concurrency fan-out skipped' : 'Warm-up ping', {
+    logger?.info(fanOut.fanOut === 'skipped' ? 'Warm-up ping; fan-out skipped' : 'Warm-up ping', {
       ...ping,
       ...fanOut,
       requestId: request.context.awsRequestId,

@@ -364,6 +364,9 @@ describe('memoryWatchdog(): reports', () => {
 
   it('rejects bad options at creation', () => {
     expect(() => memoryWatchdog({ sampleIntervalMs: -1 })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ sampleIntervalMs: -1 })).toThrow(
+      'memoryWatchdog(options): sampleIntervalMs must be finite, >= 0, got -1',
+    )
     expect(() => memoryWatchdog({ warnRatio: 0.95, shedRatio: 0.9 })).toThrow(RangeError)
     expect(() => memoryWatchdog({ warnRatio: 0 })).toThrow(RangeError)
     expect(() => memoryWatchdog({ shedRatio: Number.POSITIVE_INFINITY })).toThrow(RangeError)
