@@ -90,15 +90,9 @@ export function recordKey(record: BatchRecord): string | undefined {
   if ('dynamodb' in record) {
     const keys = record.dynamodb?.Keys
     if (keys === undefined) return undefined
-    const names = Object.keys(keys)
-    if (names.length === 1) {
-      const name = names[0] as string
-      return `${name}=${JSON.stringify(keys[name])}`
-    }
-    return names
-      .sort()
-      .map((name) => `${name}=${JSON.stringify(keys[name])}`)
-      .join('&')
+    let key = ''
+    for (const name of Object.keys(keys).sort()) key += `${key === '' ? '' : '&'}${name}=${JSON.stringify(keys[name])}`
+    return key
   }
   if ('messageId' in record) return record.attributes?.MessageGroupId
   return undefined

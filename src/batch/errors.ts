@@ -7,6 +7,9 @@
 import type { ValidationIssue } from '../errors.js'
 import { ServerlessDoneRightError } from '../errors.js'
 
+/** The `options` of `Error` for a cause that may be absent. */
+const withCause = (cause: unknown) => (cause === undefined ? undefined : { cause })
+
 /** Why a record is invalid: its payload could not be decoded, or the decoded item failed the schema. */
 export type InvalidRecordReason = 'decode' | 'schema'
 
@@ -51,10 +54,7 @@ export class InvalidRecordError extends ServerlessDoneRightError {
       .map((issue) => (issue.pointer === '' ? issue.message : `${issue.pointer}: ${issue.message}`))
       .join('; ')
     const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''
-    super(
-      `Record ${recordId}: ${reason}: ${shown}${more}`,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    )
+    super(`Record ${recordId}: ${reason}: ${shown}${more}`, withCause(options.cause))
     this.name = 'InvalidRecordError'
     this.recordId = recordId
     this.reason = reason
@@ -92,10 +92,8 @@ export class RecordNotProcessedError extends ServerlessDoneRightError {
    */
   constructor(recordId: string, reason: NotProcessedReason, options: { cause?: unknown } = {}) {
     super(
-      reason === 'skipped'
-        ? `Record ${recordId} not started: an earlier record with the same ordering key failed`
-        : `Record ${recordId} not finished: the invocation budget aborted`,
-      options.cause === undefined ? undefined : { cause: options.cause },
+      `Record ${recordId} not ${reason === 'skipped' ? 'started: an earlier record with the same ordering key failed' : 'finished: the invocation budget aborted'}`,
+      withCause(options.cause),
     )
     this.name = 'RecordNotProcessedError'
     this.recordId = recordId
@@ -141,7 +139,7 @@ export class BatchFailureError extends ServerlessDoneRightError {
       options.records === undefined || options.records === recordErrors.length
         ? `All ${recordErrors.length} records of the batch failed`
         : `${recordErrors.length} of ${options.records} records of the batch failed`
-    super(`${which}${first}`, cause === undefined ? undefined : { cause })
+    super(`${which}${first}`, withCause(cause))
     this.name = 'BatchFailureError'
     this.recordErrors = recordErrors
   }

@@ -86,29 +86,18 @@ export interface FanOutOptions<T = unknown> {
   onSummary?: (summary: BatchSummary) => void
 }
 
-const defaults = {
-  decode: 'json',
-  onInvalid: 'fail',
-  ordering: 'key',
-  concurrency: 16,
-  drainMs: 200,
-  throwOnFullBatchFailure: true,
-  logger: console,
-} as const satisfies FanOutOptions
-
 function isEmptyBatch(event: unknown): boolean {
   const records = (event as { Records?: unknown } | null)?.Records
   return Array.isArray(records) && records.length === 0
 }
 
-function recordErrorsOf(outcome: BatchOutcome) {
-  const { ids, status, errors } = outcome
+/** Every record's error for a {@link BatchFailureError}: a record that did not run gets a `RecordNotProcessedError`. */
+function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
   return ids.map((id, index) => {
     const kind = status[index]
     const error = errors[index]
-    if (kind === Status.skipped) return { id, error: new RecordNotProcessedError(id, 'skipped', { cause: error }) }
-    if (kind === Status.aborted) return { id, error: new RecordNotProcessedError(id, 'aborted', { cause: error }) }
-    return { id, error }
+    const notRun = kind === Status.skipped ? 'skipped' : kind === Status.aborted ? 'aborted' : undefined
+    return { id, error: notRun === undefined ? error : new RecordNotProcessedError(id, notRun, { cause: error }) }
   })
 }
 
@@ -153,24 +142,21 @@ function recordErrorsOf(outcome: BatchOutcome) {
  * ```
  */
 export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: FanOutOptions<T> = {}): FanOutHandler {
-  const concurrency = options.concurrency ?? defaults.concurrency
-  const drainMs = options.drainMs ?? defaults.drainMs
+  // The defaults, as each option's TSDoc gives them.
+  const {
+    decode = 'json',
+    schema,
+    onInvalid = 'fail',
+    ordering = 'key',
+    concurrency = 16,
+    drainMs = 200,
+    throwOnFullBatchFailure = true,
+    logger = console,
+    onSummary,
+  } = options
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be an integer ≥ 1')
   if (!Number.isFinite(drainMs) || drainMs < 0) throw new RangeError('drainMs must be a number ≥ 0')
-  const decode = options.decode ?? defaults.decode
-  const logger = options.logger ?? defaults.logger
-  const throwOnFullBatchFailure = options.throwOnFullBatchFailure ?? defaults.throwOnFullBatchFailure
-  const { onSummary } = options
-  const settings = {
-    handler: recordHandler,
-    decode,
-    schema: options.schema,
-    onInvalid: options.onInvalid ?? defaults.onInvalid,
-    ordering: options.ordering ?? defaults.ordering,
-    concurrency,
-    drainMs,
-    logger,
-  }
+  const settings = { handler: recordHandler, decode, schema, onInvalid, ordering, concurrency, drainMs, logger }
 
   return async function fanOutHandler(event: unknown, context: Context): Promise<BatchResponse> {
     const records = batchRecords(event) ?? (isEmptyBatch(event) ? [] : undefined)

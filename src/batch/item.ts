@@ -5,30 +5,22 @@
  * @module
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { ValidationIssue } from '../errors.js'
 import { InvalidRecordError } from './errors.js'
-
-function escapeSegment(segment: PropertyKey): string {
-  return String(segment).replaceAll('~', '~0').replaceAll('/', '~1')
-}
 
 /** The JSON pointer (RFC 6901) of a Standard Schema issue path; `''` for the item itself. */
 export function issuePointer(path: StandardSchemaV1.Issue['path']): string {
-  if (path === undefined || path.length === 0) return ''
   let pointer = ''
-  for (const segment of path) {
-    pointer += `/${escapeSegment(typeof segment === 'object' && segment !== null ? segment.key : segment)}`
+  for (const segment of path ?? []) {
+    const token = String(typeof segment === 'object' && segment !== null ? segment.key : segment)
+    pointer += `/${token.replaceAll('~', '~0').replaceAll('/', '~1')}`
   }
   return pointer
 }
 
-function toIssues(issues: readonly StandardSchemaV1.Issue[]): ValidationIssue[] {
-  return issues.map((issue) => ({ pointer: issuePointer(issue.path), message: issue.message }))
-}
-
 function unwrap<T>(result: StandardSchemaV1.Result<T>, id: string): T {
-  if (result.issues !== undefined) throw new InvalidRecordError(id, 'schema', toIssues(result.issues))
-  return result.value
+  if (result.issues === undefined) return result.value
+  const issues = result.issues.map((issue) => ({ pointer: issuePointer(issue.path), message: issue.message }))
+  throw new InvalidRecordError(id, 'schema', issues)
 }
 
 /**

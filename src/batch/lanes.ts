@@ -24,21 +24,12 @@ export interface LanePlan {
  * @param ordering - `key`: one lane per key; `batch`: one lane for all; `none`: one lane per record
  */
 export function planLanes(keys: readonly (string | undefined)[], ordering: Ordering): LanePlan {
-  const count = keys.length
-  const next = new Int32Array(count).fill(-1)
+  const next = new Int32Array(keys.length).fill(-1)
   const heads: number[] = []
-  if (ordering === 'batch') {
-    for (let i = 0; i < count - 1; i++) next[i] = i + 1
-    if (count > 0) heads.push(0)
-    return { next, heads }
-  }
-  if (ordering === 'none') {
-    for (let i = 0; i < count; i++) heads.push(i)
-    return { next, heads }
-  }
   const lastOfKey = new Map<string, number>()
-  for (let i = 0; i < count; i++) {
-    const key = keys[i]
+  for (let i = 0; i < keys.length; i++) {
+    // `batch` is one key shared by every record; `none` is no key at all.
+    const key = ordering === 'key' ? keys[i] : ordering === 'batch' ? '' : undefined
     const last = key === undefined ? undefined : lastOfKey.get(key)
     if (last === undefined) heads.push(i)
     else next[last] = i
@@ -62,11 +53,6 @@ export class ReadyQueue {
     this.#heads = heads
   }
 
-  /** How many records are ready. */
-  get size(): number {
-    return this.#heads.length - this.#cursor + this.#heap.length
-  }
-
   /** Makes `index` ready. */
   push(index: number): void {
     const heap = this.#heap
@@ -82,7 +68,7 @@ export class ReadyQueue {
     heap[at] = index
   }
 
-  /** Removes and returns the smallest ready index; the queue must not be empty. */
+  /** Removes and returns the smallest ready index; `-1` when none is ready. */
   pop(): number {
     const heap = this.#heap
     const head = this.#heads[this.#cursor]
@@ -90,8 +76,9 @@ export class ReadyQueue {
       this.#cursor++
       return head
     }
-    const top = heap[0] as number
-    const last = heap.pop() as number
+    const last = heap.pop()
+    if (last === undefined) return -1
+    const top = heap[0] ?? last
     const size = heap.length
     if (size === 0) return top
     let at = 0

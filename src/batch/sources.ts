@@ -20,7 +20,7 @@ export type DecodeMode = 'json' | 'text' | 'buffer'
 export type RecordDecoder = (record: BatchRecord, id: string) => unknown
 
 function decodeError(id: string, message: string, cause?: unknown): InvalidRecordError {
-  return new InvalidRecordError(id, 'decode', [{ pointer: '', message }], cause === undefined ? {} : { cause })
+  return new InvalidRecordError(id, 'decode', [{ pointer: '', message }], { cause })
 }
 
 function parseJson(text: string, id: string, what: string): unknown {
