@@ -304,7 +304,27 @@ export async function fanOutBenchmark(options: { rounds?: number; slowRounds?: n
   const [ours, a, b, c] = main.map((figure) => figure.value) as [number, number, number, number]
   const targets: Target[] = [
     target(SECTION, 'fanOut / floor (c)', ours / c, 1.3, 'atMost', 'within 1.3× of the hand-written loop'),
-    target(SECTION, '(b) / fanOut', b / ours, 1.5, 'atLeast', 'at least 1.5× faster than BatchProcessor, no parser'),
+    {
+      ...target(
+        SECTION,
+        '(b) / fanOut',
+        b / ours,
+        1.5,
+        'atLeast',
+        'at least 1.5× faster than BatchProcessor, no parser',
+      ),
+      // What an engine adding nothing to the floor would reach: (b) / (c). Below 1.5 the target is out of any engine's
+      // reach on this workload (notes); the target below restates it as what the engines themselves cost.
+      bound: b / c,
+    },
+    target(
+      SECTION,
+      'engine overhead per record: fanOut / (b)',
+      cpuOverhead('fanOut − floor, decode + zod') / cpuOverhead('(b) − floor, decode + zod'),
+      0.1,
+      'atMost',
+      "the 1.5× target restated on what the engines add to the user's work (CPU µs per record over the floor): fanOut adds at most a tenth of what BatchProcessor adds. At or below 0 fanOut adds nothing measurable",
+    ),
     target(SECTION, '(a) / fanOut', a / ours, 20, 'atLeast', 'at least 20× faster than BatchProcessor + parser'),
   ]
   const figures = [...main, ...mainCpu, ...light, ...lightCpu, ...overheads]
