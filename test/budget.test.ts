@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda'
 import { budgetOf } from 'serverless-done-right'
 import { MemoryPressureError, TimeoutApproachingError } from '../src/errors.js'
+import { timerTracker } from './guards/helpers.js'
 import { lambdaContext } from './helpers/context.js'
 
 describe('budgetOf', () => {
@@ -137,5 +138,95 @@ describe('budget.completed', () => {
     budget.trackCompletion((set) => set.add('late'))
     expect(budget.completed.has('late')).toBe(true)
     expect(fills).toBe(1)
+  })
+})
+
+describe('budget.alarm (internal: the one timer the guards share)', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  it('fires the earliest alarm first, whatever the order they were set in', async () => {
+    const budget = budgetOf(lambdaContext())
+    const fired: string[] = []
+    const startedAt = Date.now()
+    budget.alarm(150, (name) => fired.push(`${name} at ${Date.now() - startedAt}`), 'late')
+    budget.alarm(30, (name) => fired.push(`${name} at ${Date.now() - startedAt}`), 'early')
+    await sleep(80)
+    expect(fired).toHaveLength(1)
+    expect(fired[0]).toMatch(/^early at/)
+    await sleep(120)
+    expect(fired.map((line) => line.split(' ')[0])).toEqual(['early', 'late'])
+    expect(Number(fired[1]?.split(' at ')[1])).toBeGreaterThanOrEqual(148) // re-armed after the first fired
+  })
+
+  it('clears its timer when the last alarm is cancelled, and fires a cancelled alarm never', async () => {
+    const timers = timerTracker()
+    try {
+      const budget = budgetOf(lambdaContext())
+      let calls = 0
+      const count = () => {
+        calls++
+      }
+      const first = budget.alarm(20, count, undefined)
+      const second = budget.alarm(40, count, undefined)
+      expect(await timers.pending()).toHaveLength(1) // one timer for both
+      budget.cancelAlarm(first)
+      expect(await timers.pending()).toHaveLength(1)
+      budget.cancelAlarm(second)
+      budget.cancelAlarm(second) // idempotent
+      expect(await timers.pending()).toEqual([])
+      await sleep(60)
+      expect(calls).toBe(0)
+    } finally {
+      timers.stop()
+    }
+  })
+
+  it('re-arms for an alarm set when one fires, and leaves no timer once all have fired', async () => {
+    const timers = timerTracker()
+    try {
+      const budget = budgetOf(lambdaContext())
+      const fired: number[] = []
+      budget.alarm(
+        10,
+        (round) => {
+          fired.push(round)
+          budget.alarm(10, (next) => fired.push(next), round + 1)
+        },
+        1,
+      )
+      await sleep(60)
+      expect(fired).toEqual([1, 2])
+      expect(await timers.pending()).toEqual([])
+    } finally {
+      timers.stop()
+    }
+  })
+
+  it('wakes at most every 100 ms for a far alarm, and still fires it on time', async () => {
+    const budget = budgetOf(lambdaContext())
+    const startedAt = Date.now()
+    let firedAfter = 0
+    budget.alarm(
+      250,
+      () => {
+        firedAfter = Date.now() - startedAt
+      },
+      undefined,
+    )
+    await sleep(320)
+    expect(firedAfter).toBeGreaterThanOrEqual(248)
+    expect(firedAfter).toBeLessThan(300)
+  })
+
+  it('keeps the alarms of two budgets apart', async () => {
+    const a = budgetOf(lambdaContext())
+    const b = budgetOf(lambdaContext())
+    const fired: string[] = []
+    const onA = a.alarm(20, (name) => fired.push(name), 'a')
+    b.alarm(20, (name) => fired.push(name), 'b')
+    b.cancelAlarm(onA) // not b's: nothing happens
+    a.cancelAlarm(onA)
+    await sleep(50)
+    expect(fired).toEqual(['b'])
   })
 })

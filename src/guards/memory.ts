@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { performance } from 'node:perf_hooks'
 import { getHeapStatistics } from 'node:v8'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { budgetOf, type InvocationBudget } from '../budget.js'
+import { type BudgetAlarm, budgetOf, type InvocationBudget } from '../budget.js'
 import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
 import { heapUsage, oldGenerationLimitMb } from './heap.js'
 import { leakTrend } from './leak-trend.js'
@@ -103,6 +102,8 @@ interface Watch {
   warned: boolean
   shed: boolean
   removeCheck: () => void
+  /** Its next sample, an alarm on its budget's timer. */
+  sample: BudgetAlarm | undefined
 }
 
 function positiveNumber(value: unknown): number | undefined {
@@ -120,7 +121,8 @@ const round = (mb: number): number => Math.round(mb * 10) / 10
  * without it, V8's `heap_size_limit` minus the young generation's reserve), not with `heap_size_limit`, which adds
  * room for young objects that V8 never lets the old generation use.
  *
- * - Memory is read every `sampleIntervalMs` by an unref'd timer that runs only while an invocation does, and by a
+ * - Memory is read every `sampleIntervalMs` by an alarm on each running invocation's budget (the budget's one
+ *   unref'd timer, shared with `timeoutGuard()`, so there is no timer once no invocation runs), and by a
  *   cheap check registered with `budget.addCheck()`, which `fanOut` calls between records (a synchronous loop starves
  *   the timer). The check costs one clock read when no reading is due. Reading RSS costs about 10 µs, so it is
  *   never done more often than `sampleIntervalMs`, across all the invocations this watchdog sees; between two such
@@ -198,7 +200,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
   const watchKey = Symbol('memoryWatchdog watch')
   // An array, not a Set: with one invocation at a time a Set's add/delete churn costs ~0.5 µs an invocation.
   const running: Watch[] = []
-  let timer: NodeJS.Timeout | undefined
+  const sampleEveryMs = Math.max(1, sampleIntervalMs)
   let invocations = 0
   let leakWarned = false
   // The latest reading, shared by every invocation of this instance.
@@ -267,21 +269,25 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
 
   /** The cheap check: one clock read unless a reading is due (the heap's every 2 ms, RSS's every `sampleIntervalMs`). */
   function check(): void {
-    const now = performance.now()
+    const now = Date.now()
     const full = now >= nextReadingAt
     if (full || now >= nextHeapReadingAt) read(now, full)
   }
 
-  function tick(): void {
-    // A watch whose deadline has passed belongs to an invocation Lambda has ended (or whose `after` and `onError`
-    // were skipped): stop watching it, so a skipped cleanup cannot keep the timer running. Backwards, because
-    // `stopWatching` moves the last watch into the place it frees.
-    const wallClock = Date.now()
-    for (let i = running.length - 1; i >= 0; i--) {
-      const watch = running[i] as Watch
-      if (watch.budget.deadline <= wallClock) stopWatching(watch)
+  /**
+   * A watch's alarm: samples unless another invocation's alarm just did (readings are shared), and sets the next one.
+   * A watch whose deadline has passed belongs to an invocation Lambda has ended (or whose `after` and `onError` were
+   * skipped): it is no longer watched, so a skipped cleanup cannot keep its budget's timer running.
+   */
+  function sample(watch: Watch): void {
+    const now = Date.now()
+    if (watch.budget.deadline <= now) {
+      stopWatching(watch)
+      return
     }
-    if (running.length > 0) read(performance.now(), true)
+    if (now >= nextReadingAt - heapCheckIntervalMs) read(now, true)
+    else judge(watch)
+    watch.sample = watch.budget.alarm(Math.max(1, nextReadingAt - now), sample, watch, now)
   }
 
   function stopWatching(watch: Watch): void {
@@ -290,10 +296,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     running[at] = running[running.length - 1] as Watch
     running.pop()
     watch.removeCheck()
-    if (running.length === 0) {
-      clearInterval(timer)
-      timer = undefined
-    }
+    if (watch.sample !== undefined) watch.budget.cancelAlarm(watch.sample)
   }
 
   function memoryWatchdogBefore(request: Request): undefined {
@@ -311,11 +314,13 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       warned: false,
       shed: false,
       removeCheck: budget.addCheck(check),
+      sample: undefined,
     }
+    const now = Date.now()
+    // On the budget's one timer, which the timeout guard shares: one timer an invocation, not one per guard.
+    watch.sample = budget.alarm(sampleEveryMs, sample, watch, now)
     ;(request.internal as Slots)[watchKey] = watch
     running.push(watch)
-    timer ??= setInterval(tick, Math.max(1, sampleIntervalMs)).unref()
-    const now = performance.now()
     if (now >= nextReadingAt) read(now, true)
     else judge(watch)
     return undefined
@@ -341,7 +346,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
     const watch = slots[watchKey] as Watch | undefined
     if (watch === undefined) return undefined
     slots[watchKey] = undefined
-    const now = performance.now()
+    const now = Date.now()
     const fresh = now >= nextReadingAt
     if (fresh) read(now, true)
     stopWatching(watch)

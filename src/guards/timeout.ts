@@ -4,7 +4,7 @@
  * @module
  */
 import type { MiddlewareObj, Request } from '@middy/core'
-import { budgetOf, type InvocationBudget } from '../budget.js'
+import { type BudgetAlarm, budgetOf } from '../budget.js'
 import { TimeoutApproachingError } from '../errors.js'
 import { eventKind } from '../events.js'
 import { defaultFallback } from './fallback.js'
@@ -45,14 +45,14 @@ export interface TimeoutGuardOptions {
 /**
  * The Middy core settings that arm the hard phase: pass them to `middy()`. `timeoutEarlyInMillis` makes core race
  * the handler against `deadline - hardMarginMs`; `timeoutEarlyResponse` throws when it fires, which Middy routes to
- * the guard's `onError`; `requestEnd` clears the guard's timer even when a later middleware answers early.
+ * the guard's `onError`; `requestEnd` cancels the guard's soft-phase alarm even when a later middleware answers early.
  */
 export interface TimeoutGuardMiddyOptions {
   /** The hard margin in whole milliseconds: when Middy core stops waiting for the handler. */
   readonly timeoutEarlyInMillis: number
   /** Throws the error the guard's `onError` turns into the fallback answer. */
   readonly timeoutEarlyResponse: () => never
-  /** Clears the guard's per-invocation timer. */
+  /** Cancels the guard's per-invocation alarm. */
   readonly requestEnd: (request: Request) => void
 }
 
@@ -106,8 +106,9 @@ export function phaseDelays(
  * fallback answers on the next turn of the event loop. Neither phase ever fires after the deadline. A context
  * without `getRemainingTimeInMillis` has no deadline: no timer is set.
  *
- * The soft timer is unref'd and cleared when the invocation settles (`after`, `onError`, and core's `requestEnd`):
- * no timer or listener of the guard outlives the invocation.
+ * The soft phase is an alarm on the budget's one unref'd timer (shared with the memory watchdog), cancelled when the
+ * invocation settles (`after`, `onError`, and core's `requestEnd`): no timer or listener of the guard outlives the
+ * invocation.
  *
  * @param options - margins, fallback and logger; see {@link TimeoutGuardOptions} for each default
  * @returns a Middy middleware (`before`, `after`, `onError`) carrying `middyOptions` for `middy()`
@@ -150,40 +151,36 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   )
   checkOption(typeof fallback === 'function', guard, 'fallback', 'a function', fallback, TypeError)
   // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
-  const softTimer = Symbol('timeoutGuard soft timer')
+  const softAlarm = Symbol('timeoutGuard soft alarm')
 
-  function softAbort(budget: InvocationBudget, requestId: string): void {
+  function softAbort(request: Request): void {
+    const budget = budgetOf(request.context)
     const remainingMs = budget.remainingMs()
     budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs }))
     logWarning(logger, 'Deadline approaching: budget aborted', {
       phase: 'soft',
       remainingMs,
-      requestId,
+      requestId: request.context.awsRequestId,
     })
   }
 
   function settle(request: Request): void {
     const slots = request.internal as Slots
-    const timer = slots[softTimer] as NodeJS.Timeout | undefined
-    if (timer === undefined) return
-    clearTimeout(timer)
-    slots[softTimer] = undefined
+    const alarm = slots[softAlarm] as BudgetAlarm | undefined
+    if (alarm === undefined) return
+    budgetOf(request.context).cancelAlarm(alarm)
+    slots[softAlarm] = undefined
   }
 
   function timeoutGuardBefore(request: Request): undefined {
     const budget = budgetOf(request.context)
-    const remainingMs = budget.deadline - Date.now()
+    const now = Date.now()
+    const remainingMs = budget.deadline - now
     if (remainingMs === Infinity) return undefined
     const { softInMs } = phaseDelays(remainingMs, softMarginMs, hardMarginMs)
-    if (softInMs <= 0) softAbort(budget, request.context.awsRequestId)
-    else {
-      ;(request.internal as Slots)[softTimer] = setTimeout(
-        softAbort,
-        softInMs,
-        budget,
-        request.context.awsRequestId,
-      ).unref()
-    }
+    if (softInMs <= 0) softAbort(request)
+    // On the budget's one timer, which the memory watchdog shares.
+    else (request.internal as Slots)[softAlarm] = budget.alarm(softInMs, softAbort, request, now)
     return undefined
   }
 

@@ -72,4 +72,26 @@ describe('warmup + timeoutGuard + memoryWatchdog in one handler', () => {
     timers.stop()
     await sleep(10)
   })
+
+  it('fires the soft phase on time with the memory watchdog sampling on the same timer', async () => {
+    const logger = recordingLogger()
+    const context = lambdaContext({ timeoutMs: 700 })
+    const startedAt = Date.now()
+    let abortedAfter = 0
+    // The guards in the README's order; the handler waits for the soft abort, due at 700 - 300 = 400 ms.
+    const guard = timeoutGuard({ softMarginMs: 300, hardMarginMs: 100, logger })
+    const chain = middy(guard.middyOptions)
+      .use(guard)
+      .use(memoryWatchdog({ sampleIntervalMs: 30 }))
+      .handler(async (_event: unknown, ctx: Context) => {
+        const { signal } = budgetOf(ctx)
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+        abortedAfter = Date.now() - startedAt
+        return 'drained'
+      })
+    expect(await chain(fixture('sqs'), context)).toBe('drained')
+    expect(abortedAfter).toBeGreaterThanOrEqual(395)
+    expect(abortedAfter).toBeLessThan(460)
+    expect(logger.lines.filter((line) => line.fields.phase === 'soft')).toHaveLength(1)
+  })
 })

@@ -33,8 +33,13 @@ export function timerTracker() {
     init(id, type) {
       if (type !== 'Timeout') return
       const stack = new Error().stack ?? ''
-      const origin = stack.split('\n').find((frame) => /[/\\]src[/\\]|@middy[/\\]core/.test(frame))
-      if (origin !== undefined) pending.set(id, origin.trim())
+      // Every frame of ours, innermost first: a timer the budget arms for a guard names both.
+      const origin = stack
+        .split('\n')
+        .filter((frame) => /[/\\]src[/\\]|@middy[/\\]core/.test(frame))
+        .map((frame) => frame.trim())
+        .join(' < ')
+      if (origin !== '') pending.set(id, origin)
     },
     destroy(id) {
       pending.delete(id)
@@ -42,7 +47,10 @@ export function timerTracker() {
   })
   hook.enable()
   return {
-    /** Where each timer still pending was created, once destroy hooks (run asynchronously) have caught up. */
+    /**
+     * Where each timer still pending was created (its frames in the library or core), once destroy hooks (run
+     * asynchronously) have caught up.
+     */
     async pending(): Promise<string[]> {
       await turns(3)
       return [...pending.values()]
