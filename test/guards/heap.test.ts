@@ -21,7 +21,17 @@ describe('the heap limit memoryWatchdog() compares with', () => {
     const { usedMb, keptMb } = heapUsage()
     expect(keptMb).toBeGreaterThan(0)
     expect(keptMb).toBeLessThanOrEqual(usedMb)
-    // The same total V8 reports, give or take what was allocated (or collected) between the two reads.
-    expect(Math.abs(usedMb - getHeapStatistics().used_heap_size / (1024 * 1024))).toBeLessThan(8)
+    // The same total V8 reports. A garbage collection between two reads moves the total by many MB (it failed a CI
+    // run once, by 12.8 MB), so compare only in an attempt where V8's own reading did not move across ours.
+    const v8UsedMb = () => getHeapStatistics().used_heap_size / (1024 * 1024)
+    const differences: number[] = []
+    for (let attempt = 0; attempt < 20 && differences.length === 0; attempt++) {
+      const before = v8UsedMb()
+      const ours = heapUsage().usedMb
+      const after = v8UsedMb()
+      if (Math.abs(after - before) < 0.5) differences.push(Math.abs(ours - before))
+    }
+    expect(differences).toHaveLength(1)
+    expect(differences[0]).toBeLessThan(1)
   })
 })
