@@ -1,4 +1,5 @@
-import { getHeapStatistics } from 'node:v8'
+import { getHeapStatistics, setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { jest } from '@jest/globals'
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
@@ -17,6 +18,17 @@ import { recordingLogger, sleep, timerTracker } from './helpers.js'
 
 const MB = 1024 * 1024
 const rssMb = () => process.memoryUsage.rss() / MB
+
+// V8's collector, for the tests that set a limit from the RSS they start at: garbage an earlier test file left in this
+// jest worker, collected mid-test, would lower RSS by tens of MB under the test's feet (it once let a clean-clone CI
+// run's worker hold 64 MB more without crossing a threshold 32 MB above its start). Collected first, RSS is steady.
+setFlagsFromString('--expose-gc')
+const collectGarbage = runInNewContext('gc') as () => void
+/** RSS after a full garbage collection: the baseline a test sets its limit from. */
+const settledRssMb = () => {
+  collectGarbage()
+  return rssMb()
+}
 
 /**
  * Memory the tests below allocate on purpose, kept until the file ends: if a test let its buffer go, a garbage
@@ -72,7 +84,7 @@ describe('memoryWatchdog(): thresholds', () => {
   })
 
   it('aborts the budget with a MemoryPressureError above shedRatio, so a batch loop stops taking records', async () => {
-    const startMb = rssMb()
+    const startMb = settledRssMb()
     // The limit is set so that RSS now is below 90% of it, and RSS plus the 64 MB allocated below is above.
     const limitMb = (startMb + 32) / 0.9
     const handler = watched(
@@ -103,7 +115,7 @@ describe('memoryWatchdog(): thresholds', () => {
     // Found by the memory-pressure suite (test/reliability/memory-pressure.test.ts): after a shed invocation V8 leaves
     // its garbage in the heap until it needs the room, so the retry started over shedRatio, was shed before taking a
     // single record, and so was every retry after it. Now only pressure that comes while an invocation runs sheds it.
-    const startMb = rssMb()
+    const startMb = settledRssMb()
     const limitMb = (startMb + 32) / 0.9 // under shedRatio now, over it once 64 MB more are held
     const handler = watched(
       async (event, context) => {
@@ -185,7 +197,7 @@ describe('memoryWatchdog(): sampling', () => {
   })
 
   it("samples on its timer while an invocation runs, even when nothing calls the budget's check", async () => {
-    const startMb = rssMb()
+    const startMb = settledRssMb()
     const limitMb = (startMb + 32) / 0.9
     const handler = watched(
       async (_event, context) => {
@@ -302,7 +314,7 @@ describe('memoryWatchdog(): reports', () => {
 
   it('reports a peak that includes memory the invocation used', async () => {
     const reports: MemoryReport[] = []
-    const startMb = rssMb()
+    const startMb = settledRssMb()
     const handler = watched(
       async (_event, context) => {
         const held = hold(64)
