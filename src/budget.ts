@@ -15,6 +15,13 @@ export interface InvocationBudget {
   readonly signal: AbortSignal
   /** Epoch milliseconds at which Lambda kills the invocation; `Infinity` when the context has no clock. */
   readonly deadline: number
+  /**
+   * Epoch milliseconds by which the handler must have returned: {@link InvocationBudget.deadline}, or earlier when
+   * `timeoutGuard()` answers in the invocation's place before it (its hard phase). `fanOut` ends its drain before it.
+   *
+   * @internal
+   */
+  returnBy: number
   /** Milliseconds left until {@link InvocationBudget.deadline}, never negative. */
   remainingMs(): number
   /** Aborts the signal. Idempotent: the first reason wins, later calls do nothing. */
@@ -125,6 +132,7 @@ function ring(budget: Budget): void {
  */
 class Budget implements InvocationBudget {
   readonly deadline: number
+  returnBy: number
   #controller: AbortController | undefined
   /** The first abort reason; set before the controller exists, it aborts the controller when it is created. */
   #reason: Error | undefined
@@ -141,6 +149,7 @@ class Budget implements InvocationBudget {
     const remaining =
       typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
     this.deadline = Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Infinity
+    this.returnBy = this.deadline
   }
 
   get signal(): AbortSignal {

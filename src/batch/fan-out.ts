@@ -63,7 +63,8 @@ export interface FanOutOptions<T = unknown> {
   concurrency?: number
   /**
    * After the budget aborts, how long in-flight records may still finish before the engine returns and reports them
-   * as failed.
+   * as failed. Never past the time the handler must be back by: with less left before `timeoutGuard()`'s hard phase
+   * (or the deadline, without the guard), the drain ends 10 ms before it, so the answer is the engine's own.
    * @defaultValue `200`
    */
   drainMs?: number
@@ -110,7 +111,8 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  *   first.
  * - A record is never lost: it succeeded, was confirmed by the dead-letter function, or is in `batchItemFailures`.
  * - When `budgetOf(context).signal` aborts (`timeoutGuard()`, `memoryWatchdog()`), no new record starts, in-flight
- *   records see the signal, and the handler returns once they settle or `drainMs` after the abort, reporting every
+ *   records see the signal, and the handler returns once they settle or `drainMs` after the abort (sooner when the
+ *   hard phase is nearer), reporting every
  *   unfinished record. Finished records are added to `budgetOf(context).completed` as they finish, and
  *   `budget.check()` runs before each record starts.
  *

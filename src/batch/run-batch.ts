@@ -80,6 +80,12 @@ export interface BatchOutcome {
   readonly summary: BatchSummary
 }
 
+/**
+ * How long before `budget.returnBy` the drain ends: time to build the response and hand it back through Middy, and
+ * more than Middy core's own default early timeout (5 ms) when no `timeoutGuard()` sets an earlier `returnBy`.
+ */
+const returnMarginMs = 10
+
 /** Runs one batch. Never rejects because of a record; the caller turns the outcome into a response. */
 export async function runBatch<T>(
   settings: RunSettings<T>,
@@ -191,7 +197,10 @@ export async function runBatch<T>(
   await new Promise<void>((finish) => {
     onAbort = () => {
       stopped = true
-      drainTimer = setTimeout(finish, settings.drainMs)
+      // Never past the time the handler must be back by (less a moment to build the answer): an invocation aborted
+      // with less than `drainMs` left would otherwise be answered by the timeout guard's fallback instead of by us.
+      const leftMs = budget.returnBy - Date.now() - returnMarginMs
+      drainTimer = setTimeout(finish, Math.max(0, Math.min(settings.drainMs, leftMs)))
     }
     if (!stopped) signal.addEventListener('abort', onAbort, { once: true })
     const workers: Promise<void>[] = []

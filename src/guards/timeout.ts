@@ -177,6 +177,8 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     const now = Date.now()
     const remainingMs = budget.deadline - now
     if (remainingMs === Infinity) return undefined
+    // The hard phase answers from here on (Middy's race with `middyOptions`): batch work must be back before it.
+    budget.returnBy = Math.min(budget.returnBy, budget.deadline - hardMarginMs)
     const { softInMs } = phaseDelays(remainingMs, softMarginMs, hardMarginMs)
     if (softInMs <= 0) softAbort(request)
     // On the budget's one timer, which the memory watchdog shares.
