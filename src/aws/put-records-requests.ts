@@ -24,16 +24,15 @@ export const loadPutRecordsCommand = async (): Promise<typeof PutRecordsCommand>
 /** The options with every default filled in. */
 export type Settings = Required<Omit<PutRecordsOptions, 'signal'>> & Pick<PutRecordsOptions, 'signal'>
 
-/** Whole-request errors worth another attempt: throttling and server-side failures. */
+/**
+ * Whole-request errors worth another attempt that their HTTP status does not tell: throttling (Kinesis answers it with
+ * a 400) and timeouts. Server-side failures (`InternalFailure`, `ServiceUnavailable`) come with a 5xx status.
+ */
 const retryableErrorNames = new Set([
   'ProvisionedThroughputExceededException',
   'KMSThrottlingException',
   'LimitExceededException',
   'ThrottlingException',
-  'InternalFailure',
-  'InternalFailureException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
   'TimeoutError',
   'RequestTimeout',
 ])
