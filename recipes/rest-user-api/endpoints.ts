@@ -13,7 +13,7 @@ import { budgetOf, HttpError, type ValidatedEvent, type ValidateSchemas, validat
 import { z } from 'zod'
 import { encodeCursor } from './cursor.js'
 import { formatETag } from './etag.js'
-import { type ApiEvent, bodyBytes, requestLine } from './request.js'
+import { type ApiEvent, bodyBytes, isUtf8Body, requestLine } from './request.js'
 import type { RouteName } from './routes.js'
 import {
   maxBodyBytes,
@@ -59,6 +59,20 @@ const bodyLimit: MiddlewareObj = {
 }
 
 /**
+ * 400 for a body that is not valid UTF-8, before the JSON parser decodes it. Middy's parser decodes a base64 body
+ * with `Buffer#toString()`, which replaces every invalid byte with U+FFFD: the user would be stored with characters
+ * the client never sent, and answered 201. A valid body passes unchanged, for the parser to decode.
+ */
+const utf8Body: MiddlewareObj = {
+  before: (request) => {
+    if (!isUtf8Body(request.event as ApiEvent)) {
+      // No title of its own: with the type `about:blank`, RFC 9457 wants the status phrase, `Bad Request`.
+      throw new HttpError(400, { detail: 'The request body is not valid UTF-8' })
+    }
+  },
+}
+
+/**
  * Runs a route with the invocation's abort signal. When the budget aborted (the soft deadline, memory pressure), the
  * aborted DynamoDB call's error is replaced by the budget's reason, which `httpErrors()` answers with a 504 or 503.
  */
@@ -75,8 +89,9 @@ function withSignal<E>(run: (event: E, signal: AbortSignal) => Promise<ApiResult
 }
 
 /**
- * One route's chain: for a route with a body, a size limit and `@middy/http-json-body-parser`; then `validate(schemas)`
- * and `run`, which gets the event with its parts replaced by the schemas' outputs and the invocation's signal.
+ * One route's chain: for a route with a body, a size limit, a UTF-8 check and `@middy/http-json-body-parser`; then
+ * `validate(schemas)` and `run`, which gets the event with its parts replaced by the schemas' outputs and the
+ * invocation's signal.
  *
  * Middy's types cannot say that a `before` middleware changes the event's type, so the chain is typed with the event
  * `validate()` hands on, and the route is exposed with the type it is called with: the routed API Gateway event.
@@ -87,7 +102,7 @@ function route<Schemas extends ValidateSchemas>(
   run: (event: ValidatedEvent<Schemas, ApiEvent>, signal: AbortSignal) => Promise<ApiResult>,
 ): RouteHandler {
   const chain = middy<ValidatedEvent<Schemas, ApiEvent>, ApiResult>(innerOptions)
-  if (withBody) chain.use(bodyLimit).use(httpJsonBodyParser())
+  if (withBody) chain.use(bodyLimit).use(utf8Body).use(httpJsonBodyParser())
   return chain.use(validate(schemas)).handler(withSignal(run)) as unknown as RouteHandler
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isUtf8 } from 'node:buffer'
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda'
 
 /** An API Gateway proxy event, payload format 1.0 or 2.0. */
@@ -101,4 +102,14 @@ export function routedEvent<E extends ApiEvent>(event: E, pathParameters: Record
 export function bodyBytes(event: { body?: unknown; isBase64Encoded?: boolean }): number {
   if (typeof event.body !== 'string') return 0
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').byteLength : Buffer.byteLength(event.body, 'utf8')
+}
+
+/**
+ * Whether a request body is valid UTF-8 text. A string body (`isBase64Encoded` false) is already text: nothing to
+ * check. A base64 body is decoded and checked: API Gateway sends one for a binary media type and, in either payload
+ * format, for a text body whose bytes are not valid UTF-8.
+ */
+export function isUtf8Body(event: { body?: unknown; isBase64Encoded?: boolean }): boolean {
+  if (typeof event.body !== 'string' || !event.isBase64Encoded) return true
+  return isUtf8(Buffer.from(event.body, 'base64'))
 }

@@ -49,7 +49,7 @@ export function client(baseUrl: string) {
   return async (
     method: string,
     path: string,
-    options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+    options: { json?: unknown; body?: string | Uint8Array; headers?: Record<string, string> } = {},
   ): Promise<Answer> => {
     const headers: Record<string, string> = { ...options.headers }
     let body = options.body

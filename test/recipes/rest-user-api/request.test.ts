@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda'
-import { bodyBytes, lowerCaseHeaders, requestLine, routedEvent } from '../../../recipes/rest-user-api/request.js'
+import {
+  bodyBytes,
+  isUtf8Body,
+  lowerCaseHeaders,
+  requestLine,
+  routedEvent,
+} from '../../../recipes/rest-user-api/request.js'
 import { fixture } from '../../helpers/fixtures.js'
 
 function v1(method: string, path: string, stage = 'prod'): APIGatewayProxyEvent {
@@ -89,5 +95,22 @@ describe('bodyBytes', () => {
     expect(bodyBytes({ body: 'é' })).toBe(2)
     expect(bodyBytes({ body: Buffer.from('hello').toString('base64'), isBase64Encoded: true })).toBe(5)
     expect(bodyBytes({ body: null })).toBe(0)
+  })
+})
+
+describe('isUtf8Body', () => {
+  const base64 = (bytes: Buffer) => ({ body: bytes.toString('base64'), isBase64Encoded: true })
+
+  it('refuses a base64 body whose bytes are not UTF-8: invalid, overlong, truncated', () => {
+    expect(isUtf8Body(base64(Buffer.from([0x61, 0xff, 0xfe])))).toBe(false)
+    expect(isUtf8Body(base64(Buffer.from([0xc0, 0xaf])))).toBe(false)
+    expect(isUtf8Body(base64(Buffer.from([0x61, 0xe2, 0x82])))).toBe(false)
+  })
+
+  it('accepts a base64 body of valid UTF-8, a string body and no body', () => {
+    expect(isUtf8Body(base64(Buffer.from('{"name":"Zoë 🚀"}')))).toBe(true)
+    expect(isUtf8Body({ body: '{"name":"Zoë 🚀"}', isBase64Encoded: false })).toBe(true)
+    expect(isUtf8Body({ body: '\uFFFD' })).toBe(true)
+    expect(isUtf8Body({ body: null, isBase64Encoded: true })).toBe(true)
   })
 })
