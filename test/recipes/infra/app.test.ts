@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions'
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda'
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api'
 import { deployRecipes, type RecipeStacks } from '../../../recipes/deploy/stacks.js'
-import { type CfnResource, synthTimeoutMs } from './synth.js'
+import { basicExecutionPolicyArns, type CfnResource, recipeRuntime, synthTimeoutMs, xrayStatement } from './synth.js'
 
 const env = { account: '123456789012', region: 'eu-west-1' }
 const outdir = mkdtempSync(join(tmpdir(), 'sdr-cdk-app-'))
@@ -78,7 +78,7 @@ describe('the deploy app', () => {
       const actions = [statement.Action].flat() as string[]
       expect(actions.filter((action) => action.includes('*'))).toEqual([])
       if ([statement.Resource].flat().includes('*')) {
-        expect(actions).toEqual(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])
+        expect(actions).toEqual(xrayStatement.Action)
       }
     }
   })
@@ -87,16 +87,7 @@ describe('the deploy app', () => {
     const roles = allResources().filter((resource) => resource.Type === 'AWS::IAM::Role')
     expect(roles).toHaveLength(3)
     for (const role of roles) {
-      expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toBe(
-        JSON.stringify([
-          {
-            'Fn::Join': [
-              '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-            ],
-          },
-        ]),
-      )
+      expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toBe(JSON.stringify(basicExecutionPolicyArns))
     }
   })
 
@@ -104,11 +95,7 @@ describe('the deploy app', () => {
     const functions = allResources().filter((resource) => resource.Type === 'AWS::Lambda::Function')
     expect(functions).toHaveLength(3)
     for (const fn of functions) {
-      expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
-        Architectures: ['arm64'],
-        TracingConfig: { Mode: 'Active' },
-      })
+      expect(fn.Properties).toMatchObject(recipeRuntime)
     }
   })
 

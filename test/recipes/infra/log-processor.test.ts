@@ -1,21 +1,28 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { CfnElement } from 'aws-cdk-lib'
 import { Match } from 'aws-cdk-lib/assertions'
 import { LogProcessor } from '../../../recipes/kinesis-log-processor/infra.js'
-import { eventSourceParameters } from '../../../recipes/kinesis-log-processor/local.js'
 import { logProcessorSettings as settings } from '../../../recipes/kinesis-log-processor/settings.js'
 import {
+  arnOf,
+  basicExecutionPolicyArns,
   bundleOf,
-  deployedAsEmulatorOptions,
-  lambdaEnvironment,
-  loadBundle,
+  expectDeployedAsEmulated,
+  expectStreamRecipeAlarms,
+  exportsOfFunction,
+  kinesisMappingProperties,
   logicalIdOf,
+  logicalIdsOf,
+  readStreamStatement,
+  recipeEnvironment,
+  recipeFunctionProperties,
   roleOfFunction,
   type Synthesized,
+  sendToQueueStatement,
   statementsOfRole,
   synthesize,
   synthTimeoutMs,
+  xrayStatement,
 } from './synth.js'
 
 let synthesized: Synthesized
@@ -26,21 +33,16 @@ beforeAll(() => {
   synthesized = synthesize((stack) => {
     processor = new LogProcessor(stack, 'LogProcessor')
   })
-  const { stack } = synthesized
-  const idOf = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as CfnElement)
-  ids = {
-    fn: idOf(processor.function),
-    input: idOf(processor.inputStream),
-    output: idOf(processor.outputStream),
-    deadLetter: idOf(processor.deadLetterStream),
-    queue: idOf(processor.onFailureQueue),
-  }
+  ids = logicalIdsOf(synthesized, {
+    fn: processor.function,
+    input: processor.inputStream,
+    output: processor.outputStream,
+    deadLetter: processor.deadLetterStream,
+    queue: processor.onFailureQueue,
+  })
 }, synthTimeoutMs)
 
 afterAll(() => synthesized.dispose())
-
-const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] })
 
 describe('LogProcessor streams', () => {
   it('creates the input, output and dead-letter streams with the shard counts of the settings', () => {
@@ -64,28 +66,18 @@ describe('LogProcessor streams', () => {
 
 describe('LogProcessor function', () => {
   it('runs the handler on Node.js 22, arm64, with X-Ray tracing and the settings timeout and memory', () => {
-    synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
-      Handler: 'index.handler',
-      Timeout: settings.function.timeoutSeconds,
-      MemorySize: settings.function.memoryMb,
-    })
+    synthesized.template.hasResourceProperties('AWS::Lambda::Function', recipeFunctionProperties(settings.function))
   })
 
   it('gets exactly the environment its handler reads, plus Powertools and source maps', () => {
     const fn = synthesized.template.toJSON().Resources[ids.fn]
-    expect(fn.Properties.Environment).toEqual({
-      Variables: {
+    expect(fn.Properties.Environment).toEqual(
+      recipeEnvironment('kinesis-log-processor', {
         OUTPUT_STREAM_NAME: { Ref: ids.output },
         DEAD_LETTER_STREAM_NAME: { Ref: ids.deadLetter },
         BRUTE_FORCE_THRESHOLD: String(settings.bruteForceThreshold),
-        POWERTOOLS_SERVICE_NAME: 'kinesis-log-processor',
-        LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-    })
+      }),
+    )
   })
 
   it('writes its logs to a log group kept one month', () => {
@@ -108,8 +100,7 @@ describe('LogProcessor function', () => {
   })
 
   it('loads on Node.js 22 with only the runtime-provided modules outside the bundle', async () => {
-    const bundle = bundleOf(synthesized, ids.fn)
-    const exports = await loadBundle(bundle, lambdaEnvironment(synthesized.template, ids.fn))
+    const exports = await exportsOfFunction(synthesized, ids.fn)
     expect(exports.handler).toBe('function')
   })
 })
@@ -120,17 +111,8 @@ describe('LogProcessor event source mapping', () => {
     const mapping = logicalIdOf(template, 'AWS::Lambda::EventSourceMapping')
     const source = settings.eventSource
     expect(template.toJSON().Resources[mapping].Properties).toEqual({
-      EventSourceArn: arnOf(ids.input),
-      FunctionName: { Ref: ids.fn },
-      StartingPosition: source.startingPosition,
-      BatchSize: source.batchSize,
-      MaximumBatchingWindowInSeconds: source.maximumBatchingWindowInSeconds,
-      ParallelizationFactor: source.parallelizationFactor,
-      BisectBatchOnFunctionError: source.bisectBatchOnFunctionError,
-      MaximumRetryAttempts: source.maximumRetryAttempts,
-      MaximumRecordAgeInSeconds: source.maximumRecordAgeInSeconds,
+      ...kinesisMappingProperties(source, ids),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: { OnFailure: { Destination: arnOf(ids.queue) } },
     })
     // The settings ask for these; the assertion above would be vacuous for them otherwise.
     expect(source.reportBatchItemFailures).toBe(true)
@@ -138,9 +120,7 @@ describe('LogProcessor event source mapping', () => {
   })
 
   it('deploys exactly what the local emulator runs (`eventSourceParameters`, shared with `npm start`)', () => {
-    const { template } = synthesized
-    const mapping = logicalIdOf(template, 'AWS::Lambda::EventSourceMapping')
-    expect(deployedAsEmulatorOptions(template, mapping, ids.fn)).toEqual(eventSourceParameters(settings))
+    expectDeployedAsEmulated(synthesized.template, ids.fn, settings)
   })
 
   it('sends abandoned batches to an encrypted queue kept 14 days that refuses plain HTTP', () => {
@@ -162,75 +142,24 @@ describe('LogProcessor permissions', () => {
     const { template } = synthesized
     const statements = statementsOfRole(template, roleOfFunction(template, ids.fn))
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+      xrayStatement,
       { Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: arnOf(ids.output) },
       { Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: arnOf(ids.deadLetter) },
-      {
-        Effect: 'Allow',
-        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        Resource: arnOf(ids.queue),
-      },
-      {
-        Effect: 'Allow',
-        Action: [
-          'kinesis:DescribeStreamSummary',
-          'kinesis:GetRecords',
-          'kinesis:GetShardIterator',
-          'kinesis:ListShards',
-          'kinesis:SubscribeToShard',
-          'kinesis:DescribeStream',
-          'kinesis:ListStreams',
-          'kinesis:DescribeStreamConsumer',
-        ],
-        Resource: arnOf(ids.input),
-      },
+      sendToQueueStatement(ids.queue),
+      readStreamStatement(ids.input),
     ])
   })
 
   it('has AWS’s basic execution policy (CloudWatch Logs) and nothing else managed', () => {
     const { template } = synthesized
     const role = template.toJSON().Resources[roleOfFunction(template, ids.fn)]
-    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toBe(
-      JSON.stringify([
-        {
-          'Fn::Join': [
-            '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-          ],
-        },
-      ]),
-    )
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toBe(JSON.stringify(basicExecutionPolicyArns))
   })
 })
 
 describe('LogProcessor alarms', () => {
-  const lambdaAlarm = (metric: string, statistic: string, threshold: number) => ({
-    Namespace: 'AWS/Lambda',
-    MetricName: metric,
-    Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
-    Statistic: statistic,
-    Period: 300,
-    Threshold: threshold,
-    EvaluationPeriods: 1,
-    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    TreatMissingData: 'notBreaching',
-  })
-
   it('alarms on errors, throttles, iterator age (half the record age) and messages in the on-failure queue', () => {
-    const { template } = synthesized
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4)
+    expectStreamRecipeAlarms(synthesized.template, ids, settings.eventSource.maximumRecordAgeInSeconds)
     expect(processor.alarms).toHaveLength(4)
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', lambdaAlarm('Errors', 'Sum', 1))
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', lambdaAlarm('Throttles', 'Sum', 1))
-    const iteratorAgeMs = (settings.eventSource.maximumRecordAgeInSeconds * 1000) / 2
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', lambdaAlarm('IteratorAge', 'Maximum', iteratorAgeMs))
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
-      Statistic: 'Maximum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    })
   })
 })

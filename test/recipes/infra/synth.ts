@@ -3,9 +3,11 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { App, Stack } from 'aws-cdk-lib'
+import { App, type CfnElement, Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
+import type { KinesisEventSourceSettings } from '../../../recipes/deploy/event-source.js'
 import { repoRoot } from '../../../recipes/deploy/recipe-function.js'
+import { eventSourceParameters, type RecipeEventSourceSettings } from '../../../recipes/kinesis-log-processor/local.js'
 
 const run = promisify(execFile)
 
@@ -37,6 +39,20 @@ export function synthesize(build: (stack: Stack) => void): Synthesized {
   return { stack, template, outdir, dispose: () => rmSync(outdir, { recursive: true, force: true }) }
 }
 
+/** The logical id of each construct's default child in the synthesized stack, under the same keys. */
+export function logicalIdsOf<K extends string>(
+  synthesized: Synthesized,
+  constructs: Record<K, { node: { defaultChild?: unknown } }>,
+): Record<K, string> {
+  const entries = Object.entries(constructs) as [K, { node: { defaultChild?: unknown } }][]
+  return Object.fromEntries(
+    entries.map(([key, construct]) => [key, synthesized.stack.getLogicalId(construct.node.defaultChild as CfnElement)]),
+  ) as Record<K, string>
+}
+
+/** The `Fn::GetAtt` of a resource's ARN, as a template writes it. */
+export const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] })
+
 /** The logical id of the only resource of `type` whose properties match `props`. */
 export function logicalIdOf(template: Template, type: string, props: Record<string, unknown> = {}): string {
   const found = Object.keys(template.findResources(type, { Properties: props }))
@@ -66,6 +82,11 @@ export function bundleOf(synthesized: Synthesized, functionId: string): string {
   const folder = join(synthesized.outdir, `asset.${key.replace(/\.zip$/, '')}`)
   if (!existsSync(folder)) throw new Error(`no bundle for ${functionId} at ${folder}`)
   return folder
+}
+
+/** The type of each export of a function's bundle, loaded as Lambda would with the function's template environment. */
+export function exportsOfFunction(synthesized: Synthesized, functionId: string): Promise<Record<string, string>> {
+  return loadBundle(bundleOf(synthesized, functionId), lambdaEnvironment(synthesized.template, functionId))
 }
 
 /**
@@ -133,6 +154,120 @@ export function deployedAsEmulatorOptions(template: Template, mappingId: string,
     timeoutMs: (fn.Timeout as number) * 1000,
     memoryMb: fn.MemorySize,
   }
+}
+
+/** What every recipe function runs on: Node.js 22 on arm64, traced by X-Ray. */
+export const recipeRuntime = { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } }
+
+/** A recipe function's properties: `recipeRuntime`, the `handler` export, and the settings' timeout and memory. */
+export function recipeFunctionProperties(fn: { readonly timeoutSeconds: number; readonly memoryMb: number }) {
+  return { ...recipeRuntime, Handler: 'index.handler', Timeout: fn.timeoutSeconds, MemorySize: fn.memoryMb }
+}
+
+/** A recipe function's `Environment`: `variables`, plus the Powertools service name, INFO logs and source maps. */
+export function recipeEnvironment(service: string, variables: Record<string, unknown>) {
+  return {
+    Variables: {
+      ...variables,
+      POWERTOOLS_SERVICE_NAME: service,
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+  }
+}
+
+/** The managed policies of every recipe role: AWS's basic Lambda execution policy (CloudWatch Logs) alone. */
+export const basicExecutionPolicyArns = [
+  {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']],
+  },
+]
+
+/** The IAM statement that lets a function send X-Ray traces (the only one with a wildcard resource). */
+export const xrayStatement = {
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Resource: '*',
+}
+
+/** The IAM statement an event source mapping's on-failure destination `queueId` adds. */
+export const sendToQueueStatement = (queueId: string) => ({
+  Effect: 'Allow',
+  Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+  Resource: arnOf(queueId),
+})
+
+/** The IAM statement an event source mapping reading the stream `streamId` adds. */
+export const readStreamStatement = (streamId: string) => ({
+  Effect: 'Allow',
+  Action: [
+    'kinesis:DescribeStreamSummary',
+    'kinesis:GetRecords',
+    'kinesis:GetShardIterator',
+    'kinesis:ListShards',
+    'kinesis:SubscribeToShard',
+    'kinesis:DescribeStream',
+    'kinesis:ListStreams',
+    'kinesis:DescribeStreamConsumer',
+  ],
+  Resource: arnOf(streamId),
+})
+
+/** The Kinesis mapping properties both stream recipes share: `fn` reads `input` with `source`, failures go to `queue`. */
+export function kinesisMappingProperties(
+  source: KinesisEventSourceSettings,
+  ids: { fn: string; input: string; queue: string },
+) {
+  return {
+    EventSourceArn: arnOf(ids.input),
+    FunctionName: { Ref: ids.fn },
+    StartingPosition: source.startingPosition,
+    BatchSize: source.batchSize,
+    MaximumBatchingWindowInSeconds: source.maximumBatchingWindowInSeconds,
+    ParallelizationFactor: source.parallelizationFactor,
+    BisectBatchOnFunctionError: source.bisectBatchOnFunctionError,
+    MaximumRetryAttempts: source.maximumRetryAttempts,
+    MaximumRecordAgeInSeconds: source.maximumRecordAgeInSeconds,
+    DestinationConfig: { OnFailure: { Destination: arnOf(ids.queue) } },
+  }
+}
+
+/** Asserts that the only event source mapping, with `functionId`'s limits, is what the local emulator runs. */
+export function expectDeployedAsEmulated(template: Template, functionId: string, settings: RecipeEventSourceSettings) {
+  const mapping = logicalIdOf(template, 'AWS::Lambda::EventSourceMapping')
+  expect(deployedAsEmulatorOptions(template, mapping, functionId)).toEqual(eventSourceParameters(settings))
+}
+
+/** Asserts a stream recipe's four alarms: errors, throttles, iterator age at half the record age, on-failure queue. */
+export function expectStreamRecipeAlarms(
+  template: Template,
+  ids: { fn: string; queue: string },
+  maximumRecordAgeInSeconds: number,
+) {
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 4)
+  const lambdaAlarm = (metric: string, statistic: string, threshold: number) => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: metric,
+    Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+    Statistic: statistic,
+    Period: 300,
+    Threshold: threshold,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+  })
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', lambdaAlarm('Errors', 'Sum', 1))
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', lambdaAlarm('Throttles', 'Sum', 1))
+  const iteratorAgeMs = (maximumRecordAgeInSeconds * 1000) / 2
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', lambdaAlarm('IteratorAge', 'Maximum', iteratorAgeMs))
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+    Statistic: 'Maximum',
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  })
 }
 
 /**

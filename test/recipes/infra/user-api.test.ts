@@ -1,18 +1,20 @@
-import type { CfnElement } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { UserApi } from '../../../recipes/rest-user-api/infra.js'
 import { userApiSettings as settings } from '../../../recipes/rest-user-api/settings.js'
 import {
-  bundleOf,
+  arnOf,
   type CfnResource,
-  lambdaEnvironment,
-  loadBundle,
+  exportsOfFunction,
   logicalIdOf,
+  logicalIdsOf,
+  recipeEnvironment,
+  recipeFunctionProperties,
   roleOfFunction,
   type Synthesized,
   statementsOfRole,
   synthesize,
   synthTimeoutMs,
+  xrayStatement,
 } from './synth.js'
 
 /** The endpoints the user API serves (the issue's list, written out: not read from the construct). */
@@ -30,16 +32,10 @@ function build(props: ConstructorParameters<typeof UserApi>[2]): Built {
     api = new UserApi(stack, 'UserApi', props)
   })
   const built = api as UserApi
-  const idOf = (construct: { node: { defaultChild?: unknown } }) =>
-    synthesized.stack.getLogicalId(construct.node.defaultChild as CfnElement)
   return {
     synthesized,
     api: built,
-    ids: {
-      fn: idOf(built.function),
-      table: idOf(built.table),
-      rule: synthesized.stack.getLogicalId(built.warmupRule.node.defaultChild as CfnElement),
-    },
+    ids: logicalIdsOf(synthesized, { fn: built.function, table: built.table, rule: built.warmupRule }),
   }
 }
 
@@ -55,8 +51,6 @@ afterAll(() => {
   http.synthesized.dispose()
   rest.synthesized.dispose()
 })
-
-const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] })
 
 /** A resolved `Fn::Join` URL as text, every reference (API id, region, stage) shown as `<token>`. */
 function renderUrl(resolved: unknown): string {
@@ -112,22 +106,10 @@ describe('UserApi (HTTP API, the default)', () => {
 
   it('runs on Node.js 22 arm64 with tracing, the settings timeout and memory, and the table name', () => {
     const fn = resources(http)[http.ids.fn] as CfnResource
-    expect(fn.Properties).toMatchObject({
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
-      Handler: 'index.handler',
-      Timeout: settings.function.timeoutSeconds,
-      MemorySize: settings.function.memoryMb,
-    })
-    expect(fn.Properties.Environment).toEqual({
-      Variables: {
-        TABLE_NAME: { Ref: http.ids.table },
-        POWERTOOLS_SERVICE_NAME: 'rest-user-api',
-        LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-    })
+    expect(fn.Properties).toMatchObject(recipeFunctionProperties(settings.function))
+    expect(fn.Properties.Environment).toEqual(
+      recipeEnvironment('rest-user-api', { TABLE_NAME: { Ref: http.ids.table } }),
+    )
   })
 
   it('pings the function every few minutes with the lambda-warmer payload and the settings concurrency', () => {
@@ -154,7 +136,7 @@ describe('UserApi (HTTP API, the default)', () => {
   it('may only Get/Put/Update/Delete/Scan the users table (what its store sends) and invoke itself', () => {
     const { template } = http.synthesized
     expect(statementsOfRole(template, roleOfFunction(template, http.ids.fn))).toEqual([
-      { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+      xrayStatement,
       {
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
@@ -199,10 +181,7 @@ describe('UserApi (HTTP API, the default)', () => {
   })
 
   it('bundles a handler that loads on Node.js 22 with only the runtime-provided modules outside the bundle', async () => {
-    const exports = await loadBundle(
-      bundleOf(http.synthesized, http.ids.fn),
-      lambdaEnvironment(http.synthesized.template, http.ids.fn),
-    )
+    const exports = await exportsOfFunction(http.synthesized, http.ids.fn)
     expect(exports.handler).toBe('function')
   })
 })
