@@ -4,38 +4,18 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb'
-import {
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-  PutRecordsCommand,
-} from '@aws-sdk/client-kinesis'
+import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis'
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { type LocalCloud, LocalCloudError, startLocalCloud } from 'serverless-done-right/local'
+import { readAll } from '../helpers/local-cloud.js'
 
 const usersTable = {
   TableName: 'users',
   KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' as const }],
   AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' as const }],
   BillingMode: 'PAY_PER_REQUEST' as const,
-}
-
-/** Every record of every shard of `stream`, data decoded, in shard then sequence order. */
-async function readAll(kinesis: KinesisClient, stream: string): Promise<string[]> {
-  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }))
-  const data: string[] = []
-  for (const shard of Shards) {
-    const { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    )
-    const { Records = [] } = await kinesis.send(new GetRecordsCommand({ ShardIterator }))
-    data.push(...Records.map((record) => Buffer.from(record.Data ?? new Uint8Array()).toString('utf8')))
-  }
-  return data
 }
 
 /** Resolves `true` when something accepts an HTTP request at `url`, `false` when the connection is refused. */

@@ -2,10 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
   KinesisClient,
-  ListShardsCommand,
   ProvisionedThroughputExceededException,
   PutRecordCommand,
   PutRecordsCommand,
@@ -15,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types'
 import { type LocalCloud, LocalCloudError, startLocalCloud } from 'serverless-done-right/local'
+import { readAll } from '../helpers/local-cloud.js'
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' }
 
@@ -35,20 +33,6 @@ function recordingRetries(maxAttempts: number): { strategy: RetryStrategyV2; err
       recordSuccess: () => undefined,
     },
   }
-}
-
-/** Every record's data in the stream, decoded. */
-async function readAll(kinesis: KinesisClient, stream: string): Promise<string[]> {
-  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }))
-  const data: string[] = []
-  for (const shard of Shards) {
-    const { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    )
-    const { Records = [] } = await kinesis.send(new GetRecordsCommand({ ShardIterator }))
-    data.push(...Records.map((record) => Buffer.from(record.Data ?? new Uint8Array()).toString('utf8')))
-  }
-  return data
 }
 
 function entries(count: number, prefix: string) {

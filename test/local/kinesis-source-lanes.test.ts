@@ -1,42 +1,20 @@
 import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis'
 import type { KinesisStreamEvent } from 'aws-lambda'
-import {
-  type KinesisEventSource,
-  type KinesisEventSourceOptions,
-  kinesisEventSource,
-  type LocalCloud,
-  startLocalCloud,
-} from 'serverless-done-right/local'
+import { kinesisEventSource, startLocalCloud } from 'serverless-done-right/local'
 import { laneOf } from '../../src/local/esm/records.js'
+import { useLocalCloud } from '../helpers/local-cloud.js'
 import { dataOf, datas, eventually, putAll, sleep, uniqueStreamName } from './kinesis-source-helpers.js'
 
-let cloud: LocalCloud
-const sources: KinesisEventSource[] = []
-
-beforeAll(async () => {
-  cloud = await startLocalCloud()
-})
-afterEach(async () => {
-  await Promise.all(sources.splice(0).map((source) => source.stop()))
-})
-afterAll(async () => {
-  await cloud.stop()
-})
-
-async function startSource(options: Omit<KinesisEventSourceOptions, 'cloud'>): Promise<KinesisEventSource> {
-  const source = kinesisEventSource({ cloud, pollIntervalMs: 50, ...options })
-  sources.push(source)
-  await source.start()
-  return source
-}
+const local = useLocalCloud()
+const { startSource } = local
 
 describe('kinesisEventSource parallelizationFactor', () => {
   it('runs batches of one shard concurrently while each partition key stays in order', async () => {
     const streamName = uniqueStreamName('lanes')
-    await cloud.createStream(streamName, 1)
+    await local.cloud.createStream(streamName, 1)
     const keys = Array.from({ length: 12 }, (_, i) => `user-${i}`)
     const entries = Array.from({ length: 240 }, (_, i) => ({ key: keys[i % keys.length] as string, data: `${i}` }))
-    const written = await putAll(cloud, streamName, entries)
+    const written = await putAll(local.cloud, streamName, entries)
     const seenByKey = new Map<string, number[]>()
     let running = 0
     let mostAtOnce = 0
@@ -70,11 +48,11 @@ describe('kinesisEventSource parallelizationFactor', () => {
 
   it('never checkpoints past a record still in flight in another lane', async () => {
     const streamName = uniqueStreamName('lanes')
-    await cloud.createStream(streamName, 1)
+    await local.cloud.createStream(streamName, 1)
     // Two keys in different lanes: `slow` holds the first record, `fast` everything after it.
     const slow = 'slow'
     const fast = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].find((key) => laneOf(key, 2) !== laneOf(slow, 2)) as string
-    const written = await putAll(cloud, streamName, [
+    const written = await putAll(local.cloud, streamName, [
       { key: slow, data: 'held' },
       ...Array.from({ length: 5 }, (_, i) => ({ key: fast, data: `f${i}` })),
     ])
@@ -104,9 +82,9 @@ describe('kinesisEventSource parallelizationFactor', () => {
 describe('kinesisEventSource shards', () => {
   it('reads every shard on its own: a blocked shard does not hold the others back', async () => {
     const streamName = uniqueStreamName('shards')
-    await cloud.createStream(streamName, 2)
+    await local.cloud.createStream(streamName, 2)
     const written = await putAll(
-      cloud,
+      local.cloud,
       streamName,
       Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, data: `${i}` })),
     )
@@ -131,8 +109,8 @@ describe('kinesisEventSource shards', () => {
 
   it('after a split, reads the children once the parent is finished', async () => {
     const streamName = uniqueStreamName('split')
-    await cloud.createStream(streamName, 1)
-    const before = await putAll(cloud, streamName, [{ key: 'k', data: 'before' }])
+    await local.cloud.createStream(streamName, 1)
+    const before = await putAll(local.cloud, streamName, [{ key: 'k', data: 'before' }])
     const events: KinesisStreamEvent[] = []
     const source = await startSource({
       streamName,
@@ -140,7 +118,7 @@ describe('kinesisEventSource shards', () => {
     })
     await source.drain()
     const parent = before[0]?.shardId as string
-    await cloud.kinesis.send(
+    await local.cloud.kinesis.send(
       new SplitShardCommand({
         StreamName: streamName,
         ShardToSplit: parent,
@@ -148,21 +126,21 @@ describe('kinesisEventSource shards', () => {
       }),
     )
     for (;;) {
-      const { StreamDescriptionSummary } = await cloud.kinesis.send(
+      const { StreamDescriptionSummary } = await local.cloud.kinesis.send(
         new DescribeStreamSummaryCommand({ StreamName: streamName }),
       )
       if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break
       await sleep(20)
     }
     const after = await putAll(
-      cloud,
+      local.cloud,
       streamName,
       Array.from({ length: 20 }, (_, i) => ({ key: `key-${i}`, data: `after-${i}` })),
     )
     const children = new Set(after.map((entry) => entry.shardId))
     expect(children.has(parent)).toBe(false)
     await source.drain()
-    const { Shards = [] } = await cloud.kinesis.send(new ListShardsCommand({ StreamName: streamName }))
+    const { Shards = [] } = await local.cloud.kinesis.send(new ListShardsCommand({ StreamName: streamName }))
     expect(Shards).toHaveLength(3)
     expect(events.flatMap(datas).sort()).toEqual(['before', ...after.map((entry) => entry.data)].sort())
     expect(source.stats.shards[parent]?.finished).toBe(true)

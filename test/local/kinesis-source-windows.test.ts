@@ -1,26 +1,10 @@
 import type { KinesisStreamTumblingWindowEvent } from 'aws-lambda'
-import {
-  type KinesisEventSource,
-  kinesisEventSource,
-  type LocalCloud,
-  startLocalCloud,
-} from 'serverless-done-right/local'
+import { useLocalCloud } from '../helpers/local-cloud.js'
 import { datas, putAll, putOne, sleep, uniqueStreamName } from './kinesis-source-helpers.js'
 
 type WindowEvent = KinesisStreamTumblingWindowEvent & { shardId: string; eventSourceARN: string }
 
-let cloud: LocalCloud
-const sources: KinesisEventSource[] = []
-
-beforeAll(async () => {
-  cloud = await startLocalCloud()
-})
-afterEach(async () => {
-  await Promise.all(sources.splice(0).map((source) => source.stop()))
-})
-afterAll(async () => {
-  await cloud.stop()
-})
+const local = useLocalCloud()
 
 /** A started windowed source over a fresh one-shard stream, recording a copy of every event. */
 async function windowed(
@@ -28,12 +12,10 @@ async function windowed(
   options: { tumblingWindowInSeconds?: number; functionResponseTypes?: ['ReportBatchItemFailures'] } = {},
 ) {
   const streamName = uniqueStreamName('windows')
-  await cloud.createStream(streamName, 1)
+  await local.cloud.createStream(streamName, 1)
   const events: WindowEvent[] = []
-  const source = kinesisEventSource({
-    cloud,
+  const source = await local.startSource({
     streamName,
-    pollIntervalMs: 50,
     tumblingWindowInSeconds: options.tumblingWindowInSeconds ?? 1,
     ...(options.functionResponseTypes && { functionResponseTypes: options.functionResponseTypes }),
     handler: async (event: WindowEvent) => {
@@ -41,8 +23,6 @@ async function windowed(
       return respond(event, events.length - 1)
     },
   })
-  sources.push(source)
-  await source.start()
   return { streamName, events, source }
 }
 
@@ -54,13 +34,13 @@ const countInto = (event: WindowEvent) => ({
 describe('kinesisEventSource tumbling windows', () => {
   it('groups records by arrival window, carries state, and ends each window with a final invocation', async () => {
     const { streamName, events, source } = await windowed(countInto)
-    await putAll(cloud, streamName, [
+    await putAll(local.cloud, streamName, [
       { key: 'a', data: '1' },
       { key: 'b', data: '2' },
     ])
     await sleep(1100)
-    await putAll(cloud, streamName, [{ key: 'a', data: '3' }])
-    await putOne(cloud, streamName, 'c', '4')
+    await putAll(local.cloud, streamName, [{ key: 'a', data: '3' }])
+    await putOne(local.cloud, streamName, 'c', '4')
     await source.drain()
 
     const first = events[0] as WindowEvent
@@ -112,7 +92,7 @@ describe('kinesisEventSource tumbling windows', () => {
 
   it('fails an invocation whose response has no state, and retries it with the previous state', async () => {
     const { streamName, events, source } = await windowed((event, index) => (index === 0 ? {} : countInto(event)))
-    await putAll(cloud, streamName, [
+    await putAll(local.cloud, streamName, [
       { key: 'a', data: '1' },
       { key: 'a', data: '2' },
     ])
@@ -130,7 +110,7 @@ describe('kinesisEventSource tumbling windows', () => {
       (event, index) => (index === 0 ? { state: { big } } : countInto(event)),
       { tumblingWindowInSeconds: 5 },
     )
-    await putOne(cloud, streamName, 'a', '1')
+    await putOne(local.cloud, streamName, 'a', '1')
     await source.drain()
     const early = events[1] as WindowEvent
     expect(early).toMatchObject({ isWindowTerminatedEarly: true, isFinalInvokeForWindow: false, Records: [] })
@@ -151,7 +131,7 @@ describe('kinesisEventSource tumbling windows', () => {
       }
       return countInto(event)
     })
-    await putOne(cloud, streamName, 'a', '1')
+    await putOne(local.cloud, streamName, 'a', '1')
     await source.drain()
     const finals = events.filter((event) => event.isFinalInvokeForWindow)
     expect(finals).toHaveLength(2)
@@ -168,7 +148,7 @@ describe('kinesisEventSource tumbling windows', () => {
       },
       { functionResponseTypes: ['ReportBatchItemFailures'] },
     )
-    await putAll(cloud, streamName, [
+    await putAll(local.cloud, streamName, [
       { key: 'a', data: '1' },
       { key: 'a', data: '2' },
       { key: 'a', data: '3' },

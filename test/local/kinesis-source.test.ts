@@ -1,45 +1,25 @@
 import type { KinesisStreamEvent } from 'aws-lambda'
 import {
-  type KinesisEventSource,
   type KinesisEventSourceOptions,
   type KinesisOnFailureRecord,
   kinesisEventSource,
-  type LocalCloud,
   LocalOptionsError,
-  startLocalCloud,
 } from 'serverless-done-right/local'
 import { fixture } from '../helpers/fixtures.js'
+import { useLocalCloud } from '../helpers/local-cloud.js'
 import { dataOf, datas, eventually, putAll, putOne, shape, sleep, uniqueStreamName } from './kinesis-source-helpers.js'
 
-let cloud: LocalCloud
-const sources: KinesisEventSource[] = []
-
-beforeAll(async () => {
-  cloud = await startLocalCloud()
-})
-afterEach(async () => {
-  await Promise.all(sources.splice(0).map((source) => source.stop()))
-})
-afterAll(async () => {
-  await cloud.stop()
-})
+const local = useLocalCloud()
+const { startSource } = local
 
 type Options = Omit<KinesisEventSourceOptions, 'cloud'>
-
-/** A started source with fast polling; stopped after the test. */
-async function startSource(options: Options): Promise<KinesisEventSource> {
-  const source = kinesisEventSource({ cloud, pollIntervalMs: 50, ...options })
-  sources.push(source)
-  await source.start()
-  return source
-}
 
 /** A stream with `shards` shards and `count` records `r0…` written in order, key `k<i % keys>`. */
 async function streamWith(shards: number, count: number, keys = 1) {
   const streamName = uniqueStreamName('esm')
-  await cloud.createStream(streamName, shards)
+  await local.cloud.createStream(streamName, shards)
   const written = await putAll(
-    cloud,
+    local.cloud,
     streamName,
     Array.from({ length: count }, (_, i) => ({ key: `k${i % keys}`, data: `r${i}` })),
   )
@@ -63,8 +43,10 @@ describe('kinesisEventSource events', () => {
     expect(first?.kinesis.sequenceNumber).toBe(sent?.sequenceNumber)
     expect(first?.kinesis.partitionKey).toBe('k0')
     expect(first && dataOf(first)).toBe('r0')
-    expect(first?.awsRegion).toBe(cloud.region)
-    expect(first?.eventSourceARN).toMatch(new RegExp(`^arn:aws:kinesis:${cloud.region}:\\d{12}:stream/${streamName}$`))
+    expect(first?.awsRegion).toBe(local.cloud.region)
+    expect(first?.eventSourceARN).toMatch(
+      new RegExp(`^arn:aws:kinesis:${local.cloud.region}:\\d{12}:stream/${streamName}$`),
+    )
     expect(first?.invokeIdentityArn).toMatch(/^arn:aws:iam::\d{12}:role\//)
     // Epoch seconds with milliseconds, as AWS sends it.
     expect(Math.abs((first?.kinesis.approximateArrivalTimestamp ?? 0) - Date.now() / 1000)).toBeLessThan(60)
@@ -103,7 +85,7 @@ describe('kinesisEventSource events', () => {
 
   it('gathers records for maximumBatchingWindowInSeconds before invoking with a batch that is not full', async () => {
     const streamName = uniqueStreamName('esm')
-    await cloud.createStream(streamName, 1)
+    await local.cloud.createStream(streamName, 1)
     const events: KinesisStreamEvent[] = []
     const source = await startSource({
       streamName,
@@ -111,7 +93,7 @@ describe('kinesisEventSource events', () => {
       handler: async (event: KinesisStreamEvent) => void events.push(event),
     })
     for (const data of ['a', 'b', 'c']) {
-      await putOne(cloud, streamName, 'k', data)
+      await putOne(local.cloud, streamName, 'k', data)
       await sleep(150)
     }
     await source.drain()
@@ -120,9 +102,9 @@ describe('kinesisEventSource events', () => {
 
   it('never sends a batch over 6 MB', async () => {
     const streamName = uniqueStreamName('esm')
-    await cloud.createStream(streamName, 1)
+    await local.cloud.createStream(streamName, 1)
     const megabyte = 'x'.repeat(1024 * 1024 - 16)
-    for (let i = 0; i < 5; i++) await putOne(cloud, streamName, 'k', `${i}${megabyte}`)
+    for (let i = 0; i < 5; i++) await putOne(local.cloud, streamName, 'k', `${i}${megabyte}`)
     const sizes: number[] = []
     const counts: number[] = []
     const source = await startSource({
@@ -284,7 +266,7 @@ describe('kinesisEventSource failures', () => {
     expect(Date.parse(report.KinesisBatchInfo.approximateArrivalOfFirstRecord)).not.toBeNaN()
     expect(Date.parse(report.timestamp)).not.toBeNaN()
 
-    await putOne(cloud, streamName, 'k0', 'after')
+    await putOne(local.cloud, streamName, 'k0', 'after')
     await source.drain()
     expect(events.at(-1)).toEqual(['after'])
     expect(source.stats).toMatchObject({ onFailureBatches: 1, onFailureRecords: 5, retries: 2, recordsCheckpointed: 6 })
@@ -372,7 +354,7 @@ describe('kinesisEventSource failures', () => {
         KinesisBatchInfo: { batchSize: 3, startSequenceNumber: written[0]?.sequenceNumber },
       },
     ])
-    await putOne(cloud, streamName, 'k0', 'fresh')
+    await putOne(local.cloud, streamName, 'k0', 'fresh')
     await source.drain()
     expect(events).toEqual([['fresh']])
   })
@@ -429,7 +411,7 @@ describe('kinesisEventSource lifecycle and options', () => {
     await source.drain()
     await source.stop()
     expect(source.running).toBe(false)
-    await putOne(cloud, streamName, 'k0', 'later')
+    await putOne(local.cloud, streamName, 'k0', 'later')
     await source.start()
     await source.drain()
     expect(events.flat()).toEqual(['r0', 'r1', 'r2', 'later'])
@@ -464,7 +446,7 @@ describe('kinesisEventSource lifecycle and options', () => {
     await sleep(20)
     const since = new Date()
     await sleep(20)
-    await putOne(cloud, streamName, 'k0', 'new')
+    await putOne(local.cloud, streamName, 'k0', 'new')
     await atLatest.drain()
     expect(latest).toEqual(['new'])
 
@@ -489,13 +471,13 @@ describe('kinesisEventSource lifecycle and options', () => {
     await fromNow.drain()
     expect(future).toEqual([])
     await sleep(20)
-    await putOne(cloud, streamName, 'k0', 'newer')
+    await putOne(local.cloud, streamName, 'k0', 'newer')
     await fromNow.drain()
     expect(future).toEqual(['newer'])
   })
 
   it('refuses options AWS refuses', () => {
-    const base = { cloud, streamName: 'x', handler: async () => undefined }
+    const base = { cloud: local.cloud, streamName: 'x', handler: async () => undefined }
     const bad: Options[] = [
       { ...base, batchSize: 10_001 },
       { ...base, batchSize: 0 },
@@ -507,11 +489,16 @@ describe('kinesisEventSource lifecycle and options', () => {
       { ...base, tumblingWindowInSeconds: 60, parallelizationFactor: 2 },
       { ...base, startingPosition: 'AT_TIMESTAMP' },
     ]
-    for (const options of bad) expect(() => kinesisEventSource({ cloud, ...options })).toThrow(LocalOptionsError)
+    for (const options of bad)
+      expect(() => kinesisEventSource({ cloud: local.cloud, ...options })).toThrow(LocalOptionsError)
   })
 
   it('refuses drain() on a source that is not running', async () => {
-    const source = kinesisEventSource({ cloud, streamName: 'never-started', handler: async () => undefined })
+    const source = kinesisEventSource({
+      cloud: local.cloud,
+      streamName: 'never-started',
+      handler: async () => undefined,
+    })
     await expect(source.drain()).rejects.toThrow(LocalOptionsError)
   })
 })
