@@ -36,17 +36,25 @@ async function freshStreams() {
   return names
 }
 
+type Streams = Awaited<ReturnType<typeof freshStreams>>
+
+/** The processor writing to `names`' output and dead-letter streams; `overrides` replace either name. */
+function processorFor(names: Streams, overrides: { outputStreamName?: string; deadLetterStreamName?: string } = {}) {
+  return createLogProcessor({
+    kinesis: cloud.kinesis,
+    outputStreamName: names.output,
+    deadLetterStreamName: names.deadLetter,
+    logger,
+    ...overrides,
+  })
+}
+
 /** Runs the processor behind the event source mapping emulator until everything put so far is checkpointed. */
-async function processAll(names: Awaited<ReturnType<typeof freshStreams>>) {
+async function processAll(names: Streams) {
   const source = kinesisEventSource({
     cloud,
     streamName: names.input,
-    handler: createLogProcessor({
-      kinesis: cloud.kinesis,
-      outputStreamName: names.output,
-      deadLetterStreamName: names.deadLetter,
-      logger,
-    }),
+    handler: processorFor(names),
     ...eventSourceParameters(logProcessorSettings),
     maximumBatchingWindowInSeconds: 0,
     pollIntervalMs: 50,
@@ -62,6 +70,16 @@ async function processAll(names: Awaited<ReturnType<typeof freshStreams>>) {
 
 const parsed = (records: readonly StoredRecord[]) =>
   records.map((record) => JSON.parse(record.data) as EnrichedLogEvent)
+
+/** The dead letters on `names`' dead-letter stream, parsed. */
+const deadLetters = async (names: Streams) =>
+  (await readStream(cloud.kinesis, names.deadLetter)).map((record) => JSON.parse(record.data) as DeadLetter)
+
+/** The request ids of the events on `names`' output stream, sorted. */
+const writtenRequestIds = async (names: Streams) =>
+  parsed(await readStream(cloud.kinesis, names.output))
+    .map((event) => event.requestId)
+    .sort()
 
 /** Each IP's request ids in the order of their first appearance (a retried batch may write an event twice). */
 function firstOccurrenceByIp(events: readonly EnrichedLogEvent[]): Map<string, string[]> {
@@ -132,7 +150,7 @@ describe('kinesis-log-processor end to end', () => {
     expect([...flaggedIps].sort()).toEqual([...traffic.bruteForceIps].sort())
     expect(bruteForce).toBe(events.filter((event) => flaggedIps.has(event.ip)).length)
 
-    const letters = (await readStream(cloud.kinesis, names.deadLetter)).map((r) => JSON.parse(r.data) as DeadLetter)
+    const letters = await deadLetters(names)
     expect(letters.length).toBe(traffic.invalid)
     const invalidData = traffic.entries
       .filter((entry) => entry.partitionKey === 'invalid')
@@ -211,12 +229,7 @@ describe('kinesis-log-processor, one invocation', () => {
 
   it('reports the records whose output could not be written; a confirmed dead letter is not retried', async () => {
     const names = await freshStreams()
-    const handler = createLogProcessor({
-      kinesis: cloud.kinesis,
-      outputStreamName: 'no-such-output',
-      deadLetterStreamName: names.deadLetter,
-      logger,
-    })
+    const handler = processorFor(names, { outputStreamName: 'no-such-output' })
     const event = kinesisEvent(names.input, [valid(1), 'not json', valid(2)])
     const outcome = await invoke(handler, event, { timeoutMs: 10_000, memoryMb })
     expect(outcome.status).toBe('ok')
@@ -226,31 +239,20 @@ describe('kinesis-log-processor, one invocation', () => {
 
   it('reports an invalid record when its dead letter cannot be written, and still writes the valid ones', async () => {
     const names = await freshStreams()
-    const handler = createLogProcessor({
-      kinesis: cloud.kinesis,
-      outputStreamName: names.output,
-      deadLetterStreamName: 'no-such-dead-letter-stream',
-      logger,
-    })
+    const handler = processorFor(names, { deadLetterStreamName: 'no-such-dead-letter-stream' })
     const event = kinesisEvent(names.input, [valid(1), valid(2, { status: 'OK' }), valid(3)])
     const outcome = await invoke(handler, event, { timeoutMs: 10_000, memoryMb })
     expect(outcome.result).toEqual({ batchItemFailures: ids(event, [1]) })
-    const written = parsed(await readStream(cloud.kinesis, names.output)).map((e) => e.requestId)
-    expect(written.sort()).toEqual(['one-1', 'one-3'])
+    expect(await writtenRequestIds(names)).toEqual(['one-1', 'one-3'])
   })
 
   it('dead-letters a batch of nothing but invalid records without failing it', async () => {
     const names = await freshStreams()
-    const handler = createLogProcessor({
-      kinesis: cloud.kinesis,
-      outputStreamName: names.output,
-      deadLetterStreamName: names.deadLetter,
-      logger,
-    })
+    const handler = processorFor(names)
     const event = kinesisEvent(names.input, ['{"truncated": ', valid(1, { ip: '' }), [1, 2]])
     const outcome = await invoke(handler, event, { timeoutMs: 10_000, memoryMb })
     expect(outcome.result).toEqual({ batchItemFailures: [] })
-    const letters = (await readStream(cloud.kinesis, names.deadLetter)).map((r) => JSON.parse(r.data) as DeadLetter)
+    const letters = await deadLetters(names)
     expect(letters.map((letter) => letter.reason).sort()).toEqual(['decode', 'schema', 'schema'])
     expect(letters.find((letter) => letter.reason === 'decode')?.data).toBe(
       Buffer.from('{"truncated": ').toString('base64'),
@@ -260,12 +262,7 @@ describe('kinesis-log-processor, one invocation', () => {
 
   it('names every unwritten record in the timeout fallback when the output write hangs past the deadline', async () => {
     const names = await freshStreams()
-    const handler = createLogProcessor({
-      kinesis: cloud.kinesis,
-      outputStreamName: names.output,
-      deadLetterStreamName: names.deadLetter,
-      logger,
-    })
+    const handler = processorFor(names)
     const event = kinesisEvent(names.input, [valid(1), valid(2), valid(3)])
     faults.update({ latencyMs: 5000 }) // every PutRecords waits 5 s at the wire; the function has 2 s
     const outcome = await invoke(handler, event, { timeoutMs: 2000, memoryMb })
@@ -280,24 +277,18 @@ describe('kinesis-log-processor, one invocation', () => {
     // deep passes JSON.parse and the schema, but JSON.stringify overflows the stack; the throw failed the whole batch on
     // every retry until Lambda gave up on it.
     const names = await freshStreams()
-    const handler = createLogProcessor({
-      kinesis: cloud.kinesis,
-      outputStreamName: names.output,
-      deadLetterStreamName: names.deadLetter,
-      logger,
-    })
+    const handler = processorFor(names)
     const deep = JSON.stringify(valid(2)).replace('{', `{"extra":${'['.repeat(100_000)}${']'.repeat(100_000)},`)
     const event = kinesisEvent(names.input, [valid(1), deep, valid(3)])
     const outcome = await invoke(handler, event, { timeoutMs: 10_000, memoryMb })
     expect(outcome.status).toBe('ok')
     expect(outcome.result).toEqual({ batchItemFailures: [] })
-    const letters = (await readStream(cloud.kinesis, names.deadLetter)).map((r) => JSON.parse(r.data) as DeadLetter)
+    const letters = await deadLetters(names)
     expect(letters.map((letter) => [letter.reason, letter.source.sequenceNumber])).toEqual([
       ['schema', event.Records[1]?.kinesis.sequenceNumber],
     ])
     expect(letters[0]?.issues[0]?.message).toMatch(/cannot be written as JSON/)
-    const written = parsed(await readStream(cloud.kinesis, names.output)).map((e) => e.requestId)
-    expect(written.sort()).toEqual(['one-1', 'one-3'])
+    expect(await writtenRequestIds(names)).toEqual(['one-1', 'one-3'])
   })
 
   it('names the records it has only read when the hard deadline comes during the read pass', async () => {
@@ -305,12 +296,7 @@ describe('kinesis-log-processor, one invocation', () => {
     // and the hard one 150 ms in, while fanOut still drains (200 ms) a dead-letter write the wire holds back. fanOut
     // has marked the valid records completed after reading them; none of them is written, so none may be acknowledged.
     const names = await freshStreams()
-    const handler = createLogProcessor({
-      kinesis: cloud.kinesis,
-      outputStreamName: names.output,
-      deadLetterStreamName: names.deadLetter,
-      logger,
-    })
+    const handler = processorFor(names)
     const event = kinesisEvent(names.input, [valid(1), valid(2, { status: 'OK' }), valid(3)])
     faults.update({ latencyMs: 600 })
     const outcome = await invoke(handler, event, { timeoutMs: 400, memoryMb })
@@ -322,12 +308,7 @@ describe('kinesis-log-processor, one invocation', () => {
 
   it('answers a warm-up ping without touching any stream', async () => {
     const names = await freshStreams()
-    const handler = createLogProcessor({
-      kinesis: cloud.kinesis,
-      outputStreamName: names.output,
-      deadLetterStreamName: names.deadLetter,
-      logger,
-    })
+    const handler = processorFor(names)
     faults.resetCounts()
     const outcome = await invoke(handler, { source: 'serverless-plugin-warmup' } as never, {
       timeoutMs: 5000,
