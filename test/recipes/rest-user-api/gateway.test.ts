@@ -8,7 +8,16 @@ import { createUserApi } from '../../../recipes/rest-user-api/app.js'
 import { encodeCursor } from '../../../recipes/rest-user-api/cursor.js'
 import type { User } from '../../../recipes/rest-user-api/schema.js'
 import { userApiSettings } from '../../../recipes/rest-user-api/settings.js'
-import { type Answer, client, createUsersTable, silentLogger, tableItems, testMemoryMb } from './helpers.js'
+import {
+  type Answer,
+  client,
+  createUsersTable,
+  type ServedUserApi,
+  serveUserApi,
+  silentLogger,
+  tableItems,
+  testMemoryMb,
+} from './helpers.js'
 
 const missingId = '00000000-0000-4000-8000-000000000000'
 
@@ -31,28 +40,18 @@ function expectProblem(answer: Answer, status: number): void {
 
 describe.each(['1.0', '2.0'] as const)('the user API over payload %s', (payloadFormat) => {
   const tableName = `users-${payloadFormat.replace('.', '')}`
-  const serverErrors: number[] = []
-  let gateway: HttpGateway
-  let call: ReturnType<typeof client>
+  let served: ServedUserApi
+  let call: ServedUserApi['call']
 
   beforeAll(async () => {
-    await createUsersTable(cloud, tableName)
-    const handler = createUserApi({ documentClient: cloud.documentClient, tableName, logger: silentLogger() })
-    gateway = await httpGateway({
-      routes: handler,
-      payloadFormat,
-      invokeOptions: { memoryMb: testMemoryMb, timeoutMs: userApiSettings.function.timeoutSeconds * 1000 },
-      onInvoke: ({ statusCode }) => {
-        if (statusCode >= 500) serverErrors.push(statusCode)
-      },
-    })
-    call = client(gateway.url)
+    served = await serveUserApi(cloud, tableName, payloadFormat)
+    call = served.call
   })
 
   afterAll(async () => {
-    await gateway?.close()
+    await served?.gateway.close()
     // Nothing in this suite should make the function fail: every answer above is a 2xx or a 4xx.
-    expect(serverErrors).toEqual([])
+    expect(served?.serverErrors).toEqual([])
   })
 
   const create = async (name = 'Ada'): Promise<User> => {

@@ -1,6 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger'
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
-import type { LocalCloud } from 'serverless-done-right/local'
+import type { Context } from 'aws-lambda'
+import { type HttpGateway, httpGateway, type LocalCloud } from 'serverless-done-right/local'
+import { createUserApi } from '../../../recipes/rest-user-api/app.js'
+import type { ApiEvent } from '../../../recipes/rest-user-api/request.js'
+import { userApiSettings } from '../../../recipes/rest-user-api/settings.js'
 
 /** A logger that writes nothing: the tests assert on answers, not on log lines. */
 export const silentLogger = () => new Logger({ serviceName: 'rest-user-api-test', logLevel: 'SILENT' })
@@ -66,4 +70,41 @@ export function client(baseUrl: string) {
       json: text === '' ? undefined : JSON.parse(text),
     }
   }
+}
+
+/** The user API behind the gateway in a test: its gateway, a client for it, and the 5xx statuses it answered. */
+export interface ServedUserApi {
+  readonly gateway: HttpGateway
+  readonly call: ReturnType<typeof client>
+  readonly serverErrors: number[]
+}
+
+/**
+ * Serves the user API on a new table `tableName` through `httpGateway` in `payloadFormat`, with the recipe's timeout;
+ * `observe` sees each event the gateway built before the handler does.
+ */
+export async function serveUserApi(
+  cloud: LocalCloud,
+  tableName: string,
+  payloadFormat: '1.0' | '2.0',
+  observe?: (event: ApiEvent) => void,
+): Promise<ServedUserApi> {
+  await createUsersTable(cloud, tableName)
+  const handler = createUserApi({ documentClient: cloud.documentClient, tableName, logger: silentLogger() })
+  const serverErrors: number[] = []
+  const gateway = await httpGateway({
+    routes:
+      observe === undefined
+        ? handler
+        : (event: ApiEvent, context: Context) => {
+            observe(event)
+            return handler(event, context)
+          },
+    payloadFormat,
+    invokeOptions: { memoryMb: testMemoryMb, timeoutMs: userApiSettings.function.timeoutSeconds * 1000 },
+    onInvoke: ({ statusCode }) => {
+      if (statusCode >= 500) serverErrors.push(statusCode)
+    },
+  })
+  return { gateway, call: client(gateway.url), serverErrors }
 }

@@ -5,14 +5,20 @@
  * parser alone would store the name with U+FFFD in place of the bytes. Valid non-ASCII text must be stored exactly.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
-import { type HttpGateway, httpGateway, invoke, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
+import type { APIGatewayProxyEventV2 } from 'aws-lambda'
+import { invoke, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
 import { createUserApi } from '../../../recipes/rest-user-api/app.js'
-import type { ApiEvent } from '../../../recipes/rest-user-api/request.js'
 import type { User } from '../../../recipes/rest-user-api/schema.js'
-import { userApiSettings } from '../../../recipes/rest-user-api/settings.js'
 import { fixture } from '../../helpers/fixtures.js'
-import { type Answer, client, createUsersTable, silentLogger, tableItems, testMemoryMb } from './helpers.js'
+import {
+  type Answer,
+  createUsersTable,
+  type ServedUserApi,
+  serveUserApi,
+  silentLogger,
+  tableItems,
+  testMemoryMb,
+} from './helpers.js'
 
 const jsonType = { 'content-type': 'application/json' }
 
@@ -54,32 +60,19 @@ afterAll(async () => {
 
 describe.each(['1.0', '2.0'] as const)('bodies that are not UTF-8, over payload %s', (payloadFormat) => {
   const tableName = `users-utf8-${payloadFormat.replace('.', '')}`
-  const serverErrors: number[] = []
   const base64Bodies: boolean[] = []
-  let gateway: HttpGateway
-  let call: ReturnType<typeof client>
+  let served: ServedUserApi
+  let call: ServedUserApi['call']
 
   beforeAll(async () => {
-    await createUsersTable(cloud, tableName)
-    const handler = createUserApi({ documentClient: cloud.documentClient, tableName, logger: silentLogger() })
-    gateway = await httpGateway({
-      // The event as the gateway made it: was the body base64-encoded?
-      routes: (event: ApiEvent, context: Context) => {
-        base64Bodies.push(event.isBase64Encoded)
-        return handler(event, context)
-      },
-      payloadFormat,
-      invokeOptions: { memoryMb: testMemoryMb, timeoutMs: userApiSettings.function.timeoutSeconds * 1000 },
-      onInvoke: ({ statusCode }) => {
-        if (statusCode >= 500) serverErrors.push(statusCode)
-      },
-    })
-    call = client(gateway.url)
+    // The event as the gateway made it: was the body base64-encoded?
+    served = await serveUserApi(cloud, tableName, payloadFormat, (event) => base64Bodies.push(event.isBase64Encoded))
+    call = served.call
   })
 
   afterAll(async () => {
-    await gateway?.close()
-    expect(serverErrors).toEqual([])
+    await served?.gateway.close()
+    expect(served?.serverErrors).toEqual([])
   })
 
   it.each(invalidNames)('answers 400 to a create with %s in the name, and writes nothing', async (_, bytes) => {
