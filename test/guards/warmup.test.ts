@@ -254,6 +254,15 @@ describe('warmup(): lambda-warmer concurrency', () => {
     expect(logger.lines[0]?.fields).toMatchObject({ fanOut: 'invoked', invoked: 2, failed: 2, firstError: 'throttled' })
   })
 
+  it('counts a copy whose invoke rejects without a reason as failed', async () => {
+    const logger = recordingLogger()
+    const invoke = (_: WarmerPayload, index: number) => (index === 2 ? Promise.reject(undefined) : Promise.resolve())
+    const { handler } = chain({ invoke, logger, delayMs: 0 })
+    expect(await handler({ warmer: true, concurrency: 3 }, lambdaContext())).toMatchObject({ warmup: true })
+    expect(logger.lines[0]?.fields).toMatchObject({ fanOut: 'invoked', invoked: 2, failed: 1 })
+    expect(logger.lines[0]?.fields).not.toHaveProperty('firstError')
+  })
+
   it('caps the concurrency a ping may ask for at maxConcurrency', async () => {
     const invoke = jest.fn()
     const { handler } = chain({ invoke, delayMs: 0, maxConcurrency: 5 })
