@@ -30,6 +30,7 @@ import { build } from 'esbuild'
 import { bench, do_not_optimize, run, summary } from 'mitata'
 import type * as Library from '../src/index.js'
 import { fixture } from '../test/helpers/fixtures.js'
+import { lambdaContext } from './lib/lambda-context.js'
 
 // Inside the project, so the bundle's imports of peer packages resolve from its node_modules; removed right after.
 const folder = mkdtempSync(join(new URL('.', import.meta.url).pathname, '.guards-build-'))
@@ -56,23 +57,7 @@ const event = fixture('apigw-http-v2')
 const ok = async () => ({ statusCode: 200, body: 'ok' })
 
 /** A context as Lambda makes one per invocation: 3 s timeout, 1 GB. */
-function context(): Context {
-  const deadline = Date.now() + 3000
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'bench',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
-    memoryLimitInMB: '1024',
-    awsRequestId: 'bench-request',
-    logGroupName: '/aws/lambda/bench',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }
-}
+const context = () => lambdaContext({ timeoutMs: 3000, memoryMb: 1024 })
 
 const bare = middy().handler(ok)
 const middyStack = middy({ timeoutEarlyInMillis: 250 }).use(middyWarmup()).handler(ok)
