@@ -43,16 +43,22 @@ describe('the user API behind httpGateway', () => {
     await cloud?.stop()
   })
 
-  it.each(['1.0', '2.0'] as const)('refuses a JSON body with a BOM over payload %s, as it does on AWS', async (format) => {
-    const served = await serveUserApi(cloud, `bom-${format.replace('.', '')}`, format)
-    try {
-      const body = Buffer.concat([bom, json])
-      const answer = await served.call('POST', '/users', { body, headers: { 'content-type': 'application/json' } })
-      expect(answer.status).toBe(422)
-      const without = await served.call('POST', '/users', { body: json, headers: { 'content-type': 'application/json' } })
-      expect(without.status).toBe(201)
-    } finally {
-      await served.gateway.close()
-    }
-  })
+  it.each(['1.0', '2.0'] as const)(
+    'refuses a JSON body with a BOM over payload %s, as it does on AWS',
+    async (format) => {
+      const served = await serveUserApi(cloud, `bom-${format.replace('.', '')}`, format)
+      try {
+        const body = Buffer.concat([bom, json])
+        const answer = await served.call('POST', '/users', { body, headers: { 'content-type': 'application/json' } })
+        expect(answer.status).toBe(422)
+        const without = await served.call('POST', '/users', {
+          body: json,
+          headers: { 'content-type': 'application/json' },
+        })
+        expect(without.status).toBe(201)
+      } finally {
+        await served.gateway.close()
+      }
+    },
+  )
 })

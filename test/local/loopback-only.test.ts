@@ -22,7 +22,11 @@ function send(url: string, method: string, headers: Record<string, string>, body
       const chunks: Buffer[] = []
       response.on('data', (chunk: Buffer) => chunks.push(chunk))
       response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }),
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
       )
     })
     request.on('error', reject)
@@ -32,11 +36,20 @@ function send(url: string, method: string, headers: Record<string, string>, body
 
 /** kinesalite and dynalite check that a signature is there, not that it is right. */
 const signed = {
-  Authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/service/aws4_request, SignedHeaders=host, Signature=0',
+  Authorization:
+    'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/service/aws4_request, SignedHeaders=host, Signature=0',
   'X-Amz-Date': '20260101T000000Z',
 }
-const listTables = { ...signed, 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'DynamoDB_20120810.ListTables' }
-const listStreams = { ...signed, 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'Kinesis_20131202.ListStreams' }
+const listTables = {
+  ...signed,
+  'Content-Type': 'application/x-amz-json-1.0',
+  'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+}
+const listStreams = {
+  ...signed,
+  'Content-Type': 'application/x-amz-json-1.1',
+  'X-Amz-Target': 'Kinesis_20131202.ListStreams',
+}
 
 describe.each([
   ['without faults', {}],
@@ -50,10 +63,11 @@ describe.each([
     await cloud?.stop()
   })
 
-  const services = () => [
-    ['dynamodb', cloud.endpoints.dynamodb, listTables],
-    ['kinesis', cloud.endpoints.kinesis, listStreams],
-  ] as const
+  const services = () =>
+    [
+      ['dynamodb', cloud.endpoints.dynamodb, listTables],
+      ['kinesis', cloud.endpoints.kinesis, listStreams],
+    ] as const
 
   it('refuses a request from a web page (any Origin), the CORS preflight included, with 403 and no CORS grant', async () => {
     for (const [, url, headers] of services()) {

@@ -29,9 +29,12 @@ describe('parseIfMatch', () => {
     ['"not-ours", W/"2"', [2]],
     ['"a,b", "3"', [3]],
     ['W/"", "4"', [4]],
-  ])('reads the well-formed tags of %s that this API did not issue as matching nothing: versions %j', (header, versions) => {
-    expect(parseIfMatch(header)).toEqual({ kind: 'versions', versions })
-  })
+  ])(
+    'reads the well-formed tags of %s that this API did not issue as matching nothing: versions %j',
+    (header, versions) => {
+      expect(parseIfMatch(header)).toEqual({ kind: 'versions', versions })
+    },
+  )
 
   it.each(['', '3', 'not-ours', '"abc', 'w/"3"', '"3", ', '*, "3"', '"3" "4"', '"a b"', '"\u0001"'])(
     'refuses %j',

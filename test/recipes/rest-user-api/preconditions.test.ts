@@ -64,7 +64,10 @@ describe.each(['1.0', '2.0'] as const)('If-Match over payload %s', (payloadForma
   it('answers 412 to a well-formed entity tag this API did not issue, and changes nothing', async () => {
     const user = await create('Foreign')
     const path = `/users/${user.id}`
-    const put = await served.call('PUT', path, { body: replacement, headers: { ...jsonType, 'if-match': '"not-ours"' } })
+    const put = await served.call('PUT', path, {
+      body: replacement,
+      headers: { ...jsonType, 'if-match': '"not-ours"' },
+    })
     expect(put.status).toBe(412)
     expect(put.headers.get('content-type')).toBe('application/problem+json')
     expect((await served.call('DELETE', path, { headers: { 'if-match': 'W/"not-ours", "0"' } })).status).toBe(412)

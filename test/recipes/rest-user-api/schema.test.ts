@@ -76,7 +76,9 @@ describe('preconditionHeaders', () => {
   })
 
   it('reads a well-formed If-Match this API did not issue as matching no version (412, not 400)', () => {
-    expect(preconditionHeaders.parse({ 'if-match': '"v2"' })).toEqual({ 'if-match': { kind: 'versions', versions: [] } })
+    expect(preconditionHeaders.parse({ 'if-match': '"v2"' })).toEqual({
+      'if-match': { kind: 'versions', versions: [] },
+    })
   })
 
   it('refuses an If-Match that is not a list of entity tags', () => {
