@@ -7,13 +7,12 @@
  */
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from '@jest/globals'
-import { detectThreats, threatRules } from '../../../recipes/kinesis-log-processor/threats.js'
+import { threatRules } from '../../../recipes/kinesis-log-processor/threats.js'
 
 const largeBytes = 100_000
-const smallBytes = largeBytes / 8
 /** Linear is 8; quadratic is 64. Anything past this is not linear, whatever the load. */
 const maxGrowth = 24
-const runs = 5
+const runs = 7
 
 /** Repeated fragments that open a match of some rule and leave it unfinished (the canonical text: lower case, one space). */
 const fillers = [
@@ -104,24 +103,5 @@ describe('threat rules at 100 KB', () => {
 
   it.each(threatRules.map((rule) => [rule.rule, rule.pattern] as const))('%s grows linearly', (_name, pattern) => {
     expect(worstGrowth(pattern, largeBytes)).toBeLessThan(maxGrowth)
-  })
-
-  it('detects threats in a 100 KB adversarial request no slower than linearly', () => {
-    const request = (bytes: number) => ({
-      path: `/x?q=${fill("' or <a on(union ", bytes)}`,
-      userAgent: fill('${(', bytes),
-    })
-    const time = (bytes: number) => {
-      const event = request(bytes)
-      let best = Number.POSITIVE_INFINITY
-      for (let run = 0; run < 3; run++) {
-        const start = performance.now()
-        detectThreats(event)
-        best = Math.min(best, performance.now() - start)
-      }
-      return best
-    }
-    time(smallBytes)
-    expect(time(largeBytes) / Math.max(time(smallBytes), 0.05)).toBeLessThan(maxGrowth)
   })
 })
