@@ -50,7 +50,8 @@ export const threatRules: readonly ThreatRule[] = [
   {
     rule: 'sql-union-select',
     kind: 'sql-injection',
-    description: '`UNION [ALL] SELECT` appends rows from another query, the `SELECT` maybe in parentheses: `UNION(SELECT …)`',
+    description:
+      '`UNION [ALL] SELECT` appends rows from another query, the `SELECT` maybe in parentheses: `UNION(SELECT …)`',
     fields: everywhere,
     pattern: /\bunion(?:\s(?:all|distinct))?\s?(?:\(\s?){0,8}select\b/,
   },
