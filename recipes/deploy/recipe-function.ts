@@ -4,6 +4,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda'
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
+import { basicExecutionRoleSuppression, pinnedRuntimeSuppression, suppressNag, xraySuppression } from './nag.js'
 
 /** The repository root: esbuild runs here, and the handlers' imports resolve from here. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -34,6 +35,11 @@ export interface RecipeFunctionProps {
   readonly logRetention?: RetentionDays | undefined
   /** A one-line description shown in the Lambda console. */
   readonly description: string
+  /**
+   * Concurrent executions reserved for the function, which are also the most it may run at once.
+   * @defaultValue none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number | undefined
 }
 
 /**
@@ -55,7 +61,7 @@ export interface RecipeFunctionProps {
 export function recipeFunction(scope: Construct, id: string, props: RecipeFunctionProps): NodejsFunction {
   // An explicit log group instead of `logRetention`: that option deploys a custom-resource Lambda of its own.
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH })
-  return new NodejsFunction(scope, id, {
+  const fn = new NodejsFunction(scope, id, {
     entry: props.entry,
     handler: 'handler',
     description: props.description,
@@ -65,6 +71,7 @@ export function recipeFunction(scope: Construct, id: string, props: RecipeFuncti
     memorySize: props.settings.memoryMb,
     tracing: Tracing.ACTIVE,
     logGroup,
+    ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
     projectRoot: repoRoot,
     depsLockFilePath: `${repoRoot}package-lock.json`,
     environment: {
@@ -89,4 +96,8 @@ export function recipeFunction(scope: Construct, id: string, props: RecipeFuncti
       forceDockerBundling: false,
     },
   })
+  // The role and its default policy: the two wildcards every recipe function has, and why (see recipes/deploy/nag.ts).
+  if (fn.role) suppressNag(fn.role, [basicExecutionRoleSuppression, xraySuppression], true)
+  suppressNag(fn, [pinnedRuntimeSuppression])
+  return fn
 }
