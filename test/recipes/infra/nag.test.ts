@@ -23,7 +23,9 @@ function nagFindings(options: DeployRecipesOptions): { findings: string[]; stack
   outdirs.push(outdir)
   // Bundling is skipped: cdk-nag reads the templates, not the code.
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } })
-  const stacks = Object.values(deployRecipes(app, { env: { account: '123456789012', region: 'eu-west-1' }, ...options }))
+  const stacks = Object.values(
+    deployRecipes(app, { env: { account: '123456789012', region: 'eu-west-1' }, ...options }),
+  )
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }))
   app.synth()
   const findings = stacks.flatMap((stack) => {
