@@ -1,11 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { Duration, RemovalPolicy } from 'aws-cdk-lib'
-import {
-  AccessLogFormat,
-  LambdaIntegration,
-  RestApi,
-  LogGroupLogDestination as RestLogDestination,
-} from 'aws-cdk-lib/aws-apigateway'
+import { LambdaIntegration, RestApi, LogGroupLogDestination as RestLogDestination } from 'aws-cdk-lib/aws-apigateway'
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch'
@@ -20,16 +15,18 @@ import { alarmPeriod, functionAlarms, thresholdAlarm } from '../deploy/alarms.js
 import { suppressNag } from '../deploy/nag.js'
 import { type RecipeLogLevel, recipeFunction } from '../deploy/recipe-function.js'
 import {
+  accessLogFormat,
   checkAuth,
   httpRouteAuthorizer,
   iamMethodSuppressions,
   restMethodOptions,
   restNagSuppressions,
+  stageThrottle,
   type UserApiAuth,
-} from './infra-auth.js'
+} from './infra-security.js'
 import { userApiSettings } from './settings.js'
 
-export { publicApiAuthType, type UserApiAuth } from './infra-auth.js'
+export { publicApiAuthType, type UserApiAuth } from './infra-security.js'
 
 /** Every endpoint of the user API, deployed as one route each (no catch-all proxy). */
 export const userApiRoutes = [
@@ -186,19 +183,6 @@ export class UserApi extends Construct {
     })
   }
 
-  /** Throttling from the props, then the settings; each limit a positive whole number. */
-  private throttle(props: UserApiProps): { rateLimit: number; burstLimit: number } {
-    const throttle = {
-      rateLimit: props.throttle?.rateLimit ?? userApiSettings.throttle.rateLimit,
-      burstLimit: props.throttle?.burstLimit ?? userApiSettings.throttle.burstLimit,
-    }
-    for (const [name, value] of Object.entries(throttle)) {
-      if (!(Number.isInteger(value) && value > 0))
-        throw new Error(`UserApi: throttle.${name} must be a positive integer`)
-    }
-    return throttle
-  }
-
   private httpApi(props: UserApiProps) {
     const api = new HttpApi(this, 'HttpApi', {
       description: 'serverless-done-right user API (payload 2.0)',
@@ -208,8 +192,8 @@ export class UserApi extends Construct {
       httpApi: api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: this.throttle(props),
-      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs) },
+      throttle: stageThrottle(props.throttle),
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: accessLogFormat() },
     })
     const integration = new HttpLambdaIntegration('Users', this.function)
     const authorizer = httpRouteAuthorizer(props.auth)
@@ -228,7 +212,7 @@ export class UserApi extends Construct {
   }
 
   private restApi(props: UserApiProps) {
-    const { rateLimit, burstLimit } = this.throttle(props)
+    const { rateLimit, burstLimit } = stageThrottle(props.throttle)
     const api = new RestApi(this, 'RestApi', {
       description: 'serverless-done-right user API (payload 1.0)',
       // The account-wide API Gateway logging role is an account setting: only created when asked for.
@@ -239,7 +223,7 @@ export class UserApi extends Construct {
         throttlingRateLimit: rateLimit,
         throttlingBurstLimit: burstLimit,
         accessLogDestination: new RestLogDestination(this.accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: accessLogFormat(),
       },
     })
     // Proxy integrations hand the function the payload 1.0 event; no test-invoke permission from the console.

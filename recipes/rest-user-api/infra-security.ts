@@ -1,16 +1,23 @@
 /**
- * Who may call the deployed user API: the `auth` prop of `UserApi`, and how each choice becomes an API Gateway
- * authorizer on an HTTP API or a REST API.
+ * The deployed user API's protections: who may call it (the `auth` prop of `UserApi`, and how each choice becomes an
+ * API Gateway authorizer on an HTTP API or a REST API), stage throttling, the access log's format, and the cdk-nag
+ * rules a REST API does not follow, with the reasons.
  *
  * @module
  */
 import { Token } from 'aws-cdk-lib'
-import { AuthorizationType, CognitoUserPoolsAuthorizer, type MethodOptions } from 'aws-cdk-lib/aws-apigateway'
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  type MethodOptions,
+} from 'aws-cdk-lib/aws-apigateway'
 import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpIamAuthorizer, HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers'
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito'
 import type { Construct } from 'constructs'
 import type { NagSuppression } from '../deploy/nag.js'
+import { userApiSettings } from './settings.js'
 
 /** The only way to deploy the API without authentication: a name nobody types by accident. */
 export const publicApiAuthType = 'none-i-understand-this-is-public'
@@ -136,3 +143,41 @@ export const iamMethodSuppressions: readonly NagSuppression[] = [
       'IAM (SigV4) authorization was chosen explicitly (auth type iam): callers are IAM principals granted execute-api:Invoke, not Cognito users.',
   },
 ]
+
+/** Stage throttling from the `throttle` prop, then `userApiSettings.throttle`; each limit a positive whole number. */
+export function stageThrottle(
+  throttle: { readonly rateLimit?: number | undefined; readonly burstLimit?: number | undefined } | undefined,
+): { rateLimit: number; burstLimit: number } {
+  const limits = {
+    rateLimit: throttle?.rateLimit ?? userApiSettings.throttle.rateLimit,
+    burstLimit: throttle?.burstLimit ?? userApiSettings.throttle.burstLimit,
+  }
+  for (const [name, value] of Object.entries(limits)) {
+    if (!(Number.isInteger(value) && value > 0)) throw new Error(`UserApi: throttle.${name} must be a positive integer`)
+  }
+  return limits
+}
+
+/**
+ * One JSON line per request: who (source IP; the token's subject, or the IAM caller), what (method, route, status),
+ * how long, and why a request was refused (the authorizer's or the integration's error). Variables a request does
+ * not have are logged as `-`.
+ */
+export function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      time: '$context.requestTime',
+      ip: '$context.identity.sourceIp',
+      subject: '$context.authorizer.claims.sub',
+      caller: '$context.identity.caller',
+      method: '$context.httpMethod',
+      path: '$context.path',
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      latencyMs: '$context.responseLatency',
+      authorizerError: '$context.authorizer.error',
+      integrationError: '$context.integrationErrorMessage',
+    }),
+  )
+}
