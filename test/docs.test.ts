@@ -116,6 +116,32 @@ describe('docs site', () => {
     }
   })
 
+  it('gives every code block of a rendered page a language (TypeDoc highlights an untagged one as TypeScript)', () => {
+    const sources = [
+      'README.md',
+      'BENCHMARKS.md',
+      'RELIABILITY.md',
+      ...['kinesis-log-processor', 'rest-user-api', 'stream-reducer', 'deploy'].map(
+        (name) => `recipes/${name}/README.md`,
+      ),
+      ...readdirSync(join(root, 'docs'))
+        .filter((file) => file.endsWith('.md'))
+        .map((file) => `docs/${file}`),
+      ...readdirSync(join(root, 'docs', 'guides')).map((file) => `docs/guides/${file}`),
+    ]
+    const untagged = sources.flatMap((source) => {
+      const fences = readFileSync(join(root, source), 'utf8')
+        .split('\n')
+        .flatMap((line, index) => {
+          const fence = /^\s*```(\S*)/.exec(line)
+          return fence ? [{ line: index + 1, language: fence[1] }] : []
+        })
+      // Fences alternate: opening, closing. Only an opening one names a language.
+      return fences.filter((fence, index) => index % 2 === 0 && fence.language === '').map((f) => `${source}:${f.line}`)
+    })
+    expect(untagged).toEqual([])
+  })
+
   it('lists the recipes and the reference pages in the sidebar', () => {
     expect(childTexts(find(navigation, 'Recipes'))).toEqual([
       'Kinesis log processor',
