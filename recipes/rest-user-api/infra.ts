@@ -113,6 +113,9 @@ export class UserApi extends Construct {
     const apiKind = props?.apiKind ?? (settings.payloadFormat === '2.0' ? 'http' : 'rest')
     checkAuth(props?.auth, apiKind)
     const reserved = props.reservedConcurrency ?? settings.function.reservedConcurrency
+    if (reserved !== 'unreserved' && !(Number.isInteger(reserved) && reserved > 0)) {
+      throw new Error("UserApi: reservedConcurrency must be a positive integer or 'unreserved'")
+    }
     this.table = new Table(this, 'UsersTable', {
       partitionKey: { name: 'id', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,

@@ -173,6 +173,11 @@ describe('UserApi refuses unsafe or unusable props', () => {
       /userPoolClients/,
     ],
     ['a throttle of 0', { auth: jwt, throttle: { rateLimit: 0 } }, /throttle\.rateLimit/],
+    [
+      'a reserved concurrency of 0 (the function would never run)',
+      { auth: jwt, reservedConcurrency: 0 },
+      /reservedConcurrency/,
+    ],
   ])('%s', (_label, props, message) => {
     expect(construct(props)).toThrow(message)
   })
