@@ -115,9 +115,44 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  * console.log(slow.status, slow.errorMessage) // 'timeout' 'Task timed out after 0.05 seconds'
  * ```
  */
-export async function invoke<E, R>(
+export function invoke<E, R>(
   handler: (event: E, context: Context) => Promise<R> | R,
   event: E,
+  options?: InvokeOptions,
+): Promise<InvokeResult<R>>
+/**
+ * Invokes a Middy handler once, with any event: its middlewares (a body parser, `validate()`) turn the raw event into
+ * the type its handler declares, so no cast is needed. Everything else is as for a plain handler above.
+ *
+ * @param handler - a Middy handler (`middy().use(…).handler(…)`)
+ * @param event - the raw event Lambda would pass, such as an API Gateway event with a JSON string body
+ * @param options - timeout, memory, names and extra environment; see {@link InvokeOptions}
+ * @returns what happened, never rejects
+ *
+ * @example
+ * ```ts
+ * import middy from '@middy/core'
+ * import { validate } from 'serverless-done-right'
+ * import { invoke } from 'serverless-done-right/local'
+ * import { z } from 'zod'
+ *
+ * const handler = middy()
+ *   .use(validate({ event: z.object({ n: z.coerce.number() }) }))
+ *   .handler(async (event) => event.n * 2)
+ * const outcome = await invoke(handler, { n: '21' })
+ * console.log(outcome.result) // 42
+ * ```
+ */
+export function invoke<R>(
+  handler: { (event: never, context: Context): Promise<R>; readonly use: unknown },
+  event: unknown,
+  options?: InvokeOptions,
+): Promise<InvokeResult<R>>
+export async function invoke<R>(
+  handler:
+    | ((event: never, context: Context) => Promise<R> | R)
+    | { (event: never, context: Context): Promise<R>; readonly use: unknown },
+  event: unknown,
   options: InvokeOptions = {},
 ): Promise<InvokeResult<R>> {
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
@@ -170,7 +205,9 @@ export async function invoke<E, R>(
       fail: (error) => settle({ kind: 'error', error }),
       succeed: (result: unknown) => settle({ kind: 'ok', value: result as R }),
     }
-    const running = new Promise<R>((resolve) => resolve(handler(event, context))).then(
+    const running = new Promise<R>((resolve) =>
+      resolve((handler as (event: unknown, context: Context) => Promise<R> | R)(event, context)),
+    ).then(
       (value): Settled<R> => ({ kind: 'ok', value }),
       (error: unknown): Settled<R> => ({ kind: 'error', error }),
     )

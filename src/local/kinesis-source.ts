@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis'
-import { createReaderClient, retrying } from './esm/client.js'
+import type { Shard } from '@aws-sdk/client-kinesis'
 import { runLane } from './esm/lanes.js'
 import { type KinesisEventSourceOptions, resolveOptions } from './esm/options.js'
-import { readShard } from './esm/reader.js'
 import { type MappingIdentity, mappingIdentity } from './esm/records.js'
 import {
   createShardWorker,
@@ -22,6 +20,7 @@ import { copyStats, emptyStats, type KinesisEventSourceStats } from './esm/stats
 import { createWakeup, pause } from './esm/wakeup.js'
 import { runWindowLane } from './esm/windows.js'
 import { LocalOptionsError } from './options-error.js'
+import { loadKinesisSourceModules } from './peers.js'
 
 export type {
   KinesisDestinationConfig,
@@ -52,7 +51,23 @@ export interface KinesisEventSource {
   readonly running: boolean
 }
 
+/**
+ * The parts that need `@aws-sdk/client-kinesis` and `@smithy/node-http-handler`, optional peers: imported by the
+ * first `start()`, so that importing `serverless-done-right/local` needs neither.
+ */
+async function loadEngine() {
+  const { kinesis } = await loadKinesisSourceModules()
+  const [client, reader] = await Promise.all([import('./esm/client.js'), import('./esm/reader.js')])
+  return {
+    ...client,
+    ...reader,
+    ListShardsCommand: kinesis.ListShardsCommand,
+    DescribeSummary: kinesis.DescribeStreamSummaryCommand,
+  }
+}
+
 interface Session {
+  readonly engine: Awaited<ReturnType<typeof loadEngine>>
   readonly runtime: Runtime
   readonly controller: AbortController
   readonly workers: Map<string, ShardWorker>
@@ -132,7 +147,9 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     let nextToken: string | undefined
     do {
       const page = await current.runtime.kinesis.send(
-        new ListShardsCommand(nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }),
+        new current.engine.ListShardsCommand(
+          nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken },
+        ),
         { abortSignal: current.controller.signal },
       )
       shards.push(...(page.Shards ?? []))
@@ -166,7 +183,7 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     while (!runtime.signal.aborted && !parentsFinished()) await runtime.progress.wait(runtime.signal)
     const runLaneOf = resolved.windowMs > 0 ? runWindowLane : runLane
     const lanes = worker.lanes.map((lane) => runLaneOf(runtime, worker, lane))
-    await readShard(runtime, worker)
+    await current.engine.readShard(runtime, worker)
     await Promise.all(lanes)
     if (runtime.signal.aborted || !worker.ended || worker.log.length > 0) return
     // A closed shard has children (a split or a merge). They are listed before the parent counts as finished, so
@@ -189,8 +206,10 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
 
   const start = async (): Promise<void> => {
     if (session !== undefined) return
+    const engine = await loadEngine()
+    const { retrying } = engine
     const controller = new AbortController()
-    const kinesis = createReaderClient(cloud)
+    const kinesis = engine.createReaderClient(cloud)
     const retry = {
       signal: controller.signal,
       pauseMs: resolved.pollIntervalMs,
@@ -199,9 +218,7 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     }
     try {
       identity ??= await retrying(async () => {
-        const { StreamDescriptionSummary } = await kinesis.send(
-          new DescribeStreamSummaryCommand({ StreamName: streamName }),
-        )
+        const { StreamDescriptionSummary } = await kinesis.send(new engine.DescribeSummary({ StreamName: streamName }))
         const streamArn = StreamDescriptionSummary?.StreamARN
         if (streamArn === undefined) throw new LocalOptionsError(`kinesisEventSource: stream ${streamName} has no ARN`)
         return mappingIdentity(streamArn, cloud.region, resolved.functionName)
@@ -220,7 +237,7 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
       signal: controller.signal,
       progress: createWakeup(),
     }
-    const current: Session = { runtime, controller, workers: new Map(), tasks: new Set() }
+    const current: Session = { engine, runtime, controller, workers: new Map(), tasks: new Set() }
     session = current
     try {
       await retrying(() => discoverShards(current), retry)
