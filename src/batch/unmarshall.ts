@@ -10,16 +10,17 @@ import type { AttributeValue } from 'aws-lambda'
 /**
  * The plain object an image stands for, with `@aws-sdk/util-dynamodb`'s `unmarshall` semantics (no options):
  * `N` becomes a number, or a `bigint` for an integer beyond `Number.MAX_SAFE_INTEGER`; `NS`, `SS` and `BS` become
- * `Set`s; `B` stays as the event carries it (base64 text in a Lambda event); `NULL` is `null`.
+ * `Set`s; `B` stays as the event carries it (base64 text in a Lambda event); `NULL` is `null`. One difference: an
+ * attribute named `__proto__` is kept as an ordinary property.
  *
  * @param image - a `NewImage`, `OldImage` or `Keys` map from a DynamoDB Streams record
  * @returns the item
  * @throws Error when an attribute has no value, an unknown type, or a number that neither fits a number nor a bigint
  */
 export function unmarshallImage(image: Readonly<Record<string, AttributeValue>>): Record<string, unknown> {
-  const item: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(image)) item[name] = toNative(value)
-  return item
+  // `Object.fromEntries` defines own properties: an attribute named `__proto__` stays data (util-dynamodb assigns it,
+  // which replaces the item's prototype instead).
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, toNative(value)]))
 }
 
 function toNative(value: AttributeValue): unknown {
