@@ -94,8 +94,12 @@ const defaults = {
  * Development only: kinesalite 3.3.3 and dynalite 4.0.0 implement the data-plane APIs listed in the README, not
  * enhanced fan-out, transactions or DynamoDB Streams.
  *
+ * kinesalite, dynalite, the Kinesis and DynamoDB clients, `@aws-sdk/lib-dynamodb` and `@smithy/node-http-handler` are
+ * optional peers, loaded by the first call: install them as dev dependencies (the README's `/local` section has the line).
+ *
  * @param options - ports, persistence folder, fault injection and region; see {@link LocalCloudOptions}
  * @returns the running cloud
+ * @throws LocalCloudError when one of those packages is not installed, naming it and the `npm install -D …` line
  *
  * @example
  * ```ts

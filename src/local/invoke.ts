@@ -103,6 +103,7 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *
  * @example
  * ```ts
+ * import middy from '@middy/core'
  * import { invoke } from 'serverless-done-right/local'
  *
  * const handler = async (event: { name: string }, context: { getRemainingTimeInMillis(): number }) =>
@@ -113,6 +114,10 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *
  * const slow = await invoke(() => new Promise(() => {}), {}, { timeoutMs: 50 })
  * console.log(slow.status, slow.errorMessage) // 'timeout' 'Task timed out after 0.05 seconds'
+ *
+ * // A Middy handler takes the raw event, whatever its middlewares turn it into.
+ * const doubled = await invoke(middy().handler(async (event: { n: number }) => event.n * 2), { n: 21 })
+ * console.log(doubled.result) // 42
  * ```
  */
 export function invoke<E, R>(
@@ -121,27 +126,13 @@ export function invoke<E, R>(
   options?: InvokeOptions,
 ): Promise<InvokeResult<R>>
 /**
- * Invokes a Middy handler once, with any event: its middlewares (a body parser, `validate()`) turn the raw event into
- * the type its handler declares, so no cast is needed. Everything else is as for a plain handler above.
+ * Invokes a Middy handler once, with any raw event and no cast: its middlewares (a body parser, `validate()`) turn the
+ * event into the type its handler declares. See the plain-function signature above for the rest.
  *
- * @param handler - a Middy handler (`middy().use(…).handler(…)`)
+ * @param handler - a Middy handler (`middy().use(…).handler(…)`), e.g. `.use(validate({ event: schema }))`
  * @param event - the raw event Lambda would pass, such as an API Gateway event with a JSON string body
  * @param options - timeout, memory, names and extra environment; see {@link InvokeOptions}
  * @returns what happened, never rejects
- *
- * @example
- * ```ts
- * import middy from '@middy/core'
- * import { validate } from 'serverless-done-right'
- * import { invoke } from 'serverless-done-right/local'
- * import { z } from 'zod'
- *
- * const handler = middy()
- *   .use(validate({ event: z.object({ n: z.coerce.number() }) }))
- *   .handler(async (event) => event.n * 2)
- * const outcome = await invoke(handler, { n: '21' })
- * console.log(outcome.result) // 42
- * ```
  */
 export function invoke<R>(
   handler: { (event: never, context: Context): Promise<R>; readonly use: unknown },
@@ -149,9 +140,7 @@ export function invoke<R>(
   options?: InvokeOptions,
 ): Promise<InvokeResult<R>>
 export async function invoke<R>(
-  handler:
-    | ((event: never, context: Context) => Promise<R> | R)
-    | { (event: never, context: Context): Promise<R>; readonly use: unknown },
+  handler: (event: never, context: Context) => Promise<R> | R,
   event: unknown,
   options: InvokeOptions = {},
 ): Promise<InvokeResult<R>> {

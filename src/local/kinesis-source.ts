@@ -20,7 +20,7 @@ import { copyStats, emptyStats, type KinesisEventSourceStats } from './esm/stats
 import { createWakeup, pause } from './esm/wakeup.js'
 import { runWindowLane } from './esm/windows.js'
 import { LocalOptionsError } from './options-error.js'
-import { loadKinesisSourceModules } from './peers.js'
+import { type KinesisSourceEngine, loadKinesisSourceEngine } from './peers.js'
 
 export type {
   KinesisDestinationConfig,
@@ -51,23 +51,8 @@ export interface KinesisEventSource {
   readonly running: boolean
 }
 
-/**
- * The parts that need `@aws-sdk/client-kinesis` and `@smithy/node-http-handler`, optional peers: imported by the
- * first `start()`, so that importing `serverless-done-right/local` needs neither.
- */
-async function loadEngine() {
-  const { kinesis } = await loadKinesisSourceModules()
-  const [client, reader] = await Promise.all([import('./esm/client.js'), import('./esm/reader.js')])
-  return {
-    ...client,
-    ...reader,
-    ListShardsCommand: kinesis.ListShardsCommand,
-    DescribeSummary: kinesis.DescribeStreamSummaryCommand,
-  }
-}
-
 interface Session {
-  readonly engine: Awaited<ReturnType<typeof loadEngine>>
+  readonly engine: KinesisSourceEngine
   readonly runtime: Runtime
   readonly controller: AbortController
   readonly workers: Map<string, ShardWorker>
@@ -100,7 +85,7 @@ interface Session {
  * enhanced fan-out and filter criteria are not emulated.
  *
  * @param options - the cloud, stream and handler, and the mapping's parameters; see {@link KinesisEventSourceOptions}
- * @returns the event source, not started
+ * @returns the event source, not started; `start()` rejects with `LocalCloudError` when an optional peer is missing
  *
  * @example
  * ```ts
@@ -146,12 +131,10 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     const shards: Shard[] = []
     let nextToken: string | undefined
     do {
-      const page = await current.runtime.kinesis.send(
-        new current.engine.ListShardsCommand(
-          nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken },
-        ),
-        { abortSignal: current.controller.signal },
-      )
+      const request = nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }
+      const page = await current.runtime.kinesis.send(new current.engine.ListShardsCommand(request), {
+        abortSignal: current.controller.signal,
+      })
       shards.push(...(page.Shards ?? []))
       nextToken = page.NextToken
     } while (nextToken !== undefined)
@@ -206,7 +189,7 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
 
   const start = async (): Promise<void> => {
     if (session !== undefined) return
-    const engine = await loadEngine()
+    const engine = await loadKinesisSourceEngine()
     const { retrying } = engine
     const controller = new AbortController()
     const kinesis = engine.createReaderClient(cloud)

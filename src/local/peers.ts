@@ -120,3 +120,23 @@ export function loadKinesisSourceModules(): Promise<KinesisSourceModules> {
     http: ['@smithy/node-http-handler', () => import('@smithy/node-http-handler')],
   })
 }
+
+/**
+ * The event source's parts that need `@aws-sdk/client-kinesis` and `@smithy/node-http-handler`, imported by its first
+ * `start()`, so that importing `serverless-done-right/local` needs neither.
+ *
+ * @throws LocalCloudError naming the missing packages and the `npm install -D …` line
+ */
+export async function loadKinesisSourceEngine() {
+  const { kinesis } = await loadKinesisSourceModules()
+  const [client, reader] = await Promise.all([import('./esm/client.js'), import('./esm/reader.js')])
+  return {
+    ...client,
+    ...reader,
+    ListShardsCommand: kinesis.ListShardsCommand,
+    DescribeSummary: kinesis.DescribeStreamSummaryCommand,
+  }
+}
+
+/** What {@link loadKinesisSourceEngine} gives. */
+export type KinesisSourceEngine = Awaited<ReturnType<typeof loadKinesisSourceEngine>>
