@@ -149,7 +149,7 @@ describe('the packed package installed into a fresh project with the README inst
   it('type-checks a file using every export of the main entry (strict, NodeNext, skipLibCheck: false)', () => {
     copyFileSync(join(root, 'test/integration/consumer/main-entry.ts'), join(dir, 'main-entry.ts'))
     const install = readme.slice(readme.indexOf('## Install'))
-    const shim = /```ts\n(\s*declare module '@aws\/durable-execution-sdk-js'[^`]*)```/.exec(install)?.[1]
+    const shim = /```typescript\n(\s*declare module '@aws\/durable-execution-sdk-js'[^`]*)```/.exec(install)?.[1]
     expect(shim).toBeDefined()
     writeFileSync(join(dir, 'middy-durable.d.ts'), shim ?? '')
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(consumerTsconfig))
