@@ -36,7 +36,11 @@ export function bundleEntry(entry: string): string {
  */
 function projectOptions(): { projectRoot?: string; depsLockFilePath?: string; tsconfig?: string } {
   if (!fromRepositorySources) return {}
-  return { projectRoot: repoRoot, depsLockFilePath: `${repoRoot}package-lock.json`, tsconfig: `${repoRoot}tsconfig.json` }
+  return {
+    projectRoot: repoRoot,
+    depsLockFilePath: `${repoRoot}package-lock.json`,
+    tsconfig: `${repoRoot}tsconfig.json`,
+  }
 }
 
 /**

@@ -73,7 +73,9 @@ describe('the stream reducer on the local cloud', () => {
     }))
     await source.start()
     try {
-      const { FailedRecordCount } = await cloud.kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: records }))
+      const { FailedRecordCount } = await cloud.kinesis.send(
+        new PutRecordsCommand({ StreamName: streamName, Records: records }),
+      )
       assert.equal(FailedRecordCount, 0)
       await source.drain()
     } finally {

@@ -82,7 +82,9 @@ function packageJson(options: ProjectFileOptions) {
     if (name === packageName) return options.packageSpec
     const range = ranges[name]
     if (range === undefined) {
-      throw new InitError(`recipe "${options.recipe}" imports ${name}, which ${packageName}'s package.json does not list`)
+      throw new InitError(
+        `recipe "${options.recipe}" imports ${name}, which ${packageName}'s package.json does not list`,
+      )
     }
     return range
   }
