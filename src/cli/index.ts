@@ -73,7 +73,7 @@ function run(argv: readonly string[]): number {
   const projectName = basename(target)
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^[._-]+/, '')
+    .replace(/^[._-]+|[._-]+$/g, '')
   const files = scaffoldFiles({
     packageRoot,
     recipe,
