@@ -9,6 +9,7 @@ export default {
   moduleNameMapper: {
     '^serverless-done-right$': '<rootDir>/src/index.ts',
     '^serverless-done-right/local$': '<rootDir>/src/local/index.ts',
+    '^serverless-done-right/cdk$': '<rootDir>/recipes/deploy/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
