@@ -148,5 +148,8 @@ everything in \`src/\` and \`infra/\` is yours to change.
 
 ## About the recipe
 
+From the recipe's README in the ${packageName} repository, paths changed to this project's \`src/\` (the
+\`npm start\` demo and the \`test/recipes/\` suites it mentions are the repository's).
+
 ${about}`
 }
