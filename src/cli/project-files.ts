@@ -118,7 +118,8 @@ function readme(options: ProjectFileOptions): string {
   const { recipe, projectName, manifest, stackName } = options
   // The recipe's README is written for the repository, where the recipe lives in recipes/<name>/; here it is src/.
   const about = options.readme
-    .replace(/^# .*\n+/, '')
+    .replace(/^---\n[\s\S]*?\n---\n+/, '')
+    .replace(/^# .*\n+/m, '')
     .replaceAll(`recipes/${recipe}/`, 'src/')
     .replace(/^#/gm, '##')
   return `# ${projectName}

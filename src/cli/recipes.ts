@@ -29,7 +29,8 @@ export function listRecipes(packageRoot: string): RecipeEntry[] {
 
 function readmeSummary(readme: string): string {
   if (!existsSync(readme)) return ''
-  const title = readFileSync(readme, 'utf8').split('\n', 1)[0] ?? ''
+  // The first level-1 heading (front matter, if a README grows some, comes before it).
+  const title = readFileSync(readme, 'utf8').match(/^# .*$/m)?.[0] ?? ''
   const dash = title.indexOf(' — ')
   return dash === -1 ? title.replace(/^#\s*/, '') : title.slice(dash + ' — '.length).trim()
 }
