@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Duration } from 'aws-cdk-lib'
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda'
@@ -8,6 +9,40 @@ import { basicExecutionRoleSuppression, pinnedRuntimeSuppression, suppressNag, x
 
 /** The repository root: esbuild runs here, and the handlers' imports resolve from here. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * Whether this module runs from the repository's TypeScript sources (tsx, jest) rather than from the compiled
+ * `serverless-done-right/cdk` of an installed package: only then do the handlers' `serverless-done-right` imports need
+ * the repository's tsconfig `paths`, and its lock file is the one to bundle with.
+ */
+const fromRepositorySources = import.meta.url.endsWith('.ts')
+
+/**
+ * Where esbuild starts: `entry` itself, or, when it is a `.ts` file that is not there, the `.js` file next to it. The
+ * compiled constructs of an installed package name `handler.ts` like their sources do, and find the compiled
+ * `handler.js` that `npm run build` put beside them.
+ */
+export function bundleEntry(entry: string): string {
+  if (!entry.endsWith('.ts') || existsSync(entry)) return entry
+  const compiled = `${entry.slice(0, -'.ts'.length)}.js`
+  if (existsSync(compiled)) return compiled
+  throw new Error(`recipeFunction: entry ${entry} does not exist (nor ${compiled})`)
+}
+
+/**
+ * The bundling options that differ between the repository and a project: in the repository esbuild runs at its root
+ * with its lock file and tsconfig; in a project (an installed package, or a project made with `init`) the CDK finds
+ * the project's lock file from the working directory and esbuild resolves `serverless-done-right` from
+ * `node_modules` like any other package.
+ */
+function projectOptions(): { projectRoot?: string; depsLockFilePath?: string; tsconfig?: string } {
+  if (!fromRepositorySources) return {}
+  return {
+    projectRoot: repoRoot,
+    depsLockFilePath: `${repoRoot}package-lock.json`,
+    tsconfig: `${repoRoot}tsconfig.json`,
+  }
+}
 
 /**
  * Prepended to every ESM bundle: CommonJS dependencies bundled into an ESM file still call `require('node:…')`, which
@@ -61,8 +96,9 @@ export interface RecipeFunctionProps {
 export function recipeFunction(scope: Construct, id: string, props: RecipeFunctionProps): NodejsFunction {
   // An explicit log group instead of `logRetention`: that option deploys a custom-resource Lambda of its own.
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH })
+  const { tsconfig, ...project } = projectOptions()
   const fn = new NodejsFunction(scope, id, {
-    entry: props.entry,
+    entry: bundleEntry(props.entry),
     handler: 'handler',
     description: props.description,
     runtime: Runtime.NODEJS_22_X,
@@ -72,8 +108,7 @@ export function recipeFunction(scope: Construct, id: string, props: RecipeFuncti
     tracing: Tracing.ACTIVE,
     logGroup,
     ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
-    projectRoot: repoRoot,
-    depsLockFilePath: `${repoRoot}package-lock.json`,
+    ...project,
     environment: {
       POWERTOOLS_SERVICE_NAME: props.serviceName,
       LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -91,8 +126,8 @@ export function recipeFunction(scope: Construct, id: string, props: RecipeFuncti
       externalModules: ['@aws-sdk/*'],
       mainFields: ['module', 'main'],
       banner: esmRequireShim,
-      // The handlers import 'serverless-done-right', which tsconfig `paths` maps to src/index.ts.
-      tsconfig: `${repoRoot}tsconfig.json`,
+      // In the repository the handlers import 'serverless-done-right', which tsconfig `paths` maps to src/index.ts.
+      ...(tsconfig ? { tsconfig } : {}),
       forceDockerBundling: false,
     },
   })
