@@ -5,11 +5,11 @@
  * @module
  */
 import type { Context, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
-import { budgetOf, type InvocationBudget } from '../budget.js'
+import { type BudgetInternals, internalsOf } from '../budget/invocation.js'
 import { batchRecords, recordId, recordSource } from '../events.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
-import { asInvalidRecordError, itemChecker } from './item.js'
-import { type RecordDecoder, recordDecoder } from './sources.js'
+import { type Read, type RecordMeta, type RecordReader, recordReader, runBudgetChecks } from './pipeline.js'
+import { reportSummary, safeLog } from './report.js'
 import { WindowState } from './window-state.js'
 import type { TumblingWindowEvent, WindowReducerOptions, WindowResponse, WindowSummary } from './window-types.js'
 
@@ -21,12 +21,29 @@ interface FoldCounts {
   deadLettered: number
 }
 
+/** Where a fold stopped: the index of the first record that failed (or the count) and its error. */
+interface FoldEnd {
+  readonly counts: FoldCounts
+  readonly firstFailure: number
+  readonly failure: unknown
+}
+
 const defaults = {
   decode: 'json',
   onInvalid: 'fail',
   maxStateBytes: 900 * 1024,
   logger: console,
 } as const
+
+/** A tumbling-window event, or `undefined` when `input` is none (no window, or a state that is no object). */
+function windowEventOf(input: unknown): { event: TumblingWindowEvent; records: WindowRecord[] } | undefined {
+  const records = batchRecords(input) as WindowRecord[] | undefined
+  const event = input as TumblingWindowEvent
+  if (records === undefined || typeof event.window !== 'object' || event.window === null) return undefined
+  const { state } = event
+  if (state !== undefined && state !== null && (typeof state !== 'object' || Array.isArray(state))) return undefined
+  return { event, records }
+}
 
 /**
  * A Lambda handler made by {@link windowReducer}. It takes any event (so that it fits `middy()` without type
@@ -82,79 +99,91 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  */
 export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOptions<T, A>): WindowHandler<A> {
   const { key, reduce, initial, flush, onSummary } = options
-  const check = options.schema === undefined ? undefined : itemChecker(options.schema)
   const maxStateBytes = options.maxStateBytes ?? defaults.maxStateBytes
   if (!(maxStateBytes > 0)) throw new RangeError('maxStateBytes must be a number > 0')
-  const onInvalid = options.onInvalid ?? defaults.onInvalid
   const logger = options.logger ?? defaults.logger
-  const decodeMode = options.decode ?? defaults.decode
+  const readSettings = {
+    decode: options.decode ?? defaults.decode,
+    schema: options.schema,
+    onInvalid: options.onInvalid ?? defaults.onInvalid,
+    logger,
+  }
 
-  /** Decodes and checks one record; `undefined` when it was dead-lettered, a thrown error when it fails. */
-  async function readItem(record: WindowRecord, id: string, decode: RecordDecoder, counts: FoldCounts) {
-    try {
-      const decoded = decode(record, id)
-      const checked = check === undefined ? (decoded as T) : check(decoded, id)
-      return { item: checked instanceof Promise ? await checked : checked }
-    } catch (error) {
-      counts.invalid++
-      const invalid = asInvalidRecordError(error, id)
-      logger.warn('Invalid record', { id, reason: invalid.reason, error: invalid.message })
-      if (onInvalid === 'fail') throw invalid
-      try {
-        await onInvalid(record, invalid)
-      } catch (sinkError) {
-        logger.error('Dead-letter sink failed; record reported as failed', { id, error: sinkError })
-        throw invalid
-      }
-      counts.deadLettered++
-      return undefined
+  /** Folds one item into its key's accumulator. */
+  function foldItem(state: WindowState<A>, item: T, record: WindowRecord): void {
+    // String() so that a key returned as a number meets the same key read back from the state's JSON.
+    const name = String(key(item, record))
+    state.set(name, reduce(state.has(name) ? (state.get(name) as A) : initial(), item, record))
+  }
+
+  /**
+   * Puts the state back as it was before the record that failed: from where this fold started, the records folded
+   * since are folded again (read afresh, as `reduce` may have mutated their accumulators before it threw).
+   */
+  async function rewind(state: WindowState<A>, read: RecordReader<T>, metas: readonly RecordMeta[]) {
+    state.rewind()
+    for (const meta of metas) {
+      const again: Read<T> = await read(meta)
+      if (!again.ok) throw new Error(`windowReducer: record ${meta.id} read differently when folded again`)
+      foldItem(state, again.item, meta.record as WindowRecord)
     }
   }
 
-  /** Folds the records in order; returns the index of the first record that failed (or the count) and its error. */
-  async function fold(records: readonly WindowRecord[], state: WindowState<A>, budget: InvocationBudget) {
+  /** Folds the records in order, until the first that fails. */
+  async function fold(records: readonly WindowRecord[], state: WindowState<A>, budget: BudgetInternals) {
     const { ids } = state.invocation
-    const decode = recordDecoder(recordSource(records[0]) === 'dynamodb' ? 'dynamodb' : 'kinesis', decodeMode)
+    const read = recordReader(readSettings, recordSource(records[0]) === 'dynamodb' ? 'dynamodb' : 'kinesis')
     const counts: FoldCounts = { folded: 0, invalid: 0, deadLettered: 0 }
+    const end = (firstFailure: number, failure: unknown): FoldEnd => ({ counts, firstFailure, failure })
+    // The records folded into the state since it was last (re)started, for a rewind.
+    let sinceStart: RecordMeta[] = []
     for (let i = 0; i < records.length; i++) {
-      const record = records[i] as WindowRecord
-      const id = ids[i] as string
-      try {
-        budget.check()
-      } catch (error) {
-        budget.abort(error instanceof Error ? error : new Error(String(error)))
+      const meta: RecordMeta = {
+        record: records[i] as WindowRecord,
+        key: undefined,
+        id: ids[i] as string,
+        signal: budget.signal,
       }
+      runBudgetChecks(budget)
       if (budget.signal.aborted) {
-        return {
-          counts,
-          firstFailure: i,
-          failure: new RecordNotProcessedError(id, 'aborted', { cause: budget.signal.reason }),
-        }
+        return end(i, new RecordNotProcessedError(meta.id, 'aborted', { cause: budget.signal.reason }))
+      }
+      let item = read(meta)
+      if (item instanceof Promise) item = await item
+      if (!item.ok) {
+        counts.invalid++
+        if (!item.deadLettered) return end(i, item.error)
+        counts.deadLettered++
+        continue
       }
       try {
-        const read = await readItem(record, id, decode, counts)
-        if (read === undefined) continue
-        // String() so that a key returned as a number meets the same key read back from the state's JSON.
-        const name = String(key(read.item, record))
-        state.set(name, reduce(state.has(name) ? (state.get(name) as A) : initial(), read.item, record))
-        counts.folded++
+        foldItem(state, item.item, meta.record as WindowRecord)
       } catch (error) {
-        logger.debug('Record failed', { id, error })
-        return { counts, firstFailure: i, failure: error }
+        safeLog(logger, 'debug', 'Record failed', { id: meta.id, error })
+        await rewind(state, read, sinceStart)
+        return end(i, error)
       }
-      if (state.estimatedBytes > maxStateBytes) await state.flushAll('state-limit')
+      counts.folded++
+      sinceStart.push(meta)
+      if (state.estimatedBytes > maxStateBytes) {
+        await state.flushAll('state-limit')
+        sinceStart = []
+      }
     }
-    return { counts, firstFailure: records.length, failure: undefined }
+    return end(records.length, undefined)
   }
 
   return async function windowHandler(input: unknown, context: Context): Promise<WindowResponse<A>> {
     const started = performance.now()
-    const records = batchRecords(input) as WindowRecord[] | undefined
-    const event = input as TumblingWindowEvent
-    if (records === undefined || typeof event.window !== 'object' || event.window === null) {
-      throw new UnsupportedEventError('windowReducer', 'a Kinesis or DynamoDB Streams tumbling-window event')
+    const parsed = windowEventOf(input)
+    if (parsed === undefined) {
+      throw new UnsupportedEventError(
+        'windowReducer',
+        'a Kinesis or DynamoDB Streams tumbling-window event (with a window, and a state that is an object)',
+      )
     }
-    const budget = budgetOf(context ?? ({} as Context))
+    const { event, records } = parsed
+    const budget = internalsOf(context)
     const window = { start: String(event.window.start), end: String(event.window.end) }
     const ids = records.map((record) => recordId(record) ?? '')
     const state = new WindowState<A>({ event, window, ids, signal: budget.signal, logger }, flush)
@@ -170,8 +199,9 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
       }))
       throw new BatchFailureError(recordErrors, { records: records.length })
     }
-    if (terminatedEarly)
-      logger.warn('Lambda terminated the window early (state over 1 MB); lower maxStateBytes', { window })
+    if (terminatedEarly) {
+      safeLog(logger, 'warn', 'Lambda terminated the window early (state over 1 MB); lower maxStateBytes', { window })
+    }
     if (final && state.keys > 0) await state.flushAll(terminatedEarly ? 'terminated-early' : 'final')
     // The estimate decides early flushes; the state Lambda gets is measured exactly, once.
     let stateBytes = state.exactBytes()
@@ -189,15 +219,8 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
       final,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     }
-    if (batchItemFailures.length === 0) logger.info('windowReducer invocation done', summary)
-    else logger.warn('windowReducer invocation done with failures', summary)
-    if (onSummary !== undefined) {
-      try {
-        onSummary(summary)
-      } catch (error) {
-        logger.error('onSummary threw', { error })
-      }
-    }
+    const messages = ['windowReducer invocation done', 'windowReducer invocation done with failures'] as const
+    reportSummary(logger, messages, summary, batchItemFailures.length > 0, onSummary)
     return { state: state.toObject(), batchItemFailures }
   }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
-import { planLanes, ReadyQueue } from '../../src/batch/lanes.js'
+import { planLanes } from '../../src/batch/lanes.js'
+import { ReadyQueue } from '../../src/batch/ready-queue.js'
 import { StateSize } from '../../src/batch/state-size.js'
 
 function lanesOf(keys: (string | undefined)[], ordering: 'key' | 'batch' | 'none'): number[][] {
