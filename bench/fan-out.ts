@@ -25,7 +25,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { parser } from '@aws-lambda-powertools/batch/parser'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import { z } from 'zod'
-import { budgetOf, fanOut } from '../src/index.js'
+import { fanOut } from '../src/index.js'
 import { lambdaContext } from './lib/lambda-context.js'
 import type { Figure, Target } from './lib/report.js'
 import { target } from './lib/report.js'

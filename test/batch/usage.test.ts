@@ -7,7 +7,6 @@ import type { KinesisStreamHandler } from 'aws-lambda'
 import {
   type BatchResponse,
   type BatchSummary,
-  budgetOf,
   fanOut,
   memoryWatchdog,
   type RecordMeta,
