@@ -73,7 +73,7 @@ export function eventKind(event: unknown): EventKind {
 /** A sequence number or message id as the string Lambda expects: a number (a malformed record) is written out. */
 function identifier(value: unknown): string | undefined {
   if (typeof value === 'string') return value
-  return typeof value === 'number' || typeof value === 'bigint' ? String(value) : undefined
+  return typeof value === 'number' ? String(value) : undefined
 }
 
 /**

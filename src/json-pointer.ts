@@ -9,11 +9,7 @@ import type { ValidationIssue } from './errors.js'
 
 /** RFC 6901 escaping of one reference token: `~` → `~0`, `/` → `~1`. */
 function escapeToken(token: string): string {
-  return token.includes('~') || token.includes('/') ? token.replaceAll('~', '~0').replaceAll('/', '~1') : token
-}
-
-function segmentKey(segment: PropertyKey | StandardSchemaV1.PathSegment): PropertyKey {
-  return typeof segment === 'object' && segment !== null ? segment.key : segment
+  return token.replaceAll('~', '~0').replaceAll('/', '~1')
 }
 
 /**
@@ -21,10 +17,9 @@ function segmentKey(segment: PropertyKey | StandardSchemaV1.PathSegment): Proper
  * Symbol keys (which JSON never has) are written by their description.
  */
 export function pointerOf(prefix: string, path: StandardSchemaV1.Issue['path']): string {
-  if (path === undefined || path.length === 0) return prefix
   let pointer = prefix
-  for (const segment of path) {
-    const key = segmentKey(segment)
+  for (const segment of path ?? []) {
+    const key = typeof segment === 'object' ? segment.key : segment
     pointer += `/${escapeToken(typeof key === 'symbol' ? (key.description ?? '') : String(key))}`
   }
   return pointer

@@ -60,21 +60,17 @@ export async function callSink<R>(
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(resolve, Math.max(0, waitMs), 'late')
   })
+  let failure: unknown = 'no report array'
   try {
     const report = await Promise.race([Promise.resolve().then(() => sink(results, meta)), late])
-    if (report === 'late') {
-      safeLog(logger, 'error', 'Sink not back before the invocation must answer; its records are reported', {
-        records: results.length,
-      })
-      return undefined
-    }
     if (Array.isArray(report)) return report
-    safeLog(logger, 'error', 'Sink returned no report array; its records are reported', { records: results.length })
+    if (report === 'late') failure = 'not back in time'
   } catch (error) {
-    safeLog(logger, 'error', 'Sink failed; its records are reported', { records: results.length, error })
+    failure = error
   } finally {
     clearTimeout(timer)
   }
+  safeLog(logger, 'error', 'Sink failed; its records are reported', { records: results.length, error: failure })
   return undefined
 }
 

@@ -34,6 +34,13 @@ export interface BudgetInternals extends InvocationBudget {
   confirmedIds(): Set<string>
 }
 
+/** The epoch milliseconds at which Lambda ends the invocation; `Infinity` when the context has no clock. */
+function deadlineOf(context: Partial<Context>): number {
+  const remaining =
+    typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
+  return Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Infinity
+}
+
 /**
  * The budget of one invocation. A class rather than an object literal: a literal with getters takes V8's slow path.
  * The `AbortController` is created only when somebody reads `signal`: most invocations never do.
@@ -52,9 +59,7 @@ class Invocation extends AlarmClock implements BudgetInternals {
 
   constructor(context: Partial<Context>, owner: object | undefined) {
     super()
-    const remaining =
-      typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
-    this.deadline = Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Infinity
+    this.deadline = deadlineOf(context)
     this.returnBy = this.deadline
     this.requestId = context.awsRequestId
     this.owner = owner
@@ -102,9 +107,7 @@ class Invocation extends AlarmClock implements BudgetInternals {
    */
   isPristineFor(context: Partial<Context>): boolean {
     if (this.owner !== undefined || this.#reason !== undefined || this.#reports !== undefined) return false
-    const remaining =
-      typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
-    const deadline = Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Infinity
+    const deadline = deadlineOf(context)
     return deadline === this.deadline || Math.abs(deadline - this.deadline) <= adoptionToleranceMs
   }
 

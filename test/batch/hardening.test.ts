@@ -60,7 +60,10 @@ const throwingLogger: BatchLogger = {
 
 describe('fanOut on malformed batches', () => {
   it('reports a null or string record after the first instead of throwing a TypeError', async () => {
-    const good = kinesisEvent([['a', { n: 0 }], ['b', { n: 1 }]])
+    const good = kinesisEvent([
+      ['a', { n: 0 }],
+      ['b', { n: 1 }],
+    ])
     const event = { Records: [good.Records[0], null, 'junk', good.Records[1]] } as unknown as KinesisStreamEvent
     const handled: unknown[] = []
     const response = await fanOut(async (item) => void handled.push(item), { logger: quiet() })(event, lambdaContext())
@@ -70,7 +73,10 @@ describe('fanOut on malformed batches', () => {
   })
 
   it('answers a numeric sequenceNumber as a string itemIdentifier', async () => {
-    const event = kinesisEvent([['a', { n: 0 }], ['b', { n: 1 }]])
+    const event = kinesisEvent([
+      ['a', { n: 0 }],
+      ['b', { n: 1 }],
+    ])
     ;(event.Records[1]?.kinesis as unknown as { sequenceNumber: number }).sequenceNumber = 42
     const response = await fanOut(
       async (item: { n: number }) => {
@@ -83,7 +89,11 @@ describe('fanOut on malformed batches', () => {
 })
 
 describe('fanOut with failing observers', () => {
-  const event = kinesisEvent([['a', { n: 0 }], ['a', { n: 1 }], ['b', 'not json']])
+  const event = kinesisEvent([
+    ['a', { n: 0 }],
+    ['a', { n: 1 }],
+    ['b', 'not json'],
+  ])
   const seq = (i: number) => event.Records[i]?.kinesis.sequenceNumber as string
 
   it('answers at once and correctly when the logger, onSummary and the errors all throw', async () => {
@@ -117,7 +127,10 @@ describe('fanOut with failing observers', () => {
     }
     const handled: number[] = []
     const response = await fanOut(async (item) => void handled.push(item.n), { schema, logger: throwingLogger })(
-      kinesisEvent([['a', { n: 0 }], ['b', { n: 1 }]]),
+      kinesisEvent([
+        ['a', { n: 0 }],
+        ['b', { n: 1 }],
+      ]),
       lambdaContext(),
     )
     expect(handled).toEqual([1])
@@ -158,9 +171,9 @@ describe('windowReducer on malformed input', () => {
       logger: quiet(),
     })
     for (const state of ['ab', [1, 2], 7]) {
-      await expect(handler(windowEvent(kinesisEvent([['a', { n: 0 }]]).Records, state), lambdaContext())).rejects.toThrow(
-        UnsupportedEventError,
-      )
+      await expect(
+        handler(windowEvent(kinesisEvent([['a', { n: 0 }]]).Records, state), lambdaContext()),
+      ).rejects.toThrow(UnsupportedEventError)
     }
   })
 
@@ -182,7 +195,12 @@ describe('windowReducer on malformed input', () => {
       flush: async () => undefined,
       logger: quiet(),
     })
-    const event = kinesisEvent([['a', { n: 0 }], ['a', { n: 1 }], ['a', { n: 2 }], ['a', { n: 3 }]])
+    const event = kinesisEvent([
+      ['a', { n: 0 }],
+      ['a', { n: 1 }],
+      ['a', { n: 2 }],
+      ['a', { n: 3 }],
+    ])
     const response = await handler(windowEvent(event.Records, {}), lambdaContext())
     expect(response.state).toEqual({ k0: 1, k1: 1 })
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
@@ -202,7 +220,12 @@ describe('windowReducer on malformed input', () => {
       flush: async () => undefined,
       logger: quiet(),
     })
-    const event = kinesisEvent([['a', { n: 0 }], ['a', { n: 1 }], ['a', { n: 2 }], ['a', { n: 3 }]])
+    const event = kinesisEvent([
+      ['a', { n: 0 }],
+      ['a', { n: 1 }],
+      ['a', { n: 2 }],
+      ['a', { n: 3 }],
+    ])
     const first = await handler(windowEvent(event.Records, { all: { seen: [-1] } }), lambdaContext())
     expect(first.state).toEqual({ all: { seen: [-1, 0, 1] } })
     // Lambda retries from the first failure, with the returned state: nothing is folded twice.

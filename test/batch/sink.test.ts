@@ -26,8 +26,14 @@ const never = () => new Promise<never>(() => undefined)
 /** A context object a harness reuses for every invocation: same object, same request id, a fresh clock each time. */
 function reusedContext(timeoutMs: number): { context: Context; restart: () => void } {
   let deadline = Date.now() + timeoutMs
-  const context = { ...lambdaContext({ requestId: 'same-every-time' }), getRemainingTimeInMillis: () => deadline - Date.now() }
-  return { context, restart: () => void (deadline = Date.now() + timeoutMs) }
+  const context = {
+    ...lambdaContext({ requestId: 'same-every-time' }),
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  }
+  const restart = () => {
+    deadline = Date.now() + timeoutMs
+  }
+  return { context, restart }
 }
 
 describe('the budget of a reused context', () => {
@@ -54,7 +60,10 @@ describe('the budget of a reused context', () => {
 
   it('gives the timeout fallback of a second invocation none of the first one’s confirmed records', async () => {
     const guard = timeoutGuard({ softMarginMs: 200, hardMarginMs: 100 })
-    const event = kinesisEvent([['a', { n: 0 }], ['b', { n: 1 }]])
+    const event = kinesisEvent([
+      ['a', { n: 0 }],
+      ['b', { n: 1 }],
+    ])
     let call = 0
     const handler = middy<unknown, BatchResponse>(guard.middyOptions)
       .use(guard)
