@@ -337,7 +337,11 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       heapLimitMb: round(heapLimitMb),
       leakSuspected,
     }
-    onReport?.(memory)
+    try {
+      onReport?.(memory)
+    } catch {
+      // An observer's failure must not change the answer.
+    }
     logDetail(logger, 'Memory report', { ...memory })
   }
 

@@ -192,3 +192,73 @@ describe('fanOut sink', () => {
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([seq(0), seq(1), seq(3), seq(4)])
   })
 })
+
+describe('observers that throw, in a guarded chain', () => {
+  it('still answers at once with the right batchItemFailures when every logger and onReport throws', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    process.on('uncaughtException', onUnhandled)
+    try {
+      const throwing = {
+        debug: () => {
+          throw new Error('debug')
+        },
+        info: () => {
+          throw new Error('info')
+        },
+        warn: () => {
+          throw new Error('warn')
+        },
+        error: () => {
+          throw new Error('error')
+        },
+      }
+      const guard = timeoutGuard({ softMarginMs: 300, hardMarginMs: 100, logger: throwing })
+      const event = kinesisEvent([
+        ['a', { n: 0 }],
+        ['b', { n: 1 }],
+        ['c', 'not json'],
+      ])
+      const handler = middy<unknown, BatchResponse>(guard.middyOptions)
+        .use(guard)
+        .use(
+          memoryWatchdog({
+            logger: throwing,
+            onReport: () => {
+              throw new Error('onReport')
+            },
+          }),
+        )
+        .handler(
+          fanOut<Line>(
+            async (line, { signal }) => {
+              if (line.n === 1) {
+                await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+              }
+            },
+            {
+              schema: Line,
+              logger: throwing,
+              onSummary: () => {
+                throw new Error('onSummary')
+              },
+            },
+          ),
+        )
+      const started = Date.now()
+      const response = await handler(event, lambdaContext({ timeoutMs: 500 }))
+      // The soft phase fires at 200 ms: the waiting record is aborted, the engine answers, not the hard phase.
+      expect(Date.now() - started).toBeLessThan(400)
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+        event.Records[1]?.kinesis.sequenceNumber,
+        event.Records[2]?.kinesis.sequenceNumber,
+      ])
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+      process.off('uncaughtException', onUnhandled)
+    }
+  })
+})

@@ -48,4 +48,5 @@ const noInternals: Exactly<
   Extract<Exports, 'internalsOf' | 'beginBudget' | 'BudgetInternals' | 'AlarmClock' | 'readSlot' | 'writeSlot'>,
   never
 > = true
+
 export { fiveMembers, noInternals }
