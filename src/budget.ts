@@ -11,6 +11,7 @@ import { internalsOf } from './budget/invocation.js'
  * What one invocation may still spend, and the signal that tells everyone to wrap up.
  *
  * Guards call {@link InvocationBudget.abort}; handlers and `fanOut` watch {@link InvocationBudget.signal}.
+ * @group Guards
  */
 export interface InvocationBudget {
   /** Aborts when the invocation must wrap up; `signal.reason` is a `TimeoutApproachingError` or `MemoryPressureError`. */
@@ -58,6 +59,7 @@ export interface InvocationBudget {
  *     return { fetched: pages.length }
  *   })
  * ```
+ * @group Guards
  */
 export function budgetOf(context: Context): InvocationBudget {
   return internalsOf(context)

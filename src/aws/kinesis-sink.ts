@@ -9,7 +9,10 @@ import { describeError } from '../batch/report.js'
 import type { Sink } from '../batch/sink.js'
 import { type PutRecordsEntry, type PutRecordsEntryResult, type PutRecordsOptions, putRecords } from './put-records.js'
 
-/** Options of {@link kinesisSink}: those of `putRecords` (its `signal` is the invocation's), and `entry`. */
+/**
+ * Options of {@link kinesisSink}: those of `putRecords` (its `signal` is the invocation's), and `entry`.
+ * @group Kinesis output
+ */
 export interface KinesisSinkOptions<R> extends Omit<PutRecordsOptions, 'signal'> {
   /**
    * Turns a result into its entry. If it throws, that result is not written (its report entry is `InvalidEntry`,
@@ -41,6 +44,7 @@ export interface KinesisSinkOptions<R> extends Omit<PutRecordsOptions, 'signal'>
  *   }),
  * })
  * ```
+ * @group Kinesis output
  */
 export function kinesisSink<R = PutRecordsEntry>(
   client: KinesisClient,

@@ -11,7 +11,10 @@ import { describeError } from './report.js'
 /** The `options` of `Error` for a cause that may be absent. */
 const withCause = (cause: unknown) => (cause === undefined ? undefined : { cause })
 
-/** Why a record is invalid: its payload could not be decoded, or the decoded item failed the schema. */
+/**
+ * Why a record is invalid: its payload could not be decoded, or the decoded item failed the schema.
+ * @group Errors
+ */
 export type InvalidRecordReason = 'decode' | 'schema'
 
 /**
@@ -28,6 +31,7 @@ export type InvalidRecordReason = 'decode' | 'schema'
  * ])
  * console.log(error.code, error.reason) // 'SDR_INVALID_RECORD' 'schema'
  * ```
+ * @group Errors
  */
 export class InvalidRecordError extends ServerlessDoneRightError {
   readonly code = 'SDR_INVALID_RECORD'
@@ -66,6 +70,7 @@ export class InvalidRecordError extends ServerlessDoneRightError {
 /**
  * Why a record was not processed: an earlier record of its key failed, the budget aborted, or the `fanOut` sink did
  * not confirm the write of its result.
+ * @group Errors
  */
 export type NotProcessedReason = 'skipped' | 'aborted' | 'unconfirmed'
 
@@ -87,6 +92,7 @@ const notProcessed: Record<NotProcessedReason, string> = {
  * const error = new RecordNotProcessedError('111', 'skipped', { cause: new Error('earlier record failed') })
  * console.log(error.code, error.reason) // 'SDR_RECORD_NOT_PROCESSED' 'skipped'
  * ```
+ * @group Errors
  */
 export class RecordNotProcessedError extends ServerlessDoneRightError {
   readonly code = 'SDR_RECORD_NOT_PROCESSED'
@@ -108,7 +114,10 @@ export class RecordNotProcessedError extends ServerlessDoneRightError {
   }
 }
 
-/** One failed record of a {@link BatchFailureError}. */
+/**
+ * One failed record of a {@link BatchFailureError}.
+ * @group Errors
+ */
 export interface RecordError {
   /** The record's identifier, as reported in `batchItemFailures`. */
   readonly id: string
@@ -128,6 +137,7 @@ export interface RecordError {
  * const error = new BatchFailureError([{ id: '111', error: new Error('db down') }])
  * console.log(error.code, error.recordErrors.length) // 'SDR_BATCH_FAILED' 1
  * ```
+ * @group Errors
  */
 export class BatchFailureError extends ServerlessDoneRightError {
   readonly code = 'SDR_BATCH_FAILED'
@@ -162,6 +172,7 @@ export class BatchFailureError extends ServerlessDoneRightError {
  * const error = new UnsupportedEventError('fanOut')
  * console.log(error.code) // 'SDR_UNSUPPORTED_EVENT'
  * ```
+ * @group Errors
  */
 export class UnsupportedEventError extends ServerlessDoneRightError {
   readonly code = 'SDR_UNSUPPORTED_EVENT'

@@ -13,7 +13,10 @@ import { InvalidRecordError } from './errors.js'
 import { type BatchLogger, describeError, safeLog } from './report.js'
 import { type DecodeMode, recordDecoder } from './sources.js'
 
-/** What a record handler (and a dead-letter function) learns about the record besides its item. */
+/**
+ * What a record handler (and a dead-letter function) learns about the record besides its item.
+ * @group Batches
+ */
 export interface RecordMeta {
   /** The raw record, as Lambda delivered it. */
   readonly record: KinesisStreamRecord | DynamoDBRecord | SQSRecord
@@ -31,6 +34,7 @@ export interface RecordMeta {
 /**
  * Receives an invalid record, its error and its meta (with the invocation's `signal`); resolve once the record is
  * safely stored elsewhere.
+ * @group Batches
  */
 export type DeadLetterHandler = (record: BatchRecord, error: InvalidRecordError, meta: RecordMeta) => Promise<void>
 

@@ -11,6 +11,7 @@ import type { RecordSource } from '../events.js'
  * The logger `fanOut` and `windowReducer` write to: `console`, a Powertools `Logger`, or anything with these four
  * methods. Per-record messages are `debug`, except invalid records (`warn`, each one: a poison record must never
  * block a shard silently) and dead-letter or sink failures (`error`). A logger that throws is ignored.
+ * @group Batches
  */
 export interface BatchLogger {
   /** Per-record detail, such as the error a record handler threw. */
@@ -26,6 +27,7 @@ export interface BatchLogger {
 /**
  * One batch handled by `fanOut`. The outcome counts are disjoint and add up to `records`; every record counted in
  * `failed`, `invalid`, `skipped`, `aborted` or `unconfirmed` is named in `batchItemFailures`.
+ * @group Batches
  */
 export interface BatchSummary {
   /** Where the records came from; `undefined` for an empty batch. */

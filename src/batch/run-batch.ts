@@ -20,6 +20,7 @@ import { applySinkReport, callSink, type Sink } from './sink.js'
  *
  * @typeParam T - the item type: the schema's output, or what the decoder yields
  * @typeParam R - what the handler hands to the sink; `void` without one
+ * @group Batches
  */
 export type RecordHandler<T, R = void> = (item: T, meta: RecordMeta) => Promise<R>
 

@@ -9,7 +9,10 @@ import { Status } from './outcome.js'
 import type { RecordMeta } from './pipeline.js'
 import { type BatchLogger, safeLog } from './report.js'
 
-/** What the sink learns besides the results. */
+/**
+ * What the sink learns besides the results.
+ * @group Batches
+ */
 export interface SinkMeta {
   /** For each result, at the same index, the record it was mapped from (`record`, `key`, `id`, `signal`). */
   readonly records: readonly RecordMeta[]
@@ -17,7 +20,10 @@ export interface SinkMeta {
   readonly signal: AbortSignal
 }
 
-/** The sink's word on one result: `ok: true` once it is durably written. */
+/**
+ * The sink's word on one result: `ok: true` once it is durably written.
+ * @group Batches
+ */
 export interface SinkItemResult {
   readonly ok: boolean
 }
@@ -25,6 +31,7 @@ export interface SinkItemResult {
 /**
  * One entry per result, at the result's index. A result whose entry is missing or not `ok: true` is not confirmed:
  * its record goes to `batchItemFailures`. `putRecords(...).records` is such a report.
+ * @group Batches
  */
 export type SinkReport = readonly (SinkItemResult | undefined)[]
 
@@ -34,6 +41,7 @@ export type SinkReport = readonly (SinkItemResult | undefined)[]
  * unconfirmed.
  *
  * @typeParam R - what the record handler returns
+ * @group Batches
  */
 export type Sink<R> = (results: readonly R[], meta: SinkMeta) => Promise<SinkReport>
 
