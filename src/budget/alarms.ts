@@ -1,8 +1,8 @@
 /**
  * The alarms of one invocation on one unref'd timer, kept as a linked list: every guard that watches the invocation
  * (the timeout guard's soft phase, the memory watchdog's samples) sets an alarm here instead of a timer of its own,
- * because each Node timer created and cleared per invocation costs about 0.1–0.25 µs and the list saves an allocation
- * an alarm over an array (BENCHMARKS.md, guards section). Internal.
+ * because each Node timer created and cleared per invocation costs more than an alarm in a list (figures in
+ * BENCHMARKS.md, guards section). Internal.
  *
  * @module
  */

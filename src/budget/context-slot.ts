@@ -1,7 +1,7 @@
 /**
  * Where a context's budget lives: a private class field stamped on the context object itself (the "return override"
- * idiom), because a `WeakMap` keyed by the context costs about 1.4 µs more per invocation (V8 treats every WeakMap
- * entry as an ephemeron during garbage collection; BENCHMARKS.md, guards section). Frozen or sealed contexts fall back
+ * idiom), because a `WeakMap` keyed by the context costs measurably more per invocation (V8 treats every WeakMap
+ * entry as an ephemeron during garbage collection; figures in BENCHMARKS.md, guards section). Frozen or sealed contexts fall back
  * to a `WeakMap`. Neither is per-invocation state shared between invocations: each holds one entry per live context
  * and drops it with the context. Internal.
  *
