@@ -29,14 +29,25 @@ export interface BatchDependencies {
   readonly logger: BatchLogger
 }
 
-/** The entry of an enriched event; throws with the dead letter's reason when it cannot be written as JSON. */
+/** The largest output record: Kinesis's default record limit (partition key and data). */
+const maxOutputEntryBytes = 1024 * 1024
+
+/**
+ * The entry of an enriched event; throws with the dead letter's reason when it can never be written. Such an entry is
+ * then not sent at all, so it cannot hold back the later entries of its client IP (`putRecords` keeps key order).
+ */
 function entryOf(event: EnrichedLogEvent, fallbackKey: string | undefined) {
+  let entry: ReturnType<typeof outputEntry>
   try {
-    return outputEntry(event, fallbackKey ?? '')
+    entry = outputEntry(event, fallbackKey ?? '')
   } catch {
     // Valid by the schema, yet JSON.stringify cannot write it: an unknown field nested thousands of levels deep.
     throw new Error('the enriched event cannot be written as JSON (it is nested too deep)')
   }
+  if (Buffer.byteLength(entry.data) + Buffer.byteLength(entry.partitionKey) > maxOutputEntryBytes) {
+    throw new Error(`the enriched event is over ${maxOutputEntryBytes} bytes, the Kinesis record limit`)
+  }
+  return entry
 }
 
 /**
