@@ -6,6 +6,7 @@
  */
 export { type KinesisSinkOptions, kinesisSink } from './aws/kinesis-sink.js'
 export {
+  type PutRecordsClient,
   type PutRecordsEntry,
   type PutRecordsEntryResult,
   type PutRecordsLocalErrorCode,
