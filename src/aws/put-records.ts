@@ -18,6 +18,7 @@ import {
   type Settings,
   send,
 } from './put-records-requests.js'
+import { packEntries } from './put-records-pack.js'
 
 /**
  * The client {@link putRecords} sends with: a `KinesisClient` of `@aws-sdk/client-kinesis` v3 (only `send` is called).
@@ -131,6 +132,15 @@ export interface PutRecordsOptions {
    */
   keepKeyOrder?: boolean
   /**
+   * Pack the entries of each partition key, in input order, into as few records as `maxEntryBytes` allows: their data
+   * joined with a line feed (`\n`), so JSON entries make a JSON Lines record. A key with 500 entries then takes one
+   * request instead of 500 (with `keepKeyOrder`, a request carries one record per key). Every entry of a record gets
+   * that record's result. An entry whose data holds a line feed fails as `InvalidEntry`. Consumers split each record
+   * on line feeds: `fanOut(handler, { decode: 'json-lines' })` hands the handler the record's items in order.
+   * @defaultValue false
+   */
+  pack?: boolean
+  /**
    * Stops the work: no request starts after it aborts and a backoff wait ends at once. Entries not yet written are
    * reported `Aborted`. A request already on the wire is let finish (its records are probably written by then).
    * @defaultValue undefined (never aborts)
@@ -146,6 +156,7 @@ const defaults = {
   maxBytesPerRequest: 5 * 1024 * 1024,
   maxEntryBytes: 1024 * 1024,
   keepKeyOrder: true,
+  pack: false,
 } as const
 
 /** Called once every entry has its result (each is either failed while prepared, written, or failed at the end). */
@@ -204,6 +215,10 @@ export async function putRecords(
 ): Promise<PutRecordsResult> {
   const settings: Settings = { ...defaults, ...options }
   checkSettings(settings)
+  if (settings.pack) {
+    const plan = packEntries(entries, settings)
+    return plan.unpack(await putRecords(client, streamName, plan.entries, { ...options, pack: false }))
+  }
   const Command = await loadPutRecordsCommand()
   const aborted = () => settings.signal?.aborted === true
   const keyOf = (index: number) => (entries[index] as PutRecordsEntry).partitionKey

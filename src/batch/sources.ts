@@ -12,11 +12,12 @@ import { InvalidRecordError } from './errors.js'
 import { unmarshallImage } from './unmarshall.js'
 
 /**
- * How a Kinesis `data` payload or an SQS `body` becomes an item: parsed as JSON, as a UTF-8 string, or as raw bytes.
- * DynamoDB Streams records are always unmarshalled.
+ * How a Kinesis `data` payload or an SQS `body` becomes an item: parsed as JSON, as a UTF-8 string, as raw bytes, or
+ * as JSON Lines (`json-lines`: the array of the documents on its lines, in order, as `putRecords(…, { pack: true })`
+ * writes them; a record of one JSON document gives an array of one). DynamoDB Streams records are always unmarshalled.
  * @group Batches
  */
-export type DecodeMode = 'json' | 'text' | 'buffer'
+export type DecodeMode = 'json' | 'text' | 'buffer' | 'json-lines'
 
 /** Turns one record into its item; throws an {@link InvalidRecordError} when the payload cannot be read. */
 export type RecordDecoder = (record: BatchRecord, id: string) => unknown
@@ -31,6 +32,17 @@ function parseJson(text: string, id: string, what: string): unknown {
   } catch (error) {
     throw decodeError(id, `${what} is not valid JSON: ${(error as Error).message}`, error)
   }
+}
+
+/** The JSON documents of a packed record, one a line, in order; one bad line makes the whole record invalid. */
+function parseJsonLines(text: string, id: string, what: string): unknown[] {
+  return text.split('\n').map((line, at) => parseJson(line, id, `line ${at + 1} of ${what}`))
+}
+
+/** The item of a text payload in a mode other than `buffer`. */
+function parseText(mode: DecodeMode, text: string, id: string, what: string): unknown {
+  if (mode === 'text') return text
+  return mode === 'json-lines' ? parseJsonLines(text, id, what) : parseJson(text, id, what)
 }
 
 /**
@@ -52,7 +64,7 @@ function kinesisDecoder(mode: DecodeMode): RecordDecoder {
     if (text.includes('\uFFFD') && !isUtf8(bytes.subarray(0, size))) {
       throw decodeError(id, 'kinesis.data is not valid UTF-8')
     }
-    return mode === 'text' ? text : parseJson(text, id, 'kinesis.data')
+    return parseText(mode, text, id, 'kinesis.data')
   }
 }
 
@@ -60,7 +72,7 @@ function sqsDecoder(mode: DecodeMode): RecordDecoder {
   return (record, id) => {
     const body: unknown = (record as SQSRecord).body
     if (typeof body !== 'string') throw decodeError(id, 'body is missing')
-    return mode === 'text' ? body : mode === 'buffer' ? Buffer.from(body, 'utf8') : parseJson(body, id, 'body')
+    return mode === 'buffer' ? Buffer.from(body, 'utf8') : parseText(mode, body, id, 'body')
   }
 }
 
