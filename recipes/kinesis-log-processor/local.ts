@@ -50,8 +50,9 @@ export function eventSourceParameters(
 }
 
 /**
- * The data of every record on a stream, as UTF-8 text, shard by shard in sequence order: what a consumer starting at
- * `TRIM_HORIZON` reads. For checking a local run; a real consumer is an event source mapping.
+ * The data of every entry on a stream, as UTF-8 text, shard by shard in sequence order: what a consumer starting at
+ * `TRIM_HORIZON` reads. A packed record (the log processor's output: one client IP's events as JSON Lines) gives one
+ * string per line. For checking a local run; a real consumer is an event source mapping (`decode: 'json-lines'`).
  */
 export async function readStreamData(kinesis: KinesisClient, streamName: string): Promise<string[]> {
   const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }))
@@ -63,7 +64,12 @@ export async function readStreamData(kinesis: KinesisClient, streamName: string)
     while (iterator !== undefined) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }))
       const records = page.Records ?? []
-      for (const record of records) data.push(Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'))
+      for (const record of records)
+        data.push(
+          ...Buffer.from(record.Data ?? new Uint8Array())
+            .toString('utf8')
+            .split('\n'),
+        )
       if (records.length === 0 && (page.MillisBehindLatest ?? 0) === 0) break
       iterator = page.NextShardIterator
     }

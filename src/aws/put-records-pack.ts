@@ -93,7 +93,9 @@ export function packEntries(
   return {
     entries: packed,
     unpack: ({ records, requests }) => {
-      const results = entries.map((_, index) => local[index] ?? (records[packOf[index] as number] as PutRecordsEntryResult))
+      const results = entries.map(
+        (_, index) => local[index] ?? (records[packOf[index] as number] as PutRecordsEntryResult),
+      )
       return { records: results, failedCount: results.filter((result) => !result.ok).length, requests }
     },
   }

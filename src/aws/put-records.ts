@@ -6,6 +6,7 @@
  * @module
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import { packEntries } from './put-records-pack.js'
 import {
   checkSettings,
   chunk,
@@ -18,7 +19,6 @@ import {
   type Settings,
   send,
 } from './put-records-requests.js'
-import { packEntries } from './put-records-pack.js'
 
 /**
  * The client {@link putRecords} sends with: a `KinesisClient` of `@aws-sdk/client-kinesis` v3 (only `send` is called).

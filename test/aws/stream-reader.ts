@@ -48,3 +48,11 @@ export function byKey(records: readonly StoredRecord[]): Map<string, string[]> {
   for (const record of records) keys.set(record.partitionKey, [...(keys.get(record.partitionKey) ?? []), record.data])
   return keys
 }
+
+/**
+ * The entries of packed records (`putRecords(…, { pack: true })`: data lines joined with `\n`), one `StoredRecord` per
+ * line, each with its record's shard, key and sequence number. A record of one entry stays as it is.
+ */
+export function unpack(records: readonly StoredRecord[]): StoredRecord[] {
+  return records.flatMap((record) => record.data.split('\n').map((data) => ({ ...record, data })))
+}

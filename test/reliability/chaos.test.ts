@@ -30,7 +30,7 @@ import { createLogProcessor } from '../../recipes/kinesis-log-processor/app.js'
 import { eventSourceParameters } from '../../recipes/kinesis-log-processor/local.js'
 import type { DeadLetter, EnrichedLogEvent } from '../../recipes/kinesis-log-processor/schema.js'
 import { logProcessorSettings } from '../../recipes/kinesis-log-processor/settings.js'
-import { readStream, type StoredRecord } from '../aws/stream-reader.js'
+import { readStream, type StoredRecord, unpack } from '../aws/stream-reader.js'
 import { printFigures } from './helpers/figures.js'
 import { idsInRange, kinesisClient, orderViolations } from './helpers/streams.js'
 import { startWireProxy, type WireProxy } from './helpers/wire-proxy.js'
@@ -145,10 +145,13 @@ describe('suite 1: chaos through the log processor', () => {
       if (payload.StreamName !== names.output) return { kind: 'forward' }
       let stall = false
       for (const entry of payload.Records ?? []) {
-        const id = idOfText(Buffer.from(entry.Data, 'base64').toString('utf8'))
-        if (id !== undefined && traffic.stalling.has(id) && !stalledIds.has(id)) {
-          stalledIds.add(id)
-          stall = true
+        // A packed record (JSON Lines) carries several events: look at each.
+        for (const line of Buffer.from(entry.Data, 'base64').toString('utf8').split('\n')) {
+          const id = idOfText(line)
+          if (id !== undefined && traffic.stalling.has(id) && !stalledIds.has(id)) {
+            stalledIds.add(id)
+            stall = true
+          }
         }
       }
       if (!stall) return { kind: 'forward' }
@@ -237,7 +240,7 @@ describe('suite 1: chaos through the log processor', () => {
     processorKinesis.destroy()
 
     const input = await readStream(cloud.kinesis, names.input)
-    const output = await readStream(cloud.kinesis, names.output)
+    const output = unpack(await readStream(cloud.kinesis, names.output))
     const letters = await readStream(cloud.kinesis, names.deadLetter)
 
     // The input, as the stream holds it: each id once, and each key's order.

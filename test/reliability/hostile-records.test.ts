@@ -15,7 +15,7 @@ import { maxDeadLetterDataChars } from '../../recipes/kinesis-log-processor/dead
 import { eventSourceParameters } from '../../recipes/kinesis-log-processor/local.js'
 import type { DeadLetter, EnrichedLogEvent } from '../../recipes/kinesis-log-processor/schema.js'
 import { logProcessorSettings } from '../../recipes/kinesis-log-processor/settings.js'
-import { readStream } from '../aws/stream-reader.js'
+import { readStream, unpack } from '../aws/stream-reader.js'
 import { fixture } from '../helpers/fixtures.js'
 import { printFigures } from './helpers/figures.js'
 import { orderViolations } from './helpers/streams.js'
@@ -179,7 +179,7 @@ describe('suite 4: hostile stream records through the log processor', () => {
       await source.stop()
     }
 
-    const output = await readStream(cloud.kinesis, names.output)
+    const output = unpack(await readStream(cloud.kinesis, names.output))
     const letters = (await readStream(cloud.kinesis, names.deadLetter)).map((r) => JSON.parse(r.data) as DeadLetter)
 
     // Each hostile record must have a dead letter (more than one only after a retry), with its reason and data.
@@ -299,7 +299,7 @@ describe('suite 4: hostile stream records through the log processor', () => {
       expect(letter.reason).toBe('decode')
       expect(letter.issues.length).toBeGreaterThan(0)
     }
-    const written = (await readStream(cloud.kinesis, names.output)).map(
+    const written = unpack(await readStream(cloud.kinesis, names.output)).map(
       (record) => (JSON.parse(record.data) as EnrichedLogEvent).requestId,
     )
     const expectedIds = payloads

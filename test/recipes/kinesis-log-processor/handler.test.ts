@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import { invoke, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
 import type { DeadLetter, EnrichedLogEvent } from '../../../recipes/kinesis-log-processor/schema.js'
-import { readStream } from '../../aws/stream-reader.js'
+import { readStream, unpack } from '../../aws/stream-reader.js'
 import { setLambdaEnv } from '../../helpers/env.js'
 import { fixture } from '../../helpers/fixtures.js'
 
@@ -73,7 +73,9 @@ describe('kinesis-log-processor/handler.ts', () => {
     expect(outcome.status).toBe('ok')
     expect(outcome.result).toEqual({ batchItemFailures: [] })
 
-    const written = (await readStream(cloud.kinesis, streams.output)).map((r) => JSON.parse(r.data) as EnrichedLogEvent)
+    const written = unpack(await readStream(cloud.kinesis, streams.output)).map(
+      (r) => JSON.parse(r.data) as EnrichedLogEvent,
+    )
     expect(written.map((e) => [e.requestId, e.threats.map((threat) => threat.kind)])).toEqual([
       ['a', ['brute-force']],
       ['b', ['brute-force']],

@@ -16,7 +16,7 @@ import { eventSourceParameters } from '../../../recipes/kinesis-log-processor/lo
 import { sampleTraffic } from '../../../recipes/kinesis-log-processor/sample-traffic.js'
 import type { DeadLetter, EnrichedLogEvent } from '../../../recipes/kinesis-log-processor/schema.js'
 import { logProcessorSettings } from '../../../recipes/kinesis-log-processor/settings.js'
-import { readStream, type StoredRecord } from '../../aws/stream-reader.js'
+import { readStream, type StoredRecord, unpack } from '../../aws/stream-reader.js'
 import { fixture } from '../../helpers/fixtures.js'
 
 jest.setTimeout(120_000)
@@ -77,7 +77,7 @@ const deadLetters = async (names: Streams) =>
 
 /** The request ids of the events on `names`' output stream, sorted. */
 const writtenRequestIds = async (names: Streams) =>
-  parsed(await readStream(cloud.kinesis, names.output))
+  parsed(unpack(await readStream(cloud.kinesis, names.output)))
     .map((event) => event.requestId)
     .sort()
 
@@ -128,7 +128,7 @@ describe('kinesis-log-processor end to end', () => {
     expect(stats.errors).toBe(0)
     expect(stats.partialFailures).toBe(0)
 
-    const output = await readStream(cloud.kinesis, names.output)
+    const output = unpack(await readStream(cloud.kinesis, names.output))
     const events = parsed(output)
     // Without faults nothing is retried: every valid event exactly once.
     expect(events.map((event) => event.requestId).sort()).toEqual([...traffic.validRequestIds].sort())
@@ -177,7 +177,7 @@ describe('kinesis-log-processor end to end', () => {
     expect(stats.partialFailures).toBeGreaterThan(0) // some outputs failed five times: their records were retried
     expect(stats.onFailureBatches).toBe(0)
 
-    const events = parsed(await readStream(cloud.kinesis, names.output))
+    const events = parsed(unpack(await readStream(cloud.kinesis, names.output)))
     expect(new Set(events.map((event) => event.requestId))).toEqual(new Set(traffic.validRequestIds))
     expect(firstOccurrenceByIp(events)).toEqual(inputOrderByIp(traffic))
     const letters = await readStream(cloud.kinesis, names.deadLetter)
@@ -257,7 +257,7 @@ describe('kinesis-log-processor, one invocation', () => {
     expect(letters.find((letter) => letter.reason === 'decode')?.data).toBe(
       Buffer.from('{"truncated": ').toString('base64'),
     )
-    expect(await readStream(cloud.kinesis, names.output)).toEqual([])
+    expect(unpack(await readStream(cloud.kinesis, names.output))).toEqual([])
   })
 
   it('names every unwritten record in the timeout fallback when the output write hangs past the deadline', async () => {
