@@ -173,7 +173,8 @@ describe('kinesis-log-processor end to end', () => {
 
     const stats = await processAll(names)
     faults.update({ putRecordsThrottleRate: 0 })
-    expect(faults.counts.throttledEntries).toBeGreaterThan(300)
+    // Counted in records on the wire, and each packs one IP's events of a batch: ~100 records a round, not 600.
+    expect(faults.counts.throttledEntries).toBeGreaterThan(100)
     expect(stats.partialFailures).toBeGreaterThan(0) // some outputs failed five times: their records were retried
     expect(stats.onFailureBatches).toBe(0)
 
@@ -226,6 +227,23 @@ describe('kinesis-log-processor, one invocation', () => {
   const { memoryMb } = logProcessorSettings.function
   const ids = (event: KinesisStreamEvent, indices: number[]) =>
     indices.map((index) => ({ itemIdentifier: event.Records[index]?.kinesis.sequenceNumber }))
+
+  it('writes a batch of 500 events from one client IP in one output request, in order', async () => {
+    const names = await freshStreams()
+    const handler = processorFor(names)
+    const event = kinesisEvent(
+      names.input,
+      Array.from({ length: 500 }, (_, n) => valid(n, { ip: '203.0.113.66', status: 401, path: '/login' })),
+    )
+    faults.resetCounts()
+    const outcome = await invoke(handler, event, { timeoutMs: 10_000, memoryMb })
+    expect(outcome.result).toEqual({ batchItemFailures: [] })
+    // One entry of the IP per request (keepKeyOrder) made this 500 sequential requests: with 10 ms at the wire, 5 s.
+    expect(faults.counts.requests).toBe(1)
+    const written = parsed(unpack(await readStream(cloud.kinesis, names.output)))
+    expect(written.map((written) => written.requestId)).toEqual(event.Records.map((_, n) => `one-${n}`))
+    expect(written.every((written) => written.threats.some((threat) => threat.kind === 'brute-force'))).toBe(true)
+  })
 
   it('reports the records whose output could not be written; a confirmed dead letter is not retried', async () => {
     const names = await freshStreams()
