@@ -85,6 +85,12 @@ const sections: Section[] = [
     quickOptions: { rounds: 3 },
   },
   {
+    key: 'hot-key',
+    title: 'Hot key',
+    run: { module: './hot-key.ts', exportName: 'hotKeyBenchmark' },
+    quickOptions: { rounds: 3 },
+  },
+  {
     key: 'cold-start',
     title: 'Cold start',
     run: { module: './cold-start.ts', exportName: 'coldStartBenchmark' },

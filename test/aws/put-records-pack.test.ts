@@ -137,7 +137,7 @@ describe("fanOut with decode: 'json-lines'", () => {
     const seen: unknown[][] = []
     const handler = fanOut(async (items: unknown[]) => void seen.push(items), {
       decode: 'json-lines',
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     })
     const event = kinesisEvent([
       ['a', '{"n":1}\n{"n":2}\n{"n":3}'],
