@@ -1,4 +1,3 @@
-import { KinesisClient } from '@aws-sdk/client-kinesis'
 import type { Context } from 'aws-lambda'
 import { fanOut, type PutRecordsEntry, putRecords } from 'serverless-done-right'
 import { type FaultController, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
