@@ -5,11 +5,12 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer'
 import type { PutRecordsEntry, PutRecordsEntryResult, PutRecordsResult } from './put-records.js'
 
-/** The separator between packed entries: a line feed, which `JSON.stringify` never writes. */
-const newline = 0x0a
 const utf8 = new TextEncoder()
+/** The separator between packed entries: a line feed, which `JSON.stringify` never writes. */
+const lineFeed = Uint8Array.of(10)
 
 /** The packed entries to send, and how to give each original entry its result back. */
 export interface PackPlan {
@@ -19,26 +20,12 @@ export interface PackPlan {
   readonly unpack: (packed: PutRecordsResult) => PutRecordsResult
 }
 
-interface Pack {
-  readonly key: string
-  readonly hash: string | undefined
-  readonly members: number[]
-  readonly parts: Uint8Array[]
-  bytes: number
-}
-
-const bytesOf = (data: Uint8Array | string): Uint8Array => (typeof data === 'string' ? utf8.encode(data) : data)
-
-function join(parts: readonly Uint8Array[], bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes)
-  let at = 0
-  parts.forEach((part, index) => {
-    if (index > 0) out[at++] = newline
-    out.set(part, at)
-    at += part.byteLength
-  })
-  return out
-}
+const failure = (errorCode: string, errorMessage: string): PutRecordsEntryResult => ({
+  ok: false,
+  errorCode,
+  errorMessage,
+  attempts: 0,
+})
 
 /**
  * Packs `entries`: each partition key's entries (with the same explicit hash key) go, in input order, into records of
@@ -49,49 +36,44 @@ export function packEntries(
   entries: readonly PutRecordsEntry[],
   settings: { readonly maxEntryBytes: number; readonly keepKeyOrder: boolean },
 ): PackPlan {
-  const packOf = new Int32Array(entries.length).fill(-1)
-  const local: Array<PutRecordsEntryResult | undefined> = []
-  const packs: Pack[] = []
-  const open = new Map<string, Pack>()
-  const blocked = new Map<string, number>()
+  const packOf: number[] = []
+  const local: PutRecordsEntryResult[] = []
+  const packs: { entry: PutRecordsEntry; parts: Uint8Array[]; bytes: number }[] = []
+  // The key's open pack, or -1 - the index of its entry that failed (keepKeyOrder).
+  const open = new Map<string, number>()
   entries.forEach((entry, index) => {
-    const { partitionKey: key, explicitHashKey: hash } = entry
-    const first = blocked.get(key)
-    if (first !== undefined) {
-      const errorMessage = `Entry ${first} with the same partition key failed`
-      local[index] = { ok: false, errorCode: 'PrecedingEntryFailed', errorMessage, attempts: 0 }
-      return
-    }
-    const data = bytesOf(entry.data)
-    if (data.includes(newline)) {
-      const errorMessage = 'The entry holds a line feed, which pack uses to separate entries'
-      local[index] = { ok: false, errorCode: 'InvalidEntry', errorMessage, attempts: 0 }
-      if (settings.keepKeyOrder) blocked.set(key, index)
-      return
-    }
-    const current = open.get(key)
-    const size = data.byteLength + 1
-    if (current !== undefined && current.hash === hash && current.bytes + size <= settings.maxEntryBytes) {
-      current.members.push(index)
-      current.parts.push(data)
-      current.bytes += size
+    const key = entry.partitionKey
+    const data = typeof entry.data === 'string' ? utf8.encode(entry.data) : entry.data
+    const at = open.get(key) ?? packs.length
+    if (at < 0) {
+      local[index] = failure('PrecedingEntryFailed', `Entry ${-1 - at} with the same partition key failed`)
+    } else if (data.includes(10)) {
+      local[index] = failure('InvalidEntry', 'The entry holds a line feed, the pack separator')
+      if (settings.keepKeyOrder) open.set(key, -1 - index)
     } else {
-      // The first entry's size includes the partition key instead of a separator; putRecords checks it alone.
-      const pack: Pack = { key, hash, members: [index], parts: [data], bytes: data.byteLength + keyBytes(key) }
-      packs.push(pack)
-      open.set(key, pack)
+      const pack = packs[at]
+      const bytes = (pack?.bytes ?? 0) + data.byteLength + 1
+      if (
+        pack !== undefined &&
+        pack.entry.explicitHashKey === entry.explicitHashKey &&
+        bytes <= settings.maxEntryBytes
+      ) {
+        pack.parts.push(data)
+        pack.bytes = bytes
+      } else {
+        // A new pack: its size counts the partition key instead of a separator; putRecords checks a lone entry itself.
+        open.set(key, packs.length)
+        packs.push({ entry, parts: [data], bytes: data.byteLength + utf8.encode(key).byteLength })
+      }
+      packOf[index] = open.get(key) as number
     }
-    packOf[index] = packs.length - 1
-  })
-  const packed = packs.map((pack): PutRecordsEntry => {
-    if (pack.members.length === 1) return entries[pack.members[0] as number] as PutRecordsEntry
-    const data = join(pack.parts, pack.bytes - keyBytes(pack.key))
-    return pack.hash === undefined
-      ? { partitionKey: pack.key, data }
-      : { partitionKey: pack.key, data, explicitHashKey: pack.hash }
   })
   return {
-    entries: packed,
+    entries: packs.map(({ entry, parts }) =>
+      parts.length === 1
+        ? entry
+        : { ...entry, data: Buffer.concat(parts.flatMap((part, i) => (i ? [lineFeed, part] : [part]))) },
+    ),
     unpack: ({ records, requests }) => {
       const results = entries.map(
         (_, index) => local[index] ?? (records[packOf[index] as number] as PutRecordsEntryResult),
@@ -99,8 +81,4 @@ export function packEntries(
       return { records: results, failedCount: results.filter((result) => !result.ok).length, requests }
     },
   }
-}
-
-function keyBytes(key: unknown): number {
-  return typeof key === 'string' ? utf8.encode(key).byteLength : 0
 }
