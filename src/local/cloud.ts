@@ -18,13 +18,18 @@ import {
   KinesisClient,
   ResourceInUseException as StreamInUseException,
 } from '@aws-sdk/client-kinesis'
+import type { SQSClient } from '@aws-sdk/client-sqs'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { streamCapture } from './dynamodb-streams/capture.js'
+import { createStreamStore, type StreamStore } from './dynamodb-streams/store.js'
 import { type EmbeddedServer, serveEmbedded } from './embedded-server.js'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js'
 import type { FaultController, KinesisFaults } from './faults.js'
 import { lockFolder } from './folder-lock.js'
 import { LocalCloudError } from './local-cloud-error.js'
+import { type ServiceFaults, type ServiceProxy, startServiceProxy } from './service-proxy.js'
+import { dynamodbErrors, type LocalSqs, startLocalSqs } from './sqs/endpoint.js'
 import { createDynalite, createKinesalite } from './vendor.js'
 import { waitUntil } from './wait-until.js'
 
@@ -54,6 +59,30 @@ export interface LocalCloudOptions {
    */
   faults?: KinesisFaults
   /**
+   * Whole-request faults on the DynamoDB endpoint (`ProvisionedThroughputExceededException` or `ThrottlingException`,
+   * `500 InternalServerError`, latency), steered by `dynamodbFaults` on the result. A refused write is not applied and
+   * yields no stream record. `operations` defaults to `'all'`.
+   * @defaultValue `undefined`: no faults
+   */
+  dynamodbFaults?: ServiceFaults
+  /**
+   * Starts an SQS endpoint (fauxqs, an optional peer: `npm install -D fauxqs @aws-sdk/client-sqs`), with the `sqs`
+   * client and `createQueue`. Without the peers, `startLocalCloud` rejects with a `LocalCloudError` naming that line.
+   * @defaultValue `false`
+   */
+  sqs?: boolean
+  /**
+   * The port the SQS emulator listens on, on 127.0.0.1 (with `sqsFaults`, the proxy in front takes an ephemeral one).
+   * @defaultValue `0` (ephemeral)
+   */
+  sqsPort?: number
+  /**
+   * Whole-request faults on the SQS endpoint (`400 ThrottlingException`, `500 InternalFailure`, latency), steered by
+   * `sqsFaults` on the result. `operations` (`'ReceiveMessage'`, `'DeleteMessage'`, …) defaults to `'all'`.
+   * @defaultValue `undefined`: no faults
+   */
+  sqsFaults?: ServiceFaults
+  /**
    * The region of the clients and of every ARN the services return.
    * @defaultValue `'us-east-1'`
    */
@@ -63,11 +92,18 @@ export interface LocalCloudOptions {
 /** A running local cloud: endpoints, ready clients, helpers, and `stop()`. */
 export interface LocalCloud {
   /** The URLs to point clients at (`http://127.0.0.1:<port>`). With `faults`, `kinesis` is the fault proxy's URL. */
-  endpoints: { kinesis: string; dynamodb: string }
+  endpoints: { kinesis: string; dynamodb: string; sqs?: string }
   /** A Kinesis client on `endpoints.kinesis` (HTTP/1.1 `NodeHttpHandler`, dummy credentials). Destroyed by `stop()`. */
   kinesis: KinesisClient
   /** A DynamoDB client on `endpoints.dynamodb` (dummy credentials). Destroyed by `stop()`. */
   dynamodb: DynamoDBClient
+  /** An SQS client on `endpoints.sqs` when started with `sqs: true`; otherwise `undefined`. Destroyed by `stop()`. */
+  sqs: SQSClient | undefined
+  /**
+   * The DynamoDB Streams of the tables created with a `StreamSpecification` (read by `dynamoDbEventSource`): every
+   * write through `endpoints.dynamodb` is captured there. In memory only.
+   */
+  dynamodbStreams: StreamStore
   /** A document client over `dynamodb`, with `removeUndefinedValues: true`. */
   documentClient: DynamoDBDocumentClient
   /** The region of the clients and ARNs. */
@@ -82,8 +118,17 @@ export interface LocalCloud {
    * folder) is fine, and is not compared with `input`.
    */
   createTable(input: CreateTableCommandInput): Promise<void>
+  /**
+   * Creates a queue (name ending in `.fifo` for FIFO; `attributes` as `CreateQueue` takes them, e.g. `VisibilityTimeout`,
+   * `RedrivePolicy`) and resolves with its URL; an existing queue with the same attributes is fine. Needs `sqs: true`.
+   */
+  createQueue(name: string, attributes?: Record<string, string>): Promise<string>
   /** Live fault settings and counts of injected faults, when started with `faults`; otherwise `undefined`. */
   faults: FaultController | undefined
+  /** The same for `dynamodbFaults`. */
+  dynamodbFaults: FaultController | undefined
+  /** The same for `sqsFaults`. */
+  sqsFaults: FaultController | undefined
   /** Stops the proxy, destroys the clients (and their keep-alive sockets), closes both services and their stores. */
   stop(): Promise<void>
 }
@@ -174,7 +219,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     undo.push(() => dynalite.stop())
     const proxy = options.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, options.faults)
     if (proxy !== undefined) undo.push(() => proxy.stop())
-    return assemble(region, kinesalite, dynalite, proxy, stopAll)
+    const streams = createStreamStore(region)
+    const dynamodbProxy = await startServiceProxy({
+      upstream: dynalite.url,
+      faults: options.dynamodbFaults,
+      errors: dynamodbErrors,
+      handle: streamCapture(streams),
+    })
+    undo.push(() => dynamodbProxy.stop())
+    const sqs = options.sqs === true ? await startLocalSqs(region, options.sqsPort ?? 0, options.sqsFaults) : undefined
+    if (sqs !== undefined) undo.push(() => sqs.stop())
+    return assemble(region, { kinesalite, dynamodbProxy, proxy, streams, sqs }, stopAll)
   } catch (error) {
     await stopAll().catch(() => undefined)
     throw error
@@ -184,11 +239,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 /** The cloud's face over running services; `stopServices` stops them (proxy, then services, then the folder lock). */
 function assemble(
   region: string,
-  kinesalite: EmbeddedServer,
-  dynalite: EmbeddedServer,
-  proxy: FaultProxy | undefined,
+  services: {
+    kinesalite: EmbeddedServer
+    dynamodbProxy: ServiceProxy
+    proxy: FaultProxy | undefined
+    streams: StreamStore
+    sqs: LocalSqs | undefined
+  },
   stopServices: () => Promise<void>,
 ): LocalCloud {
+  const { kinesalite, dynamodbProxy, proxy, streams, sqs } = services
   const clientConfig = (endpoint: string) => ({
     endpoint,
     region,
@@ -199,17 +259,32 @@ function assemble(
   const kinesis = new KinesisClient(clientConfig(kinesisEndpoint))
   // Setup calls go straight to kinesalite, so that injected faults never break createStream.
   const directKinesis = proxy === undefined ? kinesis : new KinesisClient(clientConfig(kinesalite.url))
-  const dynamodb = new DynamoDBClient(clientConfig(dynalite.url))
+  const dynamodb = new DynamoDBClient(clientConfig(dynamodbProxy.server.url))
+  // Setup calls bypass injected faults (the capture still sees them, for the stream specification).
+  const setupDynamodb =
+    dynamodbProxy.controller === undefined ? dynamodb : new DynamoDBClient(clientConfig(dynamodbProxy.setupUrl))
   const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } })
   let stopped: Promise<void> | undefined
 
   return {
-    endpoints: { kinesis: kinesisEndpoint, dynamodb: dynalite.url },
+    endpoints: {
+      kinesis: kinesisEndpoint,
+      dynamodb: dynamodbProxy.server.url,
+      ...(sqs !== undefined && { sqs: sqs.url }),
+    },
     kinesis,
     dynamodb,
+    sqs: sqs?.client,
+    dynamodbStreams: streams,
     documentClient,
     region,
     faults: proxy?.controller,
+    dynamodbFaults: dynamodbProxy.controller,
+    sqsFaults: sqs?.faults,
+    createQueue(name, attributes) {
+      if (sqs === undefined) throw new LocalCloudError('createQueue needs a cloud started with sqs: true')
+      return sqs.createQueue(name, attributes)
+    },
     async createStream(name, shardCount) {
       try {
         await directKinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }))
@@ -228,18 +303,18 @@ function assemble(
     async createTable(input) {
       const tableName = input.TableName
       try {
-        await dynamodb.send(new CreateTableCommand(input))
+        await setupDynamodb.send(new CreateTableCommand(input))
       } catch (error) {
         if (!(error instanceof TableInUseException)) throw error
       }
       await waitUntil(`table ${tableName} to be ACTIVE`, async () => {
-        const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))
+        const { Table } = await setupDynamodb.send(new DescribeTableCommand({ TableName: tableName }))
         return Table?.TableStatus === 'ACTIVE' ? Table : undefined
       })
     },
     stop() {
       stopped ??= (async () => {
-        for (const client of new Set([kinesis, directKinesis, dynamodb])) client.destroy()
+        for (const client of new Set([kinesis, directKinesis, dynamodb, setupDynamodb])) client.destroy()
         await stopServices()
       })()
       return stopped

@@ -50,6 +50,8 @@ export interface ServiceErrors {
 export interface ServiceProxy {
   /** Its loopback server; its URL is the endpoint clients use. */
   readonly server: EmbeddedServer
+  /** The same proxy without faults, for setup calls (`createTable`, `createQueue`): its URL ends in `/setup`. */
+  readonly setupUrl: string
   /** Live fault settings and counts, when started with faults. */
   readonly controller: FaultController | undefined
   /** Cancels held-back requests and closes the proxy and its upstream connections. */
@@ -68,6 +70,16 @@ export function jsonError(status: number, type: string, message: string): WireRe
     },
     body,
   }
+}
+
+const setupPath = '/setup'
+
+const isSetup = (incoming: IncomingMessage) => (incoming.url ?? '').startsWith(setupPath)
+
+/** The path to forward to: the caller's, less the setup prefix. */
+function upstreamPath(incoming: IncomingMessage): string {
+  const path = incoming.url ?? '/'
+  return isSetup(incoming) ? path.slice(setupPath.length) || '/' : path
 }
 
 /** Starts a proxy on an ephemeral loopback port in front of `upstream`. */
@@ -91,7 +103,7 @@ export async function startServiceProxy(options: {
     }
     return new Promise((resolve, reject) => {
       const outgoing = httpRequest(
-        { host: target.hostname, port: target.port, path: incoming.url ?? '/', method: 'POST', headers, agent },
+        { host: target.hostname, port: target.port, path: upstreamPath(incoming), method: 'POST', headers, agent },
         (response) => {
           const chunks: Buffer[] = []
           response.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -112,7 +124,7 @@ export async function startServiceProxy(options: {
 
   async function handle(incoming: IncomingMessage, body: Buffer): Promise<WireResponse> {
     const operation = String(incoming.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
-    if (state !== undefined) {
+    if (state !== undefined && !isSetup(incoming)) {
       const refused = await injectFault(state, operation, options.errors, stopping.signal)
       if (refused !== undefined) return refused
     }
@@ -141,6 +153,7 @@ export async function startServiceProxy(options: {
   const embedded = await serveEmbedded(server, 0, { drainMs: 5000 })
   return {
     server: embedded,
+    setupUrl: `${embedded.url}${setupPath}`,
     controller: state?.controller,
     async stop() {
       stopping.abort()

@@ -26,7 +26,7 @@ async function withLocks<T>(locks: Locks, keys: readonly string[], work: () => P
   const releases: Array<() => void> = []
   for (const key of sorted) {
     const previous = locks.get(key) ?? Promise.resolve()
-    let release = () => undefined as void
+    let release: () => void = () => undefined
     const held = new Promise<void>((resolve) => {
       release = resolve
     })
@@ -86,9 +86,10 @@ function applySpecification(store: StreamStore, request: Json, description: Json
   const viewType = specification.StreamViewType
   if (viewType === undefined || !viewTypes.has(viewType)) return
   const keySchema = (description.KeySchema ?? []) as Array<{ AttributeName: string; KeyType: string }>
-  const keyNames = [...keySchema.filter((key) => key.KeyType === 'HASH'), ...keySchema.filter((key) => key.KeyType !== 'HASH')].map(
-    (key) => key.AttributeName,
-  )
+  const keyNames = [
+    ...keySchema.filter((key) => key.KeyType === 'HASH'),
+    ...keySchema.filter((key) => key.KeyType !== 'HASH'),
+  ].map((key) => key.AttributeName)
   store.enable(String(description.TableArn ?? tableName), tableName, viewType as StreamViewType, keyNames)
 }
 
@@ -114,7 +115,12 @@ async function readItem(call: WireCall, target: Target): Promise<WireItem | unde
 }
 
 /** Forwards a write of `targets`, holding their locks, and appends a record for each item it changed. */
-async function captureWrite(call: WireCall, store: StreamStore, locks: Locks, targets: Target[]): Promise<WireResponse> {
+async function captureWrite(
+  call: WireCall,
+  store: StreamStore,
+  locks: Locks,
+  targets: Target[],
+): Promise<WireResponse> {
   if (targets.length === 0) return call.forward()
   const lockKeys = targets.map((target) => `${target.stream.tableName}\u0000${canonical(target.key)}`)
   return withLocks(locks, lockKeys, async () => {
