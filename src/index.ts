@@ -1,9 +1,11 @@
 /**
  * serverless-done-right: composable Middy middlewares for AWS Lambda.
  *
+ * @showGroups
  * @module serverless-done-right
  */
 export {
+  type PutRecordsClient,
   type PutRecordsEntry,
   type PutRecordsEntryResult,
   type PutRecordsLocalErrorCode,

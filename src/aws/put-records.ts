@@ -19,7 +19,30 @@ import {
   send,
 } from './put-records-requests.js'
 
-/** One record to put on a stream. */
+/**
+ * The client {@link putRecords} sends with: a `KinesisClient` of `@aws-sdk/client-kinesis` v3 (only `send` is called).
+ * Written without the SDK's types, so that the main entry's declarations type-check in a project that does not
+ * install `@aws-sdk/client-kinesis` (an optional peer).
+ *
+ * @example
+ * ```ts
+ * import { KinesisClient } from '@aws-sdk/client-kinesis'
+ * import type { PutRecordsClient } from 'serverless-done-right'
+ *
+ * const kinesis: PutRecordsClient = new KinesisClient({})
+ * console.log(typeof kinesis.send) // 'function'
+ * ```
+ * @group Kinesis output
+ */
+export interface PutRecordsClient {
+  /** `KinesisClient.send`; `putRecords` gives it a `PutRecordsCommand`. */
+  send(command: never, options?: never): Promise<unknown>
+}
+
+/**
+ * One record to put on a stream.
+ * @group Kinesis output
+ */
 export interface PutRecordsEntry {
   /** The payload; a string is sent as its UTF-8 bytes. */
   readonly data: Uint8Array | string
@@ -37,15 +60,22 @@ export interface PutRecordsEntry {
  * - `Aborted`: the signal aborted before the entry was written.
  * - `PrecedingEntryFailed`: an earlier entry with the same partition key failed for good, so this one was not sent
  *   (writing it would put it before that entry once it is sent again). Only with `keepKeyOrder`.
+ * @group Kinesis output
  */
 export type PutRecordsLocalErrorCode = 'InvalidEntry' | 'Aborted' | 'PrecedingEntryFailed'
 
-/** The outcome of one entry, at the same index as the entry. `ok` tells the two shapes apart. */
+/**
+ * The outcome of one entry, at the same index as the entry. `ok` tells the two shapes apart.
+ * @group Kinesis output
+ */
 export type PutRecordsEntryResult =
   | { readonly ok: true; readonly sequenceNumber: string; readonly shardId: string; readonly attempts: number }
   | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string; readonly attempts: number }
 
-/** What {@link putRecords} did. */
+/**
+ * What {@link putRecords} did.
+ * @group Kinesis output
+ */
 export interface PutRecordsResult {
   /** One result per entry, in input order. */
   readonly records: readonly PutRecordsEntryResult[]
@@ -55,7 +85,10 @@ export interface PutRecordsResult {
   readonly requests: number
 }
 
-/** Options of {@link putRecords}. Every field is optional. */
+/**
+ * Options of {@link putRecords}. Every field is optional.
+ * @group Kinesis output
+ */
 export interface PutRecordsOptions {
   /**
    * Attempts per entry, the first included. A throttled or failed entry is sent again until it has had this many.
@@ -161,9 +194,10 @@ function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, re
  *   console.warn('not written', failed)
  * }
  * ```
+ * @group Kinesis output
  */
 export async function putRecords(
-  client: KinesisClient,
+  client: PutRecordsClient,
   streamName: string,
   entries: readonly PutRecordsEntry[],
   options: PutRecordsOptions = {},
@@ -214,7 +248,7 @@ export async function putRecords(
       requests += 1
       for (const index of indices) attempts[index] = (attempts[index] ?? 0) + 1
       const outcome = await send(
-        client,
+        client as KinesisClient,
         Command,
         streamName,
         indices.map((index) => (prepared[index] as Prepared).entry),

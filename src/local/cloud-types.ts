@@ -11,7 +11,10 @@ import type { StreamStore } from './dynamodb-streams/store.js'
 import type { FaultController, KinesisFaults } from './faults.js'
 import type { ServiceFaults } from './service-proxy.js'
 
-/** Options of `startLocalCloud`. Every field is optional. */
+/**
+ * Options of `startLocalCloud`. Every field is optional.
+ * @group Local cloud
+ */
 export interface LocalCloudOptions {
   /**
    * The port kinesalite listens on, on 127.0.0.1. With `faults`, the proxy takes an ephemeral port.
@@ -67,7 +70,10 @@ export interface LocalCloudOptions {
   region?: string
 }
 
-/** A running local cloud: endpoints, ready clients, helpers, and `stop()`. */
+/**
+ * A running local cloud: endpoints, ready clients, helpers, and `stop()`.
+ * @group Local cloud
+ */
 export interface LocalCloud {
   /** The URLs to point clients at (`http://127.0.0.1:<port>`). With `faults`, `kinesis` is the fault proxy's URL. */
   endpoints: { kinesis: string; dynamodb: string; sqs?: string }

@@ -5,35 +5,19 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceInUseException as TableInUseException,
-} from '@aws-sdk/client-dynamodb'
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  KinesisClient,
-  ResourceInUseException as StreamInUseException,
-} from '@aws-sdk/client-kinesis'
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { LocalCloud, LocalCloudOptions } from './cloud-types.js'
 import { streamCapture } from './dynamodb-streams/capture.js'
 import { createStreamStore, type StreamStore } from './dynamodb-streams/store.js'
 import { type EmbeddedServer, serveEmbedded } from './embedded-server.js'
-
-export type { LocalCloud, LocalCloudOptions } from './cloud-types.js'
-
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js'
-
 import { lockFolder } from './folder-lock.js'
 import { LocalCloudError } from './local-cloud-error.js'
+import { type LocalCloudModules, loadLocalCloudModules } from './peers.js'
 import { type ServiceProxy, startServiceProxy } from './service-proxy.js'
 import { dynamodbErrors, type LocalSqs, startLocalSqs } from './sqs/endpoint.js'
-import { createDynalite, createKinesalite } from './vendor.js'
 import { waitUntil } from './wait-until.js'
+
+export type { LocalCloud, LocalCloudOptions } from './cloud-types.js'
 
 const defaults = {
   kinesisPort: 0,
@@ -53,8 +37,12 @@ const defaults = {
  * Development only: kinesalite 3.3.3 and dynalite 4.0.0 implement the data-plane APIs listed in the README, not
  * enhanced fan-out, transactions or DynamoDB Streams.
  *
+ * kinesalite, dynalite, the Kinesis and DynamoDB clients, `@aws-sdk/lib-dynamodb` and `@smithy/node-http-handler` are
+ * optional peers, loaded by the first call: install them as dev dependencies (the README's `/local` section has the line).
+ *
  * @param options - ports, persistence folder, fault injection and region; see {@link LocalCloudOptions}
  * @returns the running cloud
+ * @throws LocalCloudError when one of those packages is not installed, naming it and the `npm install -D …` line
  *
  * @example
  * ```ts
@@ -78,6 +66,7 @@ const defaults = {
  *   await cloud.stop()
  * }
  * ```
+ * @group Local cloud
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const region = options.region ?? defaults.region
@@ -89,6 +78,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (failure !== undefined) throw failure
   }
   try {
+    const modules = await loadLocalCloudModules()
     let paths: { kinesis: string; dynamodb: string } | undefined
     if (options.persistDir !== undefined) {
       paths = await persistPaths(options.persistDir)
@@ -96,7 +86,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     const kinesalite = await serveEmbedded(
       withRegion(region, () =>
-        createKinesalite({
+        modules.kinesalite({
           createStreamMs: 0,
           deleteStreamMs: 0,
           updateStreamMs: 0,
@@ -109,7 +99,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     undo.push(() => kinesalite.stop())
     const dynalite = await serveEmbedded(
       withRegion(region, () =>
-        createDynalite({
+        modules.dynalite({
           createTableMs: 0,
           deleteTableMs: 0,
           updateTableMs: 0,
@@ -129,9 +119,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       handle: streamCapture(streams),
     })
     undo.push(() => dynamodbProxy.stop())
-    const sqs = options.sqs === true ? await startLocalSqs(region, options.sqsPort ?? 0, options.sqsFaults) : undefined
+    const sqs =
+      options.sqs === true
+        ? await startLocalSqs(modules.http, region, options.sqsPort ?? 0, options.sqsFaults)
+        : undefined
     if (sqs !== undefined) undo.push(() => sqs.stop())
-    return assemble(region, { kinesalite, dynamodbProxy, proxy, streams, sqs }, stopAll)
+    return assemble(modules, region, { kinesalite, dynamodbProxy, proxy, streams, sqs }, stopAll)
   } catch (error) {
     await stopAll().catch(() => undefined)
     throw error
@@ -140,6 +133,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
 /** The cloud's face over running services; `stopServices` stops them (proxy, then services, then the folder lock). */
 function assemble(
+  { kinesis: kinesisSdk, dynamodb: dynamodbSdk, documentClient: documentSdk, http }: LocalCloudModules,
   region: string,
   services: {
     kinesalite: EmbeddedServer
@@ -155,17 +149,21 @@ function assemble(
     endpoint,
     region,
     credentials: defaults.credentials,
-    requestHandler: new NodeHttpHandler(),
+    requestHandler: new http.NodeHttpHandler(),
   })
   const kinesisEndpoint = proxy?.server.url ?? kinesalite.url
-  const kinesis = new KinesisClient(clientConfig(kinesisEndpoint))
+  const kinesis = new kinesisSdk.KinesisClient(clientConfig(kinesisEndpoint))
   // Setup calls go straight to kinesalite, so that injected faults never break createStream.
-  const directKinesis = proxy === undefined ? kinesis : new KinesisClient(clientConfig(kinesalite.url))
-  const dynamodb = new DynamoDBClient(clientConfig(dynamodbProxy.server.url))
+  const directKinesis = proxy === undefined ? kinesis : new kinesisSdk.KinesisClient(clientConfig(kinesalite.url))
+  const dynamodb = new dynamodbSdk.DynamoDBClient(clientConfig(dynamodbProxy.server.url))
   // Setup calls bypass injected faults (the capture still sees them, for the stream specification).
   const setupDynamodb =
-    dynamodbProxy.controller === undefined ? dynamodb : new DynamoDBClient(clientConfig(dynamodbProxy.setupUrl))
-  const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } })
+    dynamodbProxy.controller === undefined
+      ? dynamodb
+      : new dynamodbSdk.DynamoDBClient(clientConfig(dynamodbProxy.setupUrl))
+  const documentClient = documentSdk.DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  })
   let stopped: Promise<void> | undefined
 
   return {
@@ -189,13 +187,13 @@ function assemble(
     },
     async createStream(name, shardCount) {
       try {
-        await directKinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }))
+        await directKinesis.send(new kinesisSdk.CreateStreamCommand({ StreamName: name, ShardCount: shardCount }))
       } catch (error) {
-        if (!(error instanceof StreamInUseException)) throw error
+        if (!(error instanceof kinesisSdk.ResourceInUseException)) throw error
       }
       const summary = await waitUntil(`stream ${name} to be ACTIVE`, async () => {
         const { StreamDescriptionSummary } = await directKinesis.send(
-          new DescribeStreamSummaryCommand({ StreamName: name }),
+          new kinesisSdk.DescribeStreamSummaryCommand({ StreamName: name }),
         )
         return StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? StreamDescriptionSummary : undefined
       })
@@ -205,12 +203,12 @@ function assemble(
     async createTable(input) {
       const tableName = input.TableName
       try {
-        await setupDynamodb.send(new CreateTableCommand(input))
+        await setupDynamodb.send(new dynamodbSdk.CreateTableCommand(input))
       } catch (error) {
-        if (!(error instanceof TableInUseException)) throw error
+        if (!(error instanceof dynamodbSdk.ResourceInUseException)) throw error
       }
       await waitUntil(`table ${tableName} to be ACTIVE`, async () => {
-        const { Table } = await setupDynamodb.send(new DescribeTableCommand({ TableName: tableName }))
+        const { Table } = await setupDynamodb.send(new dynamodbSdk.DescribeTableCommand({ TableName: tableName }))
         return Table?.TableStatus === 'ACTIVE' ? Table : undefined
       })
     },

@@ -6,8 +6,12 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Context } from 'aws-lambda'
 import { applyLambdaEnv } from './lambda-env.js'
+import { watchRss } from './rss-sampler.js'
 
-/** Options of {@link invoke}. Every field is optional. */
+/**
+ * Options of {@link invoke}. Every field is optional.
+ * @group Local cloud
+ */
 export interface InvokeOptions {
   /**
    * The function timeout in milliseconds. A handler still running then yields a `timeout` result.
@@ -43,7 +47,10 @@ export interface InvokeOptions {
   env?: Record<string, string>
 }
 
-/** What one {@link invoke} call observed, as Lambda would report it. */
+/**
+ * What one {@link invoke} call observed, as Lambda would report it.
+ * @group Local cloud
+ */
 export interface InvokeResult<R = unknown> {
   /** `ok`: the handler returned; `error`: it threw or rejected; `timeout`: it was still running at the deadline. */
   status: 'ok' | 'error' | 'timeout'
@@ -68,7 +75,7 @@ const defaults = {
   region: 'us-east-1',
   /** The account the local cloud's ARNs use (kinesalite and dynalite say `000000000000`). */
   accountId: '000000000000',
-  /** How often the memory peak is sampled while the handler runs. */
+  /** How often the memory peak is sampled while the handler runs (one sampler for every invocation in the process). */
   memorySampleMs: 5,
 } as const
 
@@ -94,7 +101,8 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *   the background, and whatever it does later is ignored.
  * - A synchronous throw, a rejection and a value `JSON.stringify` refuses (circular, `BigInt`) are `error` results.
  *   The result is the JSON round trip of the returned value, as the caller of a real function receives it.
- * - `maxMemoryUsedMb` samples the RSS of the whole process; `memoryMb` is not enforced.
+ * - `maxMemoryUsedMb` is the peak RSS of the whole process, sampled every 5 ms by one sampler that every running
+ *   invocation shares; `memoryMb` is not enforced.
  *
  * @param handler - the Lambda handler, such as a Middy handler
  * @param event - the event to pass
@@ -103,6 +111,7 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *
  * @example
  * ```ts
+ * import middy from '@middy/core'
  * import { invoke } from 'serverless-done-right/local'
  *
  * const handler = async (event: { name: string }, context: { getRemainingTimeInMillis(): number }) =>
@@ -113,11 +122,35 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *
  * const slow = await invoke(() => new Promise(() => {}), {}, { timeoutMs: 50 })
  * console.log(slow.status, slow.errorMessage) // 'timeout' 'Task timed out after 0.05 seconds'
+ *
+ * // A Middy handler takes the raw event, whatever its middlewares turn it into.
+ * const doubled = await invoke(middy().handler(async (event: { n: number }) => event.n * 2), { n: 21 })
+ * console.log(doubled.result) // 42
  * ```
+ * @group Local cloud
  */
-export async function invoke<E, R>(
+export function invoke<E, R>(
   handler: (event: E, context: Context) => Promise<R> | R,
   event: E,
+  options?: InvokeOptions,
+): Promise<InvokeResult<R>>
+/**
+ * Invokes a Middy handler once, with any raw event and no cast: its middlewares (a body parser, `validate()`) turn the
+ * event into the type its handler declares. See the plain-function signature above for the rest.
+ *
+ * @param handler - a Middy handler (`middy().use(…).handler(…)`), e.g. `.use(validate({ event: schema }))`
+ * @param event - the raw event Lambda would pass, such as an API Gateway event with a JSON string body
+ * @param options - timeout, memory, names and extra environment; see {@link InvokeOptions}
+ * @returns what happened, never rejects
+ */
+export function invoke<R>(
+  handler: { (event: never, context: Context): Promise<R>; readonly use: unknown },
+  event: unknown,
+  options?: InvokeOptions,
+): Promise<InvokeResult<R>>
+export async function invoke<R>(
+  handler: (event: never, context: Context) => Promise<R> | R,
+  event: unknown,
   options: InvokeOptions = {},
 ): Promise<InvokeResult<R>> {
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
@@ -142,11 +175,7 @@ export async function invoke<E, R>(
     _X_AMZN_TRACE_ID: newTraceId(),
   })
 
-  let peakRss = process.memoryUsage.rss()
-  const sampleMemory = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss())
-  }
-  const sampler = setInterval(sampleMemory, defaults.memorySampleMs)
+  const rss = watchRss(defaults.memorySampleMs)
   let timer: NodeJS.Timeout | undefined
   const started = performance.now()
   const deadline = Date.now() + timeoutMs
@@ -170,7 +199,9 @@ export async function invoke<E, R>(
       fail: (error) => settle({ kind: 'error', error }),
       succeed: (result: unknown) => settle({ kind: 'ok', value: result as R }),
     }
-    const running = new Promise<R>((resolve) => resolve(handler(event, context))).then(
+    const running = new Promise<R>((resolve) =>
+      resolve((handler as (event: unknown, context: Context) => Promise<R> | R)(event, context)),
+    ).then(
       (value): Settled<R> => ({ kind: 'ok', value }),
       (error: unknown): Settled<R> => ({ kind: 'error', error }),
     )
@@ -179,7 +210,7 @@ export async function invoke<E, R>(
     })
     const outcome = await Promise.race([running, legacy, timedOut])
     const elapsed = performance.now() - started
-    sampleMemory()
+    const peakRss = rss.stop()
     const durationMs = outcome.kind === 'timeout' ? timeoutMs : Math.round(elapsed * 100) / 100
     const report = {
       durationMs,
@@ -202,7 +233,7 @@ export async function invoke<E, R>(
     if ('error' in marshalled) return { status: 'error', result: undefined, ...marshalled.error, ...report }
     return { status: 'ok', result: marshalled.value, errorType: undefined, errorMessage: undefined, ...report }
   } finally {
-    clearInterval(sampler)
+    rss.stop()
     clearTimeout(timer)
     release()
   }

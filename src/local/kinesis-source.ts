@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { kinesisAdapter } from './esm/kinesis.js'
+import type { StreamAdapter } from './esm/adapter.js'
 import type { KinesisEventSourceOptions } from './esm/options.js'
 import { resolveOptions } from './esm/resolve.js'
 import { createStreamEventSource, type StreamEventSource } from './esm/source.js'
+import { loadKinesisSourceEngine } from './peers.js'
 
 export type {
   KinesisDestinationConfig,
@@ -17,7 +18,10 @@ export type {
 } from './esm/options.js'
 export type { KinesisEventSourceStats, KinesisShardStats } from './esm/stats.js'
 
-/** A running (or stopped) event source mapping; see {@link kinesisEventSource}. */
+/**
+ * A running (or stopped) event source mapping; see {@link kinesisEventSource}.
+ * @group Local cloud
+ */
 export type KinesisEventSource = StreamEventSource
 
 /**
@@ -46,7 +50,7 @@ export type KinesisEventSource = StreamEventSource
  * enhanced fan-out and filter criteria are not emulated.
  *
  * @param options - the cloud, stream and handler, and the mapping's parameters; see {@link KinesisEventSourceOptions}
- * @returns the event source, not started
+ * @returns the event source, not started; `start()` rejects with `LocalCloudError` when an optional peer is missing
  *
  * @example
  * ```ts
@@ -77,12 +81,19 @@ export type KinesisEventSource = StreamEventSource
  * await source.stop()
  * await cloud.stop()
  * ```
+ * @group Local cloud
  */
 export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisEventSource {
   const resolved = resolveOptions(options, 'kinesisEventSource')
-  return createStreamEventSource(
-    kinesisAdapter(options.cloud, options.streamName, resolved.startingPosition),
-    resolved,
-    options.handler,
-  )
+  // The Kinesis side needs @aws-sdk/client-kinesis, imported by the first start() (LocalCloudError when missing).
+  const adapter: StreamAdapter = {
+    label: 'kinesisEventSource',
+    batchInfoKey: 'KinesisBatchInfo',
+    prepare: async () => {
+      const { kinesisAdapter } = await loadKinesisSourceEngine()
+      return kinesisAdapter(options.cloud, options.streamName, resolved.startingPosition)
+    },
+    connect: () => Promise.reject(new Error('kinesisEventSource: prepare() first')),
+  }
+  return createStreamEventSource(adapter, resolved, options.handler)
 }

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { retrying } from './esm/client.js'
 import { pause } from './esm/wakeup.js'
 import { LocalOptionsError } from './options-error.js'
@@ -45,6 +44,7 @@ async function connect(options: SqsEventSourceOptions, resolved: ResolvedSqsOpti
   const endpoint = options.cloud.endpoints.sqs
   if (endpoint === undefined) throw new LocalOptionsError('sqsEventSource: the cloud was started without sqs: true')
   const sdk = await loadSqsClient()
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler')
   const client = new sdk.SQSClient({
     endpoint,
     region: options.cloud.region,

@@ -56,6 +56,11 @@ export interface StreamAdapter {
   readonly label: string
   /** The member of the on-failure record that names the records (`KinesisBatchInfo`, `DDBStreamBatchInfo`). */
   readonly batchInfoKey: BatchInfoKey
+  /**
+   * Loads what the adapter needs, once per `start()` before `connect` (not retried): resolves with the adapter to use
+   * from then on. Optional.
+   */
+  prepare?(): Promise<StreamAdapter>
   /** Looks the stream up; throws when it does not exist (the engine retries a few times first). */
   connect(signal: AbortSignal, functionName: string): Promise<ConnectedStream>
 }

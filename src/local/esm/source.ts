@@ -119,10 +119,8 @@ export function createStreamEventSource(
       attempts: 5,
       onError: () => stats.readErrors++,
     }
-    const stream: ConnectedStream = await retrying(
-      () => adapter.connect(controller.signal, resolved.functionName),
-      retry,
-    )
+    const ready = (await adapter.prepare?.()) ?? adapter
+    const stream: ConnectedStream = await retrying(() => ready.connect(controller.signal, resolved.functionName), retry)
     const runtime: Runtime = {
       options: resolved,
       identity: stream.identity,

@@ -5,7 +5,6 @@
  * @module
  */
 import type { SQSClient } from '@aws-sdk/client-sqs'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { FaultController } from '../faults.js'
 import { jsonError, type ServiceErrors, type ServiceFaults, startServiceProxy } from '../service-proxy.js'
 import { loadSqsClient, startSqsServer } from './server.js'
@@ -47,6 +46,7 @@ export interface LocalSqs {
 
 /** Starts the emulator (and a fault proxy in front when `faults` is given) and a client on it. */
 export async function startLocalSqs(
+  http: typeof import('@smithy/node-http-handler'),
   region: string,
   port: number,
   faults: ServiceFaults | undefined,
@@ -65,7 +65,7 @@ export async function startLocalSqs(
     endpoint,
     region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: new NodeHttpHandler(),
+    requestHandler: new http.NodeHttpHandler(),
   })
   const client = new sdk.SQSClient(config(url))
   // Setup calls bypass injected faults.
