@@ -22,7 +22,8 @@ export interface LocalCloudOptions {
    */
   kinesisPort?: number
   /**
-   * The port dynalite listens on, on 127.0.0.1.
+   * The port of the DynamoDB endpoint on 127.0.0.1 (the proxy that captures DynamoDB Streams; dynalite behind it takes
+   * an ephemeral port).
    * @defaultValue `0` (an ephemeral port, read back into `endpoints.dynamodb`)
    */
   dynamodbPort?: number

@@ -106,7 +106,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...(paths && { path: paths.dynamodb }),
         }),
       ),
-      options.dynamodbPort ?? defaults.dynamodbPort,
+      0, // the proxy in front of it takes dynamodbPort
     )
     undo.push(() => dynalite.stop())
     const proxy = options.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, options.faults)
@@ -117,6 +117,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       faults: options.dynamodbFaults,
       errors: dynamodbErrors,
       handle: streamCapture(streams),
+      port: options.dynamodbPort ?? defaults.dynamodbPort,
     })
     undo.push(() => dynamodbProxy.stop())
     const sqs =

@@ -88,6 +88,8 @@ export async function startServiceProxy(options: {
   faults: ServiceFaults | undefined
   errors: ServiceErrors
   handle?: (call: WireCall) => Promise<WireResponse>
+  /** The loopback port; `0` (the default) for an ephemeral one. */
+  port?: number
 }): Promise<ServiceProxy> {
   const state = options.faults === undefined ? undefined : createFaultState({ operations: 'all', ...options.faults })
   const stopping = new AbortController()
@@ -150,7 +152,7 @@ export async function startServiceProxy(options: {
       )
     })
   })
-  const embedded = await serveEmbedded(server, 0, { drainMs: 5000 })
+  const embedded = await serveEmbedded(server, options.port ?? 0, { drainMs: 5000 })
   return {
     server: embedded,
     setupUrl: `${embedded.url}${setupPath}`,

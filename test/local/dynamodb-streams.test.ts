@@ -4,7 +4,7 @@
  * they race, and the user API recipe's table mirrored through fanOut.
  */
 
-import { BatchWriteItemCommand, DescribeTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb'
+import { BatchWriteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { unmarshall } from '@aws-sdk/util-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -257,6 +257,47 @@ describe('dynamoDbEventSource with fanOut mirrors the user API table', () => {
     } finally {
       await source.stop()
       await api.gateway.close()
+    }
+  })
+})
+
+describe('dynamodbFaults', () => {
+  it('refuses writes as DynamoDB throttles them: nothing applied, no record; the SDK retries through', async () => {
+    const faulty = await startLocalCloud({
+      dynamodbFaults: { requestThrottleRate: 0.5, seed: 7, operations: ['PutItem'] },
+    })
+    try {
+      await faulty.createTable({
+        TableName: 'faulty-stream',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+      })
+      // One attempt per call, so that a throttle reaches the caller instead of the SDK's retry.
+      const once = new DynamoDBClient({
+        endpoint: faulty.endpoints.dynamodb,
+        region: faulty.region,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+      })
+      const written: string[] = []
+      for (let index = 0; index < 20; index++) {
+        try {
+          await once.send(new PutItemCommand({ TableName: 'faulty-stream', Item: { id: { S: `i${index}` } } }))
+          written.push(`i${index}`)
+        } catch (error) {
+          expect(error).toMatchObject({ name: 'ProvisionedThroughputExceededException' })
+        }
+      }
+      once.destroy()
+      expect(faulty.dynamodbFaults?.counts.throttledRequests).toBe(20 - written.length)
+      expect(written.length).toBeGreaterThan(0)
+      expect(written.length).toBeLessThan(20)
+      const stream = faulty.dynamodbStreams.get('faulty-stream')
+      expect(stream?.records.map((record) => record.event.dynamodb?.Keys?.id?.S)).toEqual(written)
+    } finally {
+      await faulty.stop()
     }
   })
 })

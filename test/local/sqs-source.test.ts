@@ -198,3 +198,41 @@ describe('10,000 FIFO messages through fanOut', () => {
     )
   }, 240_000)
 })
+
+describe('sqsFaults', () => {
+  it('throttles receives and deletes as SQS does; the source retries and every message is processed', async () => {
+    const faulty = await startLocalCloud({
+      sqs: true,
+      sqsFaults: { requestThrottleRate: 0.2, operations: ['ReceiveMessage', 'DeleteMessageBatch'], seed: 3 },
+    })
+    try {
+      const queueUrl = await faulty.createQueue('faulty', { VisibilityTimeout: '1' })
+      const seen = new Set<string>()
+      const source = sqsEventSource({
+        cloud: faulty,
+        queueName: 'faulty',
+        pollIntervalMs: 50,
+        timeoutMs: 1000,
+        handler: async (event: SQSEvent) => {
+          for (const record of event.Records) seen.add(record.body)
+        },
+      })
+      await source.start()
+      const client = faulty.sqs as SQSClient
+      for (let batch = 0; batch < 10; batch++) {
+        const entries = Array.from({ length: 10 }, (_unused, index) => ({
+          Id: `m${index}`,
+          MessageBody: `${batch}-${index}`,
+        }))
+        await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))
+      }
+      await source.drain()
+      await source.stop()
+      expect(seen.size).toBe(100)
+      expect(faulty.sqsFaults?.counts.throttledRequests).toBeGreaterThan(0)
+      expect(source.stats.receiveErrors + source.stats.deleteErrors).toBeGreaterThan(0)
+    } finally {
+      await faulty.stop()
+    }
+  })
+})
