@@ -14,10 +14,14 @@ import { createStreamEventSource, type StreamEventSource } from './esm/source.js
 /**
  * A Lambda handler the event source can call; it receives a `DynamoDBStreamEvent` (with tumbling windows, the window
  * members too). Typed with a `never` event so that any handler fits, a Middy handler included.
+ * @group Local cloud
  */
 export type DynamoDbSourceHandler = (event: never, context: Context) => unknown
 
-/** What Lambda sends to the on-failure destination for a DynamoDB stream batch: `DDBStreamBatchInfo` names the records. */
+/**
+ * What Lambda sends to the on-failure destination for a DynamoDB stream batch: `DDBStreamBatchInfo` names the records.
+ * @group Local cloud
+ */
 export type DynamoDbOnFailureRecord = Omit<KinesisOnFailureRecord, 'KinesisBatchInfo'> & {
   /** The records given up on: one shard, a contiguous range of sequence numbers, and the stream's ARN. */
   DDBStreamBatchInfo: KinesisOnFailureRecord['KinesisBatchInfo']
@@ -26,6 +30,7 @@ export type DynamoDbOnFailureRecord = Omit<KinesisOnFailureRecord, 'KinesisBatch
 /**
  * Options of {@link dynamoDbEventSource}: the mapping parameters of {@link KinesisEventSourceOptions}, with AWS's
  * names, defaults and limits, for the stream of a table.
+ * @group Local cloud
  */
 export interface DynamoDbEventSourceOptions
   extends Omit<
@@ -47,10 +52,16 @@ export interface DynamoDbEventSourceOptions
    * Where batches go when Lambda gives up on them; `onFailure` is called again (with backoff) until it succeeds.
    * @defaultValue none: given-up batches are dropped, as in AWS without a destination
    */
-  destinationConfig?: { onFailure?: (record: DynamoDbOnFailureRecord) => void | Promise<void> }
+  destinationConfig?: {
+    /** Receives AWS's on-failure record for each batch given up on; the shard waits until it resolves. */
+    onFailure?: (record: DynamoDbOnFailureRecord) => void | Promise<void>
+  }
 }
 
-/** A running (or stopped) DynamoDB Streams event source; see {@link dynamoDbEventSource}. */
+/**
+ * A running (or stopped) DynamoDB Streams event source; see {@link dynamoDbEventSource}.
+ * @group Local cloud
+ */
 export type DynamoDbEventSource = StreamEventSource
 
 /**
@@ -101,6 +112,7 @@ export type DynamoDbEventSource = StreamEventSource
  * await source.stop()
  * await cloud.stop()
  * ```
+ * @group Local cloud
  */
 export function dynamoDbEventSource(options: DynamoDbEventSourceOptions): DynamoDbEventSource {
   const resolved = resolveOptions(options, 'dynamoDbEventSource')

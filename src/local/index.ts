@@ -13,7 +13,15 @@ export {
   type DynamoDbSourceHandler,
   dynamoDbEventSource,
 } from './dynamodb-source.js'
-export type { StreamStore as LocalDynamoDbStreams } from './dynamodb-streams/store.js'
+export type {
+  ItemChange,
+  StoredRecord,
+  StreamStore as LocalDynamoDbStreams,
+  StreamViewType,
+  TableStream,
+  WireItem,
+} from './dynamodb-streams/store.js'
+export type { StreamEventSource } from './esm/source.js'
 export type { FaultController, FaultCounts, KinesisFaults } from './faults.js'
 export {
   type GatewayHandler,

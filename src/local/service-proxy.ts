@@ -19,7 +19,10 @@ import { type EmbeddedServer, serveEmbedded } from './embedded-server.js'
 import { createFaultState, type FaultController, type FaultState, type KinesisFaults } from './faults.js'
 import type { WireResponse } from './kinesis-wire.js'
 
-/** The faults a DynamoDB or SQS proxy injects: whole requests only, refused before anything of them is applied. */
+/**
+ * The faults a DynamoDB or SQS proxy injects: whole requests only, refused before anything of them is applied.
+ * @group Local cloud
+ */
 export type ServiceFaults = Pick<
   KinesisFaults,
   'requestThrottleRate' | 'requestInternalFailureRate' | 'latencyMs' | 'operations' | 'seed'

@@ -15,7 +15,10 @@ import { loadSqsClient } from './sqs/server.js'
 export type { SqsEventSourceOptions, SqsSourceHandler } from './sqs/options.js'
 export type { SqsEventSourceStats } from './sqs/poller.js'
 
-/** A running (or stopped) SQS event source; see {@link sqsEventSource}. */
+/**
+ * A running (or stopped) SQS event source; see {@link sqsEventSource}.
+ * @group Local cloud
+ */
 export interface SqsEventSource {
   /** Looks the queue up and starts the pollers. Idempotent. */
   start(): Promise<void>
@@ -131,6 +134,7 @@ async function connect(options: SqsEventSourceOptions, resolved: ResolvedSqsOpti
  * await source.stop()
  * await cloud.stop()
  * ```
+ * @group Local cloud
  */
 export function sqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
   const resolved = resolveSqsOptions(options)

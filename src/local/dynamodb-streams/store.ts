@@ -7,20 +7,32 @@
 import { randomUUID } from 'node:crypto'
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda'
 
-/** What a stream record holds besides the keys (`StreamSpecification.StreamViewType`). */
+/**
+ * What a stream record holds besides the keys (`StreamSpecification.StreamViewType`).
+ * @group Local cloud
+ */
 export type StreamViewType = 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY'
 
-/** A DynamoDB item on the wire: attribute name to typed value. */
+/**
+ * A DynamoDB item on the wire: attribute name to typed value.
+ * @group Local cloud
+ */
 export type WireItem = Record<string, AttributeValue>
 
-/** One change of one item, as the capture saw it. */
+/**
+ * One change of one item, as the capture saw it.
+ * @group Local cloud
+ */
 export interface ItemChange {
   readonly keys: WireItem
   readonly oldImage: WireItem | undefined
   readonly newImage: WireItem | undefined
 }
 
-/** A record of a table's stream. */
+/**
+ * A record of a table's stream.
+ * @group Local cloud
+ */
 export interface StoredRecord {
   readonly sequenceNumber: string
   /** The item's key, canonical JSON: records of one item share it. */
@@ -31,7 +43,10 @@ export interface StoredRecord {
   readonly event: DynamoDBRecord
 }
 
-/** The stream of one table. */
+/**
+ * The stream of one table.
+ * @group Local cloud
+ */
 export interface TableStream {
   readonly tableName: string
   readonly streamArn: string
@@ -45,7 +60,10 @@ export interface TableStream {
   readonly records: StoredRecord[]
 }
 
-/** The streams of a local cloud. */
+/**
+ * The streams of a local cloud.
+ * @group Local cloud
+ */
 export interface StreamStore {
   /** Turns a table's stream on (a fresh stream, as AWS makes one at every enabling). */
   enable(tableArn: string, tableName: string, viewType: StreamViewType, keyNames: readonly string[]): TableStream

@@ -24,7 +24,10 @@ import { copyStats, emptyStats, type KinesisEventSourceStats } from './stats.js'
 import { createWakeup, pause } from './wakeup.js'
 import { runWindowLane } from './windows.js'
 
-/** A running (or stopped) stream event source; see `kinesisEventSource` and `dynamoDbEventSource`. */
+/**
+ * A running (or stopped) stream event source; see `kinesisEventSource` and `dynamoDbEventSource`.
+ * @group Local cloud
+ */
 export interface StreamEventSource {
   /** Lists the shards and starts reading each; resumes from the checkpoints after a `stop()`. Idempotent. */
   start(): Promise<void>

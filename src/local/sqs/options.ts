@@ -8,10 +8,16 @@ import type { Context } from 'aws-lambda'
 import type { LocalCloud } from '../cloud.js'
 import { LocalOptionsError } from '../options-error.js'
 
-/** A Lambda handler the event source can call with an `SQSEvent`; typed with a `never` event so that any handler fits. */
+/**
+ * A Lambda handler the event source can call with an `SQSEvent`; typed with a `never` event so that any handler fits.
+ * @group Local cloud
+ */
 export type SqsSourceHandler = (event: never, context: Context) => unknown
 
-/** Options of `sqsEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits. */
+/**
+ * Options of `sqsEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits.
+ * @group Local cloud
+ */
 export interface SqsEventSourceOptions {
   /** The local cloud, started with `sqs: true` (its SQS endpoint, a fault proxy included). */
   cloud: LocalCloud

@@ -14,7 +14,10 @@ import { type QueueIdentity, sqsRecord, sqsVerdict } from './events.js'
 import type { ResolvedSqsOptions, SqsSourceHandler } from './options.js'
 import type { SqsClientModule } from './server.js'
 
-/** Live counters of an `sqsEventSource()`; `stats` returns a fresh copy on every read. */
+/**
+ * Live counters of an `sqsEventSource()`; `stats` returns a fresh copy on every read.
+ * @group Local cloud
+ */
 export interface SqsEventSourceStats {
   /** Function invocations. */
   invocations: number
