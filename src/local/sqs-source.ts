@@ -5,7 +5,7 @@
  * @module
  */
 
-import { retrying } from './esm/client.js'
+import { retrying } from './esm/retry.js'
 import { pause } from './esm/wakeup.js'
 import { LocalOptionsError } from './options-error.js'
 import { type ResolvedSqsOptions, resolveSqsOptions, type SqsEventSourceOptions } from './sqs/options.js'

@@ -8,10 +8,10 @@
  */
 import { LocalOptionsError } from '../options-error.js'
 import type { ConnectedStream, StreamAdapter } from './adapter.js'
-import { retrying } from './client.js'
 import { runLane } from './lanes.js'
 import { readShard } from './reader.js'
 import type { ResolvedOptions } from './resolve.js'
+import { retrying } from './retry.js'
 import {
   createShardWorker,
   type DrainTargets,
