@@ -36,8 +36,8 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'timeoutGuard()',
     `export { timeoutGuard } from './src/guards/timeout.ts'`,
-    6_500,
-    'two phases, fallbacks for HTTP and batches (event kinds, problem+json); measured 5.2 KB',
+    7_000,
+    'two phases, fallbacks for HTTP and batches (event kinds, problem+json), the budget with its internals (a fresh budget per invocation, progress asked from the engines); measured 6.8 KB',
   ],
   [
     'memoryWatchdog()',
@@ -60,14 +60,14 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'fanOut()',
     `export { fanOut } from './src/batch/fan-out.ts'`,
-    12_000,
-    'three sources, decoding, lanes, drain, summary; measured 9.1 KB (excluding @aws-sdk/util-dynamodb, provided by Lambda)',
+    15_000,
+    'three sources, decoding, lanes, drain, summary, the sink stage, contained observers, the DynamoDB image unmarshaller; measured 14.3 KB',
   ],
   [
     'windowReducer()',
     `export { windowReducer } from './src/batch/window.ts'`,
-    11_500,
-    'fan-out plus window state, size guard and flush; measured 9.6 KB, then 11.3 KB with the 0.8 KB DynamoDB image unmarshaller that replaced @aws-sdk/util-dynamodb (issue 14: installs must not pull @aws-sdk/client-dynamodb; util-dynamodb was external here, so its 5.7 KB never counted)',
+    14_000,
+    'the record pipeline plus window state, size guard, flush and rewind after a failed reduce; measured 12.6 KB, then 13.4 KB with the 0.8 KB DynamoDB image unmarshaller that replaced @aws-sdk/util-dynamodb (issue 14: installs must not pull @aws-sdk/client-dynamodb; util-dynamodb was external here, so its 5.7 KB never counted)',
   ],
   [
     'putRecords()',
@@ -78,9 +78,8 @@ const ceilings: Array<[string, string, number, string]> = [
 ]
 
 describe('bundle size', () => {
-  it.each(ceilings)('%s stays under its ceiling', async (what, source, ceiling, reason) => {
+  it.each(ceilings)('%s stays under its ceiling', async (_what, source, ceiling, _reason) => {
     const bytes = await minifiedBytes(source)
-    console.log(`${what}: ${bytes} bytes minified (ceiling ${ceiling}: ${reason})`)
     expect(bytes).toBeLessThanOrEqual(ceiling)
   })
 
@@ -128,7 +127,6 @@ describe("this library's share of each recipe bundle", () => {
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)
     const modules = Object.entries(output?.inputs ?? {}).filter(([path]) => path.startsWith('src/'))
     const bytes = modules.reduce((sum, [, input]) => sum + input.bytesInOutput, 0)
-    console.log(`${recipe}: ${bytes} bytes of this library (ceiling ${recipeShareCeiling})`)
     // Guards against a vacuous pass: the recipe really bundles the library.
     expect(modules.length).toBeGreaterThan(5)
     expect(bytes).toBeLessThanOrEqual(recipeShareCeiling)

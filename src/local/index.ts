@@ -23,6 +23,7 @@ export type {
 } from './dynamodb-streams/store.js'
 export type { StreamEventSource } from './esm/source.js'
 export type { FaultController, FaultCounts, KinesisFaults } from './faults.js'
+export type { GatewayJwtAuthorizer } from './gateway/authorizer.js'
 export {
   type GatewayHandler,
   type GatewayInvocation,
