@@ -5,82 +5,19 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import type { KinesisClient } from '@aws-sdk/client-kinesis'
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import type { LocalCloud, LocalCloudOptions } from './cloud-types.js'
+import { streamCapture } from './dynamodb-streams/capture.js'
+import { createStreamStore, type StreamStore } from './dynamodb-streams/store.js'
 import { type EmbeddedServer, serveEmbedded } from './embedded-server.js'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js'
-import type { FaultController, KinesisFaults } from './faults.js'
 import { lockFolder } from './folder-lock.js'
 import { LocalCloudError } from './local-cloud-error.js'
 import { type LocalCloudModules, loadLocalCloudModules } from './peers.js'
+import { type ServiceProxy, startServiceProxy } from './service-proxy.js'
+import { dynamodbErrors, type LocalSqs, startLocalSqs } from './sqs/endpoint.js'
 import { waitUntil } from './wait-until.js'
 
-/**
- * Options of {@link startLocalCloud}. Every field is optional.
- * @group Local cloud
- */
-export interface LocalCloudOptions {
-  /**
-   * The port kinesalite listens on, on 127.0.0.1. With `faults`, the proxy takes an ephemeral port.
-   * @defaultValue `0` (an ephemeral port, read back into `endpoints.kinesis`)
-   */
-  kinesisPort?: number
-  /**
-   * The port dynalite listens on, on 127.0.0.1.
-   * @defaultValue `0` (an ephemeral port, read back into `endpoints.dynamodb`)
-   */
-  dynamodbPort?: number
-  /**
-   * A folder for LevelDB stores (`<persistDir>/kinesis`, `<persistDir>/dynamodb`), created if missing: streams,
-   * records, tables and items survive `stop()` and come back when a cloud starts on the same folder. One running cloud
-   * per folder: it holds `<persistDir>/local-cloud.pid` until `stop()`, and a second one gets a `LocalCloudError`.
-   * @defaultValue `undefined`: everything in memory, gone at `stop()`
-   */
-  persistDir?: string
-  /**
-   * Puts a fault proxy in front of Kinesis: `endpoints.kinesis` and the `kinesis` client go through it, and
-   * `faults` on the result steers it while running. `createStream` bypasses it.
-   * @defaultValue `undefined`: no proxy
-   */
-  faults?: KinesisFaults
-  /**
-   * The region of the clients and of every ARN the services return.
-   * @defaultValue `'us-east-1'`
-   */
-  region?: string
-}
-
-/**
- * A running local cloud: endpoints, ready clients, helpers, and `stop()`.
- * @group Local cloud
- */
-export interface LocalCloud {
-  /** The URLs to point clients at (`http://127.0.0.1:<port>`). With `faults`, `kinesis` is the fault proxy's URL. */
-  endpoints: { kinesis: string; dynamodb: string }
-  /** A Kinesis client on `endpoints.kinesis` (HTTP/1.1 `NodeHttpHandler`, dummy credentials). Destroyed by `stop()`. */
-  kinesis: KinesisClient
-  /** A DynamoDB client on `endpoints.dynamodb` (dummy credentials). Destroyed by `stop()`. */
-  dynamodb: DynamoDBClient
-  /** A document client over `dynamodb`, with `removeUndefinedValues: true`. */
-  documentClient: DynamoDBDocumentClient
-  /** The region of the clients and ARNs. */
-  region: string
-  /**
-   * Creates a stream with `shardCount` shards and resolves once it is `ACTIVE`. A stream of that name that already
-   * exists with that many open shards (from a persisted folder) is fine; with another count it throws `LocalCloudError`.
-   */
-  createStream(name: string, shardCount: number): Promise<void>
-  /**
-   * Creates a table and resolves once it is `ACTIVE`. A table of that name that already exists (from a persisted
-   * folder) is fine, and is not compared with `input`.
-   */
-  createTable(input: CreateTableCommandInput): Promise<void>
-  /** Live fault settings and counts of injected faults, when started with `faults`; otherwise `undefined`. */
-  faults: FaultController | undefined
-  /** Stops the proxy, destroys the clients (and their keep-alive sockets), closes both services and their stores. */
-  stop(): Promise<void>
-}
+export type { LocalCloud, LocalCloudOptions } from './cloud-types.js'
 
 const defaults = {
   kinesisPort: 0,
@@ -169,12 +106,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...(paths && { path: paths.dynamodb }),
         }),
       ),
-      options.dynamodbPort ?? defaults.dynamodbPort,
+      0, // the proxy in front of it takes dynamodbPort
     )
     undo.push(() => dynalite.stop())
     const proxy = options.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, options.faults)
     if (proxy !== undefined) undo.push(() => proxy.stop())
-    return assemble(modules, region, kinesalite, dynalite, proxy, stopAll)
+    const streams = createStreamStore(region)
+    const dynamodbProxy = await startServiceProxy({
+      upstream: dynalite.url,
+      faults: options.dynamodbFaults,
+      errors: dynamodbErrors,
+      handle: streamCapture(streams),
+      port: options.dynamodbPort ?? defaults.dynamodbPort,
+    })
+    undo.push(() => dynamodbProxy.stop())
+    const sqs =
+      options.sqs === true
+        ? await startLocalSqs(modules.http, region, options.sqsPort ?? 0, options.sqsFaults)
+        : undefined
+    if (sqs !== undefined) undo.push(() => sqs.stop())
+    return assemble(modules, region, { kinesalite, dynamodbProxy, proxy, streams, sqs }, stopAll)
   } catch (error) {
     await stopAll().catch(() => undefined)
     throw error
@@ -185,11 +136,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 function assemble(
   { kinesis: kinesisSdk, dynamodb: dynamodbSdk, documentClient: documentSdk, http }: LocalCloudModules,
   region: string,
-  kinesalite: EmbeddedServer,
-  dynalite: EmbeddedServer,
-  proxy: FaultProxy | undefined,
+  services: {
+    kinesalite: EmbeddedServer
+    dynamodbProxy: ServiceProxy
+    proxy: FaultProxy | undefined
+    streams: StreamStore
+    sqs: LocalSqs | undefined
+  },
   stopServices: () => Promise<void>,
 ): LocalCloud {
+  const { kinesalite, dynamodbProxy, proxy, streams, sqs } = services
   const clientConfig = (endpoint: string) => ({
     endpoint,
     region,
@@ -200,19 +156,36 @@ function assemble(
   const kinesis = new kinesisSdk.KinesisClient(clientConfig(kinesisEndpoint))
   // Setup calls go straight to kinesalite, so that injected faults never break createStream.
   const directKinesis = proxy === undefined ? kinesis : new kinesisSdk.KinesisClient(clientConfig(kinesalite.url))
-  const dynamodb = new dynamodbSdk.DynamoDBClient(clientConfig(dynalite.url))
+  const dynamodb = new dynamodbSdk.DynamoDBClient(clientConfig(dynamodbProxy.server.url))
+  // Setup calls bypass injected faults (the capture still sees them, for the stream specification).
+  const setupDynamodb =
+    dynamodbProxy.controller === undefined
+      ? dynamodb
+      : new dynamodbSdk.DynamoDBClient(clientConfig(dynamodbProxy.setupUrl))
   const documentClient = documentSdk.DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   })
   let stopped: Promise<void> | undefined
 
   return {
-    endpoints: { kinesis: kinesisEndpoint, dynamodb: dynalite.url },
+    endpoints: {
+      kinesis: kinesisEndpoint,
+      dynamodb: dynamodbProxy.server.url,
+      ...(sqs !== undefined && { sqs: sqs.url }),
+    },
     kinesis,
     dynamodb,
+    sqs: sqs?.client,
+    dynamodbStreams: streams,
     documentClient,
     region,
     faults: proxy?.controller,
+    dynamodbFaults: dynamodbProxy.controller,
+    sqsFaults: sqs?.faults,
+    createQueue(name, attributes) {
+      if (sqs === undefined) throw new LocalCloudError('createQueue needs a cloud started with sqs: true')
+      return sqs.createQueue(name, attributes)
+    },
     async createStream(name, shardCount) {
       try {
         await directKinesis.send(new kinesisSdk.CreateStreamCommand({ StreamName: name, ShardCount: shardCount }))
@@ -231,18 +204,18 @@ function assemble(
     async createTable(input) {
       const tableName = input.TableName
       try {
-        await dynamodb.send(new dynamodbSdk.CreateTableCommand(input))
+        await setupDynamodb.send(new dynamodbSdk.CreateTableCommand(input))
       } catch (error) {
         if (!(error instanceof dynamodbSdk.ResourceInUseException)) throw error
       }
       await waitUntil(`table ${tableName} to be ACTIVE`, async () => {
-        const { Table } = await dynamodb.send(new dynamodbSdk.DescribeTableCommand({ TableName: tableName }))
+        const { Table } = await setupDynamodb.send(new dynamodbSdk.DescribeTableCommand({ TableName: tableName }))
         return Table?.TableStatus === 'ACTIVE' ? Table : undefined
       })
     },
     stop() {
       stopped ??= (async () => {
-        for (const client of new Set([kinesis, directKinesis, dynamodb])) client.destroy()
+        for (const client of new Set([kinesis, directKinesis, dynamodb, setupDynamodb])) client.destroy()
         await stopServices()
       })()
       return stopped

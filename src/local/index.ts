@@ -6,6 +6,22 @@
  * @module serverless-done-right/local
  */
 export { type LocalCloud, type LocalCloudOptions, startLocalCloud } from './cloud.js'
+export {
+  type DynamoDbEventSource,
+  type DynamoDbEventSourceOptions,
+  type DynamoDbOnFailureRecord,
+  type DynamoDbSourceHandler,
+  dynamoDbEventSource,
+} from './dynamodb-source.js'
+export type {
+  ItemChange,
+  StoredRecord,
+  StreamStore as LocalDynamoDbStreams,
+  StreamViewType,
+  TableStream,
+  WireItem,
+} from './dynamodb-streams/store.js'
+export type { StreamEventSource } from './esm/source.js'
 export type { FaultController, FaultCounts, KinesisFaults } from './faults.js'
 export type { GatewayJwtAuthorizer } from './gateway/authorizer.js'
 export {
@@ -28,3 +44,11 @@ export {
 } from './kinesis-source.js'
 export { LocalCloudError } from './local-cloud-error.js'
 export { LocalOptionsError } from './options-error.js'
+export type { ServiceFaults } from './service-proxy.js'
+export {
+  type SqsEventSource,
+  type SqsEventSourceOptions,
+  type SqsEventSourceStats,
+  type SqsSourceHandler,
+  sqsEventSource,
+} from './sqs-source.js'

@@ -4,23 +4,11 @@
  *
  * @module
  */
-import type { Shard } from '@aws-sdk/client-kinesis'
-import { runLane } from './esm/lanes.js'
-import { type KinesisEventSourceOptions, resolveOptions } from './esm/options.js'
-import { type MappingIdentity, mappingIdentity } from './esm/records.js'
-import {
-  createShardWorker,
-  type DrainTargets,
-  hasDrained,
-  type Runtime,
-  type ShardProgress,
-  type ShardWorker,
-} from './esm/shard.js'
-import { copyStats, emptyStats, type KinesisEventSourceStats } from './esm/stats.js'
-import { createWakeup, pause } from './esm/wakeup.js'
-import { runWindowLane } from './esm/windows.js'
-import { LocalOptionsError } from './options-error.js'
-import { type KinesisSourceEngine, loadKinesisSourceEngine } from './peers.js'
+import type { StreamAdapter } from './esm/adapter.js'
+import type { KinesisEventSourceOptions } from './esm/options.js'
+import { resolveOptions } from './esm/resolve.js'
+import { createStreamEventSource, type StreamEventSource } from './esm/source.js'
+import { loadKinesisSourceEngine } from './peers.js'
 
 export type {
   KinesisDestinationConfig,
@@ -34,33 +22,7 @@ export type { KinesisEventSourceStats, KinesisShardStats } from './esm/stats.js'
  * A running (or stopped) event source mapping; see {@link kinesisEventSource}.
  * @group Local cloud
  */
-export interface KinesisEventSource {
-  /** Lists the shards and starts reading each; resumes from the checkpoints after a `stop()`. Idempotent. */
-  start(): Promise<void>
-  /**
-   * Stops reading, lets invocations in flight finish (at most the function timeout), and resolves once nothing runs.
-   * Records read but not checkpointed are read again by the next `start()`, as after a Lambda restart.
-   */
-  stop(): Promise<void>
-  /**
-   * Resolves when every record that was in the stream when it was called is checkpointed (succeeded or sent to
-   * on-failure), and with tumbling windows, when the windows holding them had their final invocation.
-   * Rejects with `LocalOptionsError` if the source is not running or stops first.
-   */
-  drain(): Promise<void>
-  /** A copy of the live counters, fresh on every read. */
-  readonly stats: KinesisEventSourceStats
-  /** `true` between `start()` and `stop()`. */
-  readonly running: boolean
-}
-
-interface Session {
-  readonly engine: KinesisSourceEngine
-  readonly runtime: Runtime
-  readonly controller: AbortController
-  readonly workers: Map<string, ShardWorker>
-  readonly tasks: Set<Promise<void>>
-}
+export type KinesisEventSource = StreamEventSource
 
 /**
  * Creates an event source mapping from a stream of the local cloud to a handler, with AWS's parameters and defaults.
@@ -122,165 +84,16 @@ interface Session {
  * @group Local cloud
  */
 export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisEventSource {
-  const resolved = resolveOptions(options)
-  const { cloud, streamName } = options
-  const stats = emptyStats()
-  const progressByShard = new Map<string, ShardProgress>()
-  let identity: MappingIdentity | undefined
-  let session: Session | undefined
-  let starting: Promise<void> | undefined
-
-  /** Starts a worker for every shard not yet known; children wait for their parents to finish. */
-  const discoverShards = async (current: Session): Promise<void> => {
-    const shards: Shard[] = []
-    let nextToken: string | undefined
-    do {
-      const request = nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }
-      const page = await current.runtime.kinesis.send(new current.engine.ListShardsCommand(request), {
-        abortSignal: current.controller.signal,
-      })
-      shards.push(...(page.Shards ?? []))
-      nextToken = page.NextToken
-    } while (nextToken !== undefined)
-    const listed = new Set(shards.map((shard) => shard.ShardId))
-    for (const shard of shards) {
-      const shardId = shard.ShardId
-      if (shardId === undefined || current.workers.has(shardId)) continue
-      const progress = progressByShard.get(shardId) ?? { checkpoint: undefined, window: undefined, finished: false }
-      progressByShard.set(shardId, progress)
-      if (progress.finished) continue
-      const parentIds = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
-        (id): id is string => id !== undefined && listed.has(id),
-      )
-      const worker = createShardWorker(current.runtime, shardId, parentIds, progress)
-      current.workers.set(shardId, worker)
-      const task = runShard(current, worker)
-      current.tasks.add(task)
-      // Both ways, so that a failed task is no unhandled rejection: stop() awaits it and reports it.
-      task.then(
-        () => current.tasks.delete(task),
-        () => current.tasks.delete(task),
-      )
-    }
-  }
-
-  const runShard = async (current: Session, worker: ShardWorker): Promise<void> => {
-    const { runtime } = current
-    const parentsFinished = () => worker.parentIds.every((id) => progressByShard.get(id)?.finished === true)
-    while (!runtime.signal.aborted && !parentsFinished()) await runtime.progress.wait(runtime.signal)
-    const runLaneOf = resolved.windowMs > 0 ? runWindowLane : runLane
-    const lanes = worker.lanes.map((lane) => runLaneOf(runtime, worker, lane))
-    await current.engine.readShard(runtime, worker)
-    await Promise.all(lanes)
-    if (runtime.signal.aborted || !worker.ended || worker.log.length > 0) return
-    // A closed shard has children (a split or a merge). They are listed before the parent counts as finished, so
-    // that drain() never sees a finished parent without its children.
-    while (!runtime.signal.aborted) {
-      try {
-        await discoverShards(current)
-        break
-      } catch {
-        if (runtime.signal.aborted) return
-        stats.readErrors++
-        await pause(resolved.pollIntervalMs, runtime.signal)
-      }
-    }
-    if (runtime.signal.aborted) return
-    worker.progress.finished = true
-    worker.stats.finished = true
-    runtime.progress.notify()
-  }
-
-  const start = async (): Promise<void> => {
-    if (session !== undefined) return
-    const engine = await loadKinesisSourceEngine()
-    const { retrying } = engine
-    const controller = new AbortController()
-    const kinesis = engine.createReaderClient(cloud)
-    const retry = {
-      signal: controller.signal,
-      pauseMs: resolved.pollIntervalMs,
-      attempts: 5,
-      onError: () => stats.readErrors++,
-    }
-    try {
-      identity ??= await retrying(async () => {
-        const { StreamDescriptionSummary } = await kinesis.send(new engine.DescribeSummary({ StreamName: streamName }))
-        const streamArn = StreamDescriptionSummary?.StreamARN
-        if (streamArn === undefined) throw new LocalOptionsError(`kinesisEventSource: stream ${streamName} has no ARN`)
-        return mappingIdentity(streamArn, cloud.region, resolved.functionName)
-      }, retry)
-    } catch (error) {
-      kinesis.destroy()
-      throw error
-    }
-    const runtime: Runtime = {
-      options: resolved,
-      identity,
-      handler: options.handler,
-      kinesis,
-      streamName,
-      stats,
-      signal: controller.signal,
-      progress: createWakeup(),
-    }
-    const current: Session = { engine, runtime, controller, workers: new Map(), tasks: new Set() }
-    session = current
-    try {
-      await retrying(() => discoverShards(current), retry)
-    } catch (error) {
-      session = undefined
-      await shutDown(current)
-      throw error
-    }
-  }
-
-  return {
-    start() {
-      starting ??= start().finally(() => {
-        starting = undefined
-      })
-      return starting
+  const resolved = resolveOptions(options, 'kinesisEventSource')
+  // The Kinesis side needs @aws-sdk/client-kinesis, imported by the first start() (LocalCloudError when missing).
+  const adapter: StreamAdapter = {
+    label: 'kinesisEventSource',
+    batchInfoKey: 'KinesisBatchInfo',
+    prepare: async () => {
+      const { kinesisAdapter } = await loadKinesisSourceEngine()
+      return kinesisAdapter(options.cloud, options.streamName, resolved.startingPosition)
     },
-    async stop() {
-      await starting?.catch(() => undefined)
-      const current = session
-      if (current === undefined) return
-      session = undefined
-      await shutDown(current)
-    },
-    async drain() {
-      await starting
-      const current = session
-      if (current === undefined) throw new LocalOptionsError('kinesisEventSource: drain() needs a started source')
-      const since = Date.now()
-      const targets: DrainTargets = new Map()
-      for (;;) {
-        if (session !== current) throw new LocalOptionsError('kinesisEventSource: stopped before it drained')
-        if ([...current.workers.values()].every((worker) => hasDrained(worker, since, targets, resolved.windowMs)))
-          return
-        await current.runtime.progress.wait(current.runtime.signal)
-      }
-    },
-    get stats() {
-      return copyStats(stats)
-    },
-    get running() {
-      return session !== undefined
-    },
+    connect: () => Promise.reject(new Error('kinesisEventSource: prepare() first')),
   }
-
-  /** Aborts a session, waits for its shard tasks (and so for invocations in flight), and closes its client. */
-  async function shutDown(current: Session): Promise<void> {
-    current.controller.abort()
-    const failures: unknown[] = []
-    while (current.tasks.size > 0) {
-      for (const outcome of await Promise.allSettled([...current.tasks])) {
-        if (outcome.status === 'rejected') failures.push(outcome.reason)
-      }
-    }
-    current.runtime.kinesis.destroy()
-    // A shard task only fails on a bug of the emulator: say so rather than hide it.
-    if (failures.length > 0) throw failures[0]
-  }
+  return createStreamEventSource(adapter, resolved, options.handler)
 }

@@ -128,14 +128,8 @@ export function loadKinesisSourceModules(): Promise<KinesisSourceModules> {
  * @throws LocalCloudError naming the missing packages and the `npm install -D …` line
  */
 export async function loadKinesisSourceEngine() {
-  const { kinesis } = await loadKinesisSourceModules()
-  const [client, reader] = await Promise.all([import('./esm/client.js'), import('./esm/reader.js')])
-  return {
-    ...client,
-    ...reader,
-    ListShardsCommand: kinesis.ListShardsCommand,
-    DescribeSummary: kinesis.DescribeStreamSummaryCommand,
-  }
+  await loadKinesisSourceModules()
+  return import('./esm/kinesis.js')
 }
 
 /** What {@link loadKinesisSourceEngine} gives. */

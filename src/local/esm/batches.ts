@@ -157,7 +157,14 @@ async function giveUp(
   const { stats, signal, options } = runtime
   const onFailure = options.onFailure
   if (onFailure !== undefined) {
-    const report = onFailureRecord(records, condition, unit.invocations, unit.last, runtime.identity)
+    const report = onFailureRecord(
+      records,
+      condition,
+      unit.invocations,
+      unit.last,
+      runtime.identity,
+      runtime.batchInfoKey,
+    )
     for (let failures = 0; ; failures++) {
       if (signal.aborted) return false
       try {

@@ -6,7 +6,6 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { LocalCloud } from '../cloud.js'
-import { pause } from './wakeup.js'
 
 /**
  * A client on the cloud's Kinesis endpoint (through its fault proxy, if any) that makes one attempt per call.
@@ -21,23 +20,4 @@ export function createReaderClient(cloud: LocalCloud): KinesisClient {
     requestHandler: new NodeHttpHandler(),
     maxAttempts: 1,
   })
-}
-
-/**
- * Calls `call` until it succeeds, at most `attempts` times, pausing `pauseMs`, then twice that, and so on (at most
- * two seconds), between tries; `onError` sees each failure. Rethrows the last error, or the first once `signal` aborts.
- */
-export async function retrying<T>(
-  call: () => Promise<T>,
-  options: { signal: AbortSignal; pauseMs: number; attempts: number; onError: () => void },
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call()
-    } catch (error) {
-      if (options.signal.aborted || attempt >= options.attempts) throw error
-      options.onError()
-      await pause(Math.min(2000, options.pauseMs * 2 ** (attempt - 1)), options.signal)
-    }
-  }
 }

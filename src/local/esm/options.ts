@@ -1,11 +1,11 @@
 /**
- * Options of the Kinesis event source mapping emulator, with AWS's defaults and AWS's limits.
+ * Options of the stream event source mapping emulators (Kinesis, and DynamoDB Streams on the same engine), with AWS's
+ * defaults and AWS's limits.
  *
  * @module
  */
 import type { Context } from 'aws-lambda'
 import type { LocalCloud } from '../cloud.js'
-import { LocalOptionsError } from '../options-error.js'
 
 /**
  * A Lambda handler the event source can call. Typed with a `never` event so that any handler fits, a Middy handler
@@ -168,25 +168,6 @@ export interface KinesisEventSourceOptions {
   pollIntervalMs?: number
 }
 
-/** The options with every default applied and every limit checked. */
-export interface ResolvedOptions {
-  readonly batchSize: number
-  readonly batchingWindowMs: number
-  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP'
-  readonly startingTimestamp: Date | undefined
-  readonly parallelizationFactor: number
-  readonly bisect: boolean
-  readonly maximumRetryAttempts: number
-  readonly maximumRecordAgeMs: number
-  readonly reportBatchItemFailures: boolean
-  readonly windowMs: number
-  readonly onFailure: ((record: KinesisOnFailureRecord) => void | Promise<void>) | undefined
-  readonly timeoutMs: number
-  readonly memoryMb: number
-  readonly functionName: string
-  readonly pollIntervalMs: number
-}
-
 export const defaults = {
   batchSize: 100,
   maximumBatchingWindowInSeconds: 0,
@@ -207,60 +188,3 @@ export const defaults = {
   /** The largest tumbling-window state AWS keeps. */
   maxWindowStateBytes: 1024 * 1024,
 } as const
-
-function check(ok: boolean, message: string): void {
-  if (!ok) throw new LocalOptionsError(`kinesisEventSource: ${message}`)
-}
-
-const isIntegerIn = (value: number, min: number, max: number) => Number.isInteger(value) && value >= min && value <= max
-
-/** Applies the defaults and checks each option against AWS's limits; throws `LocalOptionsError` on the first miss. */
-export function resolveOptions(options: KinesisEventSourceOptions): ResolvedOptions {
-  const batchSize = options.batchSize ?? defaults.batchSize
-  check(isIntegerIn(batchSize, 1, 10_000), `batchSize must be an integer from 1 to 10000, not ${batchSize}`)
-  const window = options.maximumBatchingWindowInSeconds ?? defaults.maximumBatchingWindowInSeconds
-  check(window >= 0 && window <= 300, `maximumBatchingWindowInSeconds must be 0–300, not ${window}`)
-  const parallelizationFactor = options.parallelizationFactor ?? defaults.parallelizationFactor
-  check(isIntegerIn(parallelizationFactor, 1, 10), `parallelizationFactor must be 1–10, not ${parallelizationFactor}`)
-  const retries = options.maximumRetryAttempts ?? defaults.maximumRetryAttempts
-  check(isIntegerIn(retries, -1, 10_000), `maximumRetryAttempts must be -1–10000, not ${retries}`)
-  const age = options.maximumRecordAgeInSeconds ?? defaults.maximumRecordAgeInSeconds
-  check(age === -1 || isIntegerIn(age, 1, 604_800), `maximumRecordAgeInSeconds must be -1 or 1–604800, not ${age}`)
-  const tumbling = options.tumblingWindowInSeconds ?? defaults.tumblingWindowInSeconds
-  check(isIntegerIn(tumbling, 0, 900), `tumblingWindowInSeconds must be an integer from 0 to 900, not ${tumbling}`)
-  check(tumbling === 0 || parallelizationFactor === 1, 'tumbling windows need parallelizationFactor 1')
-  const startingPosition = options.startingPosition ?? defaults.startingPosition
-  const timestamp = options.startingPositionTimestamp
-  const startingTimestamp = typeof timestamp === 'number' ? new Date(timestamp * 1000) : timestamp
-  check(
-    startingPosition !== 'AT_TIMESTAMP' ||
-      (startingTimestamp !== undefined && !Number.isNaN(startingTimestamp.getTime())),
-    'startingPosition AT_TIMESTAMP needs a valid startingPositionTimestamp',
-  )
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
-  check(timeoutMs > 0, `timeoutMs must be positive, not ${timeoutMs}`)
-  const pollIntervalMs = options.pollIntervalMs ?? defaults.pollIntervalMs
-  check(pollIntervalMs > 0, `pollIntervalMs must be positive, not ${pollIntervalMs}`)
-  const responseTypes = options.functionResponseTypes ?? []
-  check(
-    responseTypes.every((type) => type === 'ReportBatchItemFailures'),
-    'functionResponseTypes may only hold ReportBatchItemFailures',
-  )
-  return {
-    batchSize,
-    batchingWindowMs: window * 1000,
-    startingPosition,
-    startingTimestamp,
-    parallelizationFactor,
-    bisect: options.bisectBatchOnFunctionError ?? defaults.bisectBatchOnFunctionError,
-    maximumRetryAttempts: retries,
-    maximumRecordAgeMs: age === -1 ? -1 : age * 1000,
-    reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
-    windowMs: tumbling * 1000,
-    onFailure: options.destinationConfig?.onFailure,
-    timeoutMs,
-    memoryMb: options.memoryMb ?? defaults.memoryMb,
-    functionName: options.functionName ?? defaults.functionName,
-    pollIntervalMs,
-  }
-}

@@ -1,13 +1,12 @@
 /**
- * Kinesis records as Lambda delivers them, and the reports Lambda makes about them. Internal to
+ * Stream records as the engine tracks them, and the reports Lambda makes about them. Internal to
  * `serverless-done-right/local`.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import type { _Record as SdkRecord } from '@aws-sdk/client-kinesis'
-import type { KinesisStreamRecord } from 'aws-lambda'
-import type { KinesisOnFailureRecord } from './options.js'
+import type { StreamItem } from './adapter.js'
+import type { StreamOnFailureRecord } from './resolve.js'
 
 /** The stream and function a mapping connects; fixed for the life of an event source. */
 export interface MappingIdentity {
@@ -28,7 +27,7 @@ export interface ShardRecord {
   /** When the emulator read it, epoch ms: the batching window counts from here. */
   readonly readAtMs: number
   /** The record exactly as the Lambda event carries it. */
-  readonly event: KinesisStreamRecord
+  readonly event: object
   /** Its share of the event's JSON size, in bytes. */
   readonly bytes: number
   /** Where it is in its shard's read order: 0, 1, 2, … */
@@ -37,41 +36,16 @@ export interface ShardRecord {
   finished: boolean
 }
 
-/** Builds the record Lambda delivers: `kinesis.*`, `eventID` `shardId-…:<sequenceNumber>`, ARNs with region. */
-export function toShardRecord(
-  record: SdkRecord,
-  shardId: string,
-  position: number,
-  identity: MappingIdentity,
-): ShardRecord {
-  const sequenceNumber = record.SequenceNumber ?? ''
-  const partitionKey = record.PartitionKey ?? ''
-  const arrivalMs = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()
-  const event: KinesisStreamRecord = {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey,
-      sequenceNumber,
-      data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
-      approximateArrivalTimestamp: arrivalMs / 1000,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shardId}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: identity.roleArn,
-    awsRegion: identity.region,
-    eventSourceARN: identity.streamArn,
-  }
-  const bytes = Buffer.byteLength(JSON.stringify(event)) + 1
+/** Starts tracking a record a shard reader returned, at `position` in its shard's read order. */
+export function toShardRecord(item: StreamItem, shardId: string, position: number): ShardRecord {
   return {
     shardId,
-    sequenceNumber,
-    partitionKey,
-    arrivalMs,
+    sequenceNumber: item.sequenceNumber,
+    partitionKey: item.partitionKey,
+    arrivalMs: item.arrivalMs,
     readAtMs: Date.now(),
-    event,
-    bytes,
+    event: item.event,
+    bytes: Buffer.byteLength(JSON.stringify(item.event)) + 1,
     position,
     finished: false,
   }
@@ -97,14 +71,21 @@ export interface LastResponse {
   readonly functionError: boolean
 }
 
-/** The record Lambda sends to the on-failure destination for `records` (one shard, contiguous). */
+/** The member of an on-failure record that names its records. */
+export type BatchInfoKey = 'KinesisBatchInfo' | 'DDBStreamBatchInfo'
+
+/**
+ * The record Lambda sends to the on-failure destination for `records` (one shard, contiguous); `batchInfoKey` names
+ * the member that describes them (`KinesisBatchInfo`, `DDBStreamBatchInfo`).
+ */
 export function onFailureRecord(
   records: readonly ShardRecord[],
-  condition: KinesisOnFailureRecord['requestContext']['condition'],
+  condition: StreamOnFailureRecord['requestContext']['condition'],
   approximateInvokeCount: number,
   last: LastResponse,
   identity: MappingIdentity,
-): KinesisOnFailureRecord {
+  batchInfoKey: BatchInfoKey,
+): StreamOnFailureRecord {
   const first = records[0] as ShardRecord
   const final = records[records.length - 1] as ShardRecord
   return {
@@ -121,7 +102,7 @@ export function onFailureRecord(
     },
     version: '1.0',
     timestamp: new Date().toISOString(),
-    KinesisBatchInfo: {
+    [batchInfoKey]: {
       shardId: first.shardId,
       startSequenceNumber: first.sequenceNumber,
       endSequenceNumber: final.sequenceNumber,
@@ -130,7 +111,7 @@ export function onFailureRecord(
       batchSize: records.length,
       streamArn: identity.streamArn,
     },
-  }
+  } as StreamOnFailureRecord
 }
 
 /** The lane of a partition key among `lanes`: FNV-1a, so that one key always lands in the same lane. */

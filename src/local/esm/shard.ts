@@ -4,9 +4,10 @@
  *
  * @module
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis'
-import type { KinesisSourceHandler, ResolvedOptions } from './options.js'
-import type { MappingIdentity, ShardRecord } from './records.js'
+import type { ConnectedStream, ShardReader } from './adapter.js'
+import type { KinesisSourceHandler } from './options.js'
+import type { BatchInfoKey, MappingIdentity, ShardRecord } from './records.js'
+import type { ResolvedOptions } from './resolve.js'
 import type { KinesisEventSourceStats, KinesisShardStats } from './stats.js'
 import { createWakeup, type Wakeup } from './wakeup.js'
 
@@ -15,8 +16,10 @@ export interface Runtime {
   readonly options: ResolvedOptions
   readonly identity: MappingIdentity
   readonly handler: KinesisSourceHandler
-  readonly kinesis: KinesisClient
-  readonly streamName: string
+  /** The stream, connected for this session. */
+  readonly stream: ConnectedStream
+  /** The member of on-failure records that names the records. */
+  readonly batchInfoKey: BatchInfoKey
   readonly stats: KinesisEventSourceStats
   /** Aborts at `stop()`. */
   readonly signal: AbortSignal
@@ -53,6 +56,8 @@ export interface ShardWorker {
   readonly parentIds: readonly string[]
   readonly progress: ShardProgress
   readonly stats: KinesisShardStats
+  /** Reads the shard's records from the service. */
+  readonly reader: ShardReader
   /** Records read and not yet checkpointed, in read order. */
   readonly log: ShardRecord[]
   readonly lanes: readonly Lane[]
@@ -95,6 +100,7 @@ export function createShardWorker(
     progress,
     stats,
     log: [],
+    reader: runtime.stream.openShard(shardId, parentIds.length > 0),
     lanes: Array.from({ length: runtime.options.parallelizationFactor }, () => ({ queue: [] })),
     changed: createWakeup(),
     readCount: 0,

@@ -5,21 +5,31 @@
  *
  * @module
  */
-import type { KinesisStreamTumblingWindowEvent } from 'aws-lambda'
 import { deliver, processBatch, takeBatch } from './batches.js'
 import { defaults } from './options.js'
 import type { ShardRecord } from './records.js'
 import { type Lane, type OpenWindow, type Runtime, type ShardWorker, windowStartOf } from './shard.js'
 import { pause } from './wakeup.js'
 
-/** The event of a tumbling-window invocation, with the members AWS adds to a stream event. */
+/** The event of a tumbling-window invocation: a stream event with the members AWS adds (Kinesis and DynamoDB alike). */
+interface WindowEvent {
+  Records: object[]
+  shardId: string
+  eventSourceARN: string
+  window: { start: string; end: string }
+  state: Record<string, unknown>
+  isFinalInvokeForWindow: boolean
+  isWindowTerminatedEarly: boolean
+}
+
+/** The event of a tumbling-window invocation for `records`. */
 function windowEvent(
   runtime: Runtime,
   worker: ShardWorker,
   window: OpenWindow,
   records: readonly ShardRecord[],
   flags: { final: boolean; early: boolean },
-): KinesisStreamTumblingWindowEvent & { shardId: string; eventSourceARN: string } {
+): WindowEvent {
   return {
     Records: records.map((record) => record.event),
     shardId: worker.shardId,
