@@ -45,7 +45,9 @@ export type FanOutHandler = (event: unknown, context: Context) => Promise<BatchR
  */
 export interface FanOutOptions<T = unknown, R = unknown> {
   /**
-   * How Kinesis `data` (after base64) and SQS `body` become the item: `json`, `text` (UTF-8 string) or `buffer`.
+   * How Kinesis `data` (after base64) and SQS `body` become the item: `json`, `text` (UTF-8 string), `buffer`, or
+   * `json-lines` (the array of the JSON documents on its lines, in order: what `putRecords`' `pack` writes; the
+   * record succeeds or fails as a whole, and a `schema` then checks the array).
    * DynamoDB Streams items are always the unmarshalled `NewImage` (`OldImage` for `REMOVE`).
    * @defaultValue `'json'`
    */
