@@ -90,7 +90,7 @@ describe('putRecords with pack', () => {
     const result = await putRecords(cloud.kinesis, stream, input, { pack: true })
 
     expect(result.failedCount).toBe(0)
-    // About 12 MiB in all: at least three requests of at most 5 MiB (kinesalite refuses a larger one).
+    // About 12 MiB in all: at least three requests of at most 5 MiB each.
     expect(result.requests).toBeGreaterThanOrEqual(3)
     expect(unpack(await readStream(cloud.kinesis, stream))).toHaveLength(1200)
   })
