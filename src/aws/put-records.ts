@@ -6,8 +6,8 @@
  * @module
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import { type PutRecordsOptions, resolvePutRecordsOptions } from './put-records-options.js'
 import {
-  checkSettings,
   chunk,
   type Failure,
   headsPerKey,
@@ -15,9 +15,10 @@ import {
   type Prepared,
   pause,
   prepare,
-  type Settings,
   send,
 } from './put-records-requests.js'
+
+export type { PutRecordsOptions } from './put-records-options.js'
 
 /** One record to put on a stream. */
 export interface PutRecordsEntry {
@@ -55,66 +56,6 @@ export interface PutRecordsResult {
   readonly requests: number
 }
 
-/** Options of {@link putRecords}. Every field is optional. */
-export interface PutRecordsOptions {
-  /**
-   * Attempts per entry, the first included. A throttled or failed entry is sent again until it has had this many.
-   * @defaultValue 5
-   */
-  maxAttempts?: number
-  /**
-   * The backoff before retry `n` is a random delay in `[0, min(maxDelayMs, baseDelayMs * 2 ** (n - 1))]` (full jitter).
-   * @defaultValue 50
-   */
-  baseDelayMs?: number
-  /**
-   * The longest backoff between two attempts.
-   * @defaultValue 2000
-   */
-  maxDelayMs?: number
-  /**
-   * Entries per request; Kinesis accepts at most 500.
-   * @defaultValue 500
-   */
-  maxEntriesPerRequest?: number
-  /**
-   * Bytes per request (data plus partition key, UTF-8). Kinesis's own limit is 5 MiB on older streams and 10 MiB
-   * since 2025; the default fits both.
-   * @defaultValue 5242880 (5 MiB)
-   */
-  maxBytesPerRequest?: number
-  /**
-   * Bytes per entry (data plus partition key). Larger entries fail as `InvalidEntry` without being sent.
-   * @defaultValue 1048576 (1 MiB, the default record size limit of a stream)
-   */
-  maxEntryBytes?: number
-  /**
-   * Keep the entries of each partition key in input order in the stream, even across retries. PutRecords itself does
-   * not: when entry 3 is throttled and entry 5 (same key) is written, resending 3 puts it after 5. With this on, a
-   * request carries at most one unwritten entry per partition key, the next is sent only after it is written, and when
-   * one fails for good the later entries of its key are not sent (`PrecedingEntryFailed`). It costs one request per
-   * entry of the busiest key; turn it off when order does not matter.
-   * @defaultValue true
-   */
-  keepKeyOrder?: boolean
-  /**
-   * Stops the work: no request starts after it aborts and a backoff wait ends at once. Entries not yet written are
-   * reported `Aborted`. A request already on the wire is let finish (its records are probably written by then).
-   * @defaultValue undefined (never aborts)
-   */
-  signal?: AbortSignal
-}
-
-const defaults = {
-  maxAttempts: 5,
-  baseDelayMs: 50,
-  maxDelayMs: 2000,
-  maxEntriesPerRequest: 500,
-  maxBytesPerRequest: 5 * 1024 * 1024,
-  maxEntryBytes: 1024 * 1024,
-  keepKeyOrder: true,
-} as const
-
 /** Called once every entry has its result (each is either failed while prepared, written, or failed at the end). */
 function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, requests: number): PutRecordsResult {
   const records = results as readonly PutRecordsEntryResult[]
@@ -141,7 +82,8 @@ function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, re
  * @param options - limits, backoff, ordering and signal; see {@link PutRecordsOptions}
  * @returns a result per entry (`{ ok: true, sequenceNumber, shardId }` or `{ ok: false, errorCode, errorMessage }`),
  *   the number that failed, and the number of requests sent
- * @throws RangeError when an option is out of range (`maxAttempts` below 1, `maxEntriesPerRequest` over 500, …)
+ * @throws TypeError for an unknown option or a value of the wrong type, RangeError for one out of range (`maxAttempts`
+ *   below 1, `maxEntriesPerRequest` over 500, …), before anything is sent
  *
  * @example
  * ```ts
@@ -168,8 +110,7 @@ export async function putRecords(
   entries: readonly PutRecordsEntry[],
   options: PutRecordsOptions = {},
 ): Promise<PutRecordsResult> {
-  const settings: Settings = { ...defaults, ...options }
-  checkSettings(settings)
+  const settings = resolvePutRecordsOptions(options)
   const Command = await loadPutRecordsCommand()
   const aborted = () => settings.signal?.aborted === true
   const keyOf = (index: number) => (entries[index] as PutRecordsEntry).partitionKey

@@ -8,9 +8,11 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { Context, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
 import { budgetOf } from '../budget.js'
 import { batchRecords } from '../events.js'
+import { type LoggerOption, loggerFrom } from '../logger.js'
+import { resolveOptions, rules, show } from '../options.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import type { Ordering } from './lanes.js'
-import type { BatchLogger, BatchSummary } from './report.js'
+import type { BatchSummary } from './report.js'
 import { type BatchOutcome, type DeadLetterHandler, type RecordHandler, runBatch, Status } from './run-batch.js'
 import type { DecodeMode } from './sources.js'
 
@@ -76,15 +78,39 @@ export interface FanOutOptions<T = unknown> {
    */
   throwOnFullBatchFailure?: boolean
   /**
-   * Where the one summary per batch (`info`, or `warn` when records failed) and each invalid record (`warn`) go.
-   * @defaultValue `console`
+   * Where the one summary per batch (`info`, or `warn` when records failed) and each invalid record (`warn`) go: a
+   * Powertools `Logger` or anything with `debug`, `info`, `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: BatchLogger
+  logger?: LoggerOption
   /**
    * Called once per batch with the summary, e.g. to publish metrics.
    * @defaultValue none
    */
   onSummary?: (summary: BatchSummary) => void
+}
+
+/** The defaults of {@link FanOutOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const fanOutDefaults = {
+  decode: 'json',
+  onInvalid: 'fail',
+  ordering: 'key',
+  concurrency: 16,
+  drainMs: 200,
+  throwOnFullBatchFailure: true,
+} as const
+
+/** The rules of {@link FanOutOptions}, checked once when the handler is made. */
+export const fanOutSpec = {
+  decode: rules.oneOf('json', 'text', 'buffer'),
+  schema: rules.standardSchema(),
+  onInvalid: rules.either(rules.oneOf('fail'), rules.function()),
+  ordering: rules.oneOf('key', 'batch', 'none'),
+  concurrency: rules.number({ min: 1, max: 10_000, integer: true }),
+  drainMs: rules.ms(),
+  throwOnFullBatchFailure: rules.boolean(),
+  logger: rules.logger(),
+  onSummary: rules.function(),
 }
 
 function isEmptyBatch(event: unknown): boolean {
@@ -119,8 +145,10 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  * @param recordHandler - handles one decoded (and validated) item; throw to fail the record
  * @param options - decoding, schema, invalid-record policy, ordering, concurrency, drain, logging
  * @returns a handler for Middy's `.handler(...)` or for direct export
- * @throws BatchFailureError when every record failed and `throwOnFullBatchFailure` is on
- * @throws UnsupportedEventError when the event is not a batch
+ * @throws TypeError or RangeError when the handler is made, for an unknown option (naming the closest known one) or a
+ *   bad value
+ * @throws BatchFailureError (from the handler) when every record failed and `throwOnFullBatchFailure` is on
+ * @throws UnsupportedEventError (from the handler) when the event is not a batch
  *
  * @example
  * ```ts
@@ -144,20 +172,12 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  * ```
  */
 export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: FanOutOptions<T> = {}): FanOutHandler {
-  // The defaults, as each option's TSDoc gives them.
-  const {
-    decode = 'json',
-    schema,
-    onInvalid = 'fail',
-    ordering = 'key',
-    concurrency = 16,
-    drainMs = 200,
-    throwOnFullBatchFailure = true,
-    logger = console,
-    onSummary,
-  } = options
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be an integer ≥ 1')
-  if (!Number.isFinite(drainMs) || drainMs < 0) throw new RangeError('drainMs must be a number ≥ 0')
+  const owner = 'fanOut(recordHandler, options)'
+  if (typeof recordHandler !== 'function')
+    throw new TypeError(`${owner}: recordHandler must be a function, got ${show(recordHandler)}`)
+  const resolved = resolveOptions(options, fanOutDefaults, fanOutSpec, { owner })
+  const { decode, schema, onInvalid, ordering, concurrency, drainMs, throwOnFullBatchFailure, onSummary } = resolved
+  const logger = loggerFrom(resolved.logger)
   const settings = { handler: recordHandler, decode, schema, onInvalid, ordering, concurrency, drainMs, logger }
 
   return async function fanOutHandler(event: unknown, context: Context): Promise<BatchResponse> {

@@ -7,6 +7,8 @@
 import type { Context, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
 import { budgetOf, type InvocationBudget } from '../budget.js'
 import { batchRecords, recordId, recordSource } from '../events.js'
+import { loggerFrom } from '../logger.js'
+import { requireOptions, resolveOptions, rules } from '../options.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import { asInvalidRecordError, itemChecker } from './item.js'
 import { type RecordDecoder, recordDecoder } from './sources.js'
@@ -21,12 +23,22 @@ interface FoldCounts {
   deadLettered: number
 }
 
-const defaults = {
-  decode: 'json',
-  onInvalid: 'fail',
-  maxStateBytes: 900 * 1024,
-  logger: console,
-} as const
+/** The defaults of {@link WindowReducerOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const windowReducerDefaults = { decode: 'json', onInvalid: 'fail', maxStateBytes: 900 * 1024 } as const
+
+/** The rules of {@link WindowReducerOptions}, checked once when the handler is made. */
+export const windowReducerSpec = {
+  key: rules.function(),
+  reduce: rules.function(),
+  initial: rules.function(),
+  flush: rules.function(),
+  decode: rules.oneOf('json', 'text', 'buffer'),
+  schema: rules.standardSchema(),
+  onInvalid: rules.either(rules.oneOf('fail'), rules.function()),
+  maxStateBytes: rules.number({ min: 2, max: 1024 * 1024, integer: true }),
+  logger: rules.logger(),
+  onSummary: rules.function(),
+}
 
 /**
  * A Lambda handler made by {@link windowReducer}. It takes any event (so that it fits `middy()` without type
@@ -53,6 +65,8 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  *
  * @param options - `key`, `reduce`, `initial`, `flush`, and optionally `schema`, `onInvalid`, `decode`, `maxStateBytes`
  * @returns a handler for Middy's `.handler(...)` or for direct export
+ * @throws TypeError or RangeError when the handler is made, for a missing or unknown option (naming the closest known
+ *   one) or a bad value
  * @throws BatchFailureError when a record of the final invocation fails
  * @throws UnsupportedEventError when the event is not a tumbling-window batch
  *
@@ -81,13 +95,12 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  * ```
  */
 export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOptions<T, A>): WindowHandler<A> {
-  const { key, reduce, initial, flush, onSummary } = options
-  const check = options.schema === undefined ? undefined : itemChecker(options.schema)
-  const maxStateBytes = options.maxStateBytes ?? defaults.maxStateBytes
-  if (!(maxStateBytes > 0)) throw new RangeError('maxStateBytes must be a number > 0')
-  const onInvalid = options.onInvalid ?? defaults.onInvalid
-  const logger = options.logger ?? defaults.logger
-  const decodeMode = options.decode ?? defaults.decode
+  const owner = 'windowReducer(options)'
+  const resolved = resolveOptions(options, windowReducerDefaults, windowReducerSpec, { owner })
+  requireOptions(resolved, ['key', 'reduce', 'initial', 'flush'], { owner })
+  const { key, reduce, initial, flush, onSummary, maxStateBytes, onInvalid, decode: decodeMode } = resolved
+  const check = resolved.schema === undefined ? undefined : itemChecker(resolved.schema)
+  const logger = loggerFrom(resolved.logger)
 
   /** Decodes and checks one record; `undefined` when it was dead-lettered, a thrown error when it fails. */
   async function readItem(record: WindowRecord, id: string, decode: RecordDecoder, counts: FoldCounts) {

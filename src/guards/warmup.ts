@@ -6,8 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import type { GuardLogger } from './logger.js'
-import { checkOption } from './options.js'
+import { type LoggerOption, loggerFrom } from '../logger.js'
+import { resolveOptions, rules } from '../options.js'
 import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
 
 /** What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function. */
@@ -47,10 +47,11 @@ export interface WarmupOptions {
    */
   response?: unknown
   /**
-   * Where the one structured line per ping goes (`info`).
-   * @defaultValue `undefined` (no logging)
+   * Where the one structured line per ping goes (`info`): a Powertools `Logger` or anything with `debug`, `info`,
+   * `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: GuardLogger
+  logger?: LoggerOption
   /**
    * Invokes this function again, for lambda-warmer concurrency warming: called with the copy's payload and number
    * (`2…N`) for every copy when a ping asks for `concurrency: N > 1`. Use an `Event` invocation for all but the last
@@ -71,14 +72,27 @@ export interface WarmupOptions {
   maxConcurrency?: number
 }
 
+/** The defaults of {@link WarmupOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const warmupDefaults = { delayMs: 75, maxConcurrency: 100 } as const
+
+const warmupSpec = {
+  isWarmup: rules.function(),
+  scheduleRule: rules.either(
+    rules.string(),
+    rules.where((value) => value instanceof RegExp, 'a RegExp', 'type'),
+  ),
+  response: () => undefined,
+  logger: rules.logger(),
+  invoke: rules.function(),
+  delayMs: rules.ms(),
+  maxConcurrency: rules.number({ min: 1, integer: true }),
+}
+
 type Recognise = (event: unknown, context: Context) => WarmupSource | undefined
 
 function recogniser(options: WarmupOptions): Recognise {
   const { isWarmup, scheduleRule } = options
-  if (isWarmup !== undefined) {
-    checkOption(typeof isWarmup === 'function', 'warmup', 'isWarmup', 'a function', isWarmup, TypeError)
-    return (event, context) => (isWarmup(event, context) ? 'custom' : undefined)
-  }
+  if (isWarmup !== undefined) return (event, context) => (isWarmup(event, context) ? 'custom' : undefined)
   const matchesRule = scheduleRule === undefined ? undefined : ruleMatcher(scheduleRule)
   return (event, context) => pingSource(event, context, matchesRule)
 }
@@ -105,7 +119,8 @@ type FanOut =
  *
  * @param options - how pings are recognised and answered; see {@link WarmupOptions} for each default
  * @returns a Middy middleware with a `before` that answers pings
- * @throws TypeError or RangeError at creation when an option has the wrong type or range
+ * @throws TypeError at creation for an unknown option (naming the closest known one) or a value of the wrong type,
+ *   RangeError for a number out of range
  *
  * @example
  * ```ts
@@ -129,27 +144,10 @@ type FanOut =
  * ```
  */
 export function warmup(options: WarmupOptions = {}): MiddlewareObj {
-  const delayMs = options.delayMs ?? 75
-  const maxConcurrency = options.maxConcurrency ?? 100
-  const { invoke, logger, response } = options
-  const guard = 'warmup'
-  checkOption(delayMs >= 0 && delayMs < Infinity, guard, 'delayMs', 'finite, >= 0', delayMs)
-  checkOption(
-    Number.isSafeInteger(maxConcurrency) && maxConcurrency >= 1,
-    guard,
-    'maxConcurrency',
-    'a whole number >= 1',
-    maxConcurrency,
-  )
-  checkOption(invoke === undefined || typeof invoke === 'function', guard, 'invoke', 'a function', invoke, TypeError)
-  checkOption(
-    logger === undefined || typeof logger?.info === 'function',
-    guard,
-    'logger',
-    'a logger with info()',
-    logger,
-    TypeError,
-  )
+  const { delayMs, maxConcurrency, invoke, response, ...rest } = resolveOptions(options, warmupDefaults, warmupSpec, {
+    owner: 'warmup(options)',
+  })
+  const logger = loggerFrom(rest.logger)
   const recognise = recogniser(options)
   let invocations = 0
 
@@ -160,7 +158,7 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
         : typeof response === 'function'
           ? (response as (ping: WarmupPing) => unknown)(ping)
           : response
-    logger?.info(fanOut.fanOut === 'skipped' ? 'Warm-up ping; fan-out skipped' : 'Warm-up ping', {
+    logger.info(fanOut.fanOut === 'skipped' ? 'Warm-up ping; fan-out skipped' : 'Warm-up ping', {
       ...ping,
       ...fanOut,
       requestId: request.context.awsRequestId,

@@ -6,31 +6,22 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { isHttpEvent } from '../events.js'
 import { problemBody, problemResponse } from '../http-response.js'
+import { type LoggerOption, loggerFrom, type StructuredLogger } from '../logger.js'
+import { resolveOptions, rules } from '../options.js'
 import { type Problem, problemFor } from './problem.js'
 
-/**
- * Where `httpErrors()` logs. `console` fits, and so does a Powertools `Logger`: each method gets a message and the
- * error itself, whose stack and `cause` the logger prints.
- */
-export interface HttpErrorsLogger {
-  /** Logs server errors (5xx). */
-  error(message: string, ...details: unknown[]): void
-  /** Logs client errors (4xx), with the problem body sent, when `clientErrorLevel` is `'warn'`. */
-  warn(message: string, ...details: unknown[]): void
-  /** Logs client errors (4xx) when `clientErrorLevel` is `'info'`. */
-  info(message: string, ...details: unknown[]): void
-  /** Logs client errors (4xx) when `clientErrorLevel` is `'debug'`. */
-  debug(message: string, ...details: unknown[]): void
-}
+/** @deprecated The library has one logger type: {@link StructuredLogger}. */
+export type HttpErrorsLogger = StructuredLogger
 
-/** Options of {@link httpErrors}. Every field is optional. */
+/** Options of {@link httpErrors}. Every field is optional; one given as `undefined` takes its default. */
 export interface HttpErrorsOptions {
   /**
    * Where errors are logged: each 5xx at `error` level with the full error and its cause, each 4xx at
-   * `clientErrorLevel` with the problem body the client got.
-   * @defaultValue `console`
+   * `clientErrorLevel` with the problem body the client got. A Powertools `Logger` or anything with `debug`, `info`,
+   * `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: HttpErrorsLogger
+  logger?: LoggerOption
   /**
    * The level client errors (4xx) are logged at; `'off'` logs none of them. Server errors always log at `error`.
    * @defaultValue `'info'`
@@ -38,7 +29,13 @@ export interface HttpErrorsOptions {
   clientErrorLevel?: 'warn' | 'info' | 'debug' | 'off'
 }
 
-const defaults: Required<HttpErrorsOptions> = { logger: console, clientErrorLevel: 'info' }
+/** The defaults of {@link HttpErrorsOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const httpErrorsDefaults = { clientErrorLevel: 'info' } as const
+
+const httpErrorsSpec = {
+  logger: rules.logger(),
+  clientErrorLevel: rules.oneOf('warn', 'info', 'debug', 'off'),
+}
 
 type ResponseHeaders = Record<string, string | number | boolean>
 
@@ -102,8 +99,9 @@ function safeProblemFor(error: unknown, instance: string | undefined): Problem {
  * of `.use()`, so `.use()` it after middlewares that decorate error responses, such as `@middy/http-cors`: their
  * `onError` then runs after this one and adds its headers to the problem response.
  *
- * @param options - `logger` (default `console`) and `clientErrorLevel` (default `'info'`)
+ * @param options - `logger` (default: single-line JSON on the console) and `clientErrorLevel` (default `'info'`)
  * @returns a Middy middleware with an `onError`
+ * @throws TypeError at creation for an unknown option (naming the closest known one) or a value of the wrong type
  *
  * @example
  * ```ts
@@ -126,7 +124,9 @@ function safeProblemFor(error: unknown, instance: string | undefined): Problem {
  * ```
  */
 export function httpErrors(options: HttpErrorsOptions = {}): MiddlewareObj {
-  const { logger, clientErrorLevel } = { ...defaults, ...options }
+  const resolved = resolveOptions(options, httpErrorsDefaults, httpErrorsSpec, { owner: 'httpErrors(options)' })
+  const { clientErrorLevel } = resolved
+  const logger = loggerFrom(resolved.logger)
 
   const log = (problem: Problem, error: unknown): void => {
     const { status, title, instance } = problem.body
