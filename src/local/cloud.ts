@@ -20,45 +20,16 @@ import {
 } from '@aws-sdk/client-kinesis'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { type LocalCloudOptions, localCloudDefaults, resolveLocalCloudOptions } from './cloud-options.js'
 import { type EmbeddedServer, serveEmbedded } from './embedded-server.js'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js'
-import type { FaultController, KinesisFaults } from './faults.js'
+import type { FaultController } from './faults.js'
 import { lockFolder } from './folder-lock.js'
 import { LocalCloudError } from './local-cloud-error.js'
 import { createDynalite, createKinesalite } from './vendor.js'
 import { waitUntil } from './wait-until.js'
 
-/** Options of {@link startLocalCloud}. Every field is optional. */
-export interface LocalCloudOptions {
-  /**
-   * The port kinesalite listens on, on 127.0.0.1. With `faults`, the proxy takes an ephemeral port.
-   * @defaultValue `0` (an ephemeral port, read back into `endpoints.kinesis`)
-   */
-  kinesisPort?: number
-  /**
-   * The port dynalite listens on, on 127.0.0.1.
-   * @defaultValue `0` (an ephemeral port, read back into `endpoints.dynamodb`)
-   */
-  dynamodbPort?: number
-  /**
-   * A folder for LevelDB stores (`<persistDir>/kinesis`, `<persistDir>/dynamodb`), created if missing: streams,
-   * records, tables and items survive `stop()` and come back when a cloud starts on the same folder. One running cloud
-   * per folder: it holds `<persistDir>/local-cloud.pid` until `stop()`, and a second one gets a `LocalCloudError`.
-   * @defaultValue `undefined`: everything in memory, gone at `stop()`
-   */
-  persistDir?: string
-  /**
-   * Puts a fault proxy in front of Kinesis: `endpoints.kinesis` and the `kinesis` client go through it, and
-   * `faults` on the result steers it while running. `createStream` bypasses it.
-   * @defaultValue `undefined`: no proxy
-   */
-  faults?: KinesisFaults
-  /**
-   * The region of the clients and of every ARN the services return.
-   * @defaultValue `'us-east-1'`
-   */
-  region?: string
-}
+export type { LocalCloudOptions } from './cloud-options.js'
 
 /** A running local cloud: endpoints, ready clients, helpers, and `stop()`. */
 export interface LocalCloud {
@@ -88,15 +59,6 @@ export interface LocalCloud {
   stop(): Promise<void>
 }
 
-const defaults = {
-  kinesisPort: 0,
-  dynamodbPort: 0,
-  region: 'us-east-1',
-  /** Open shards kinesalite allows in total (its own default is 10); AWS accounts start at 500 or 200. */
-  shardLimit: 500,
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-} as const
-
 /**
  * Starts kinesalite and dynalite in this process on 127.0.0.1 and returns ready AWS SDK v3 clients for them.
  *
@@ -108,6 +70,8 @@ const defaults = {
  *
  * @param options - ports, persistence folder, fault injection and region; see {@link LocalCloudOptions}
  * @returns the running cloud
+ * @throws LocalOptionsError (the promise rejects) for an unknown option or a bad value, `LocalCloudError` for bad
+ *   fault settings, before anything starts
  *
  * @example
  * ```ts
@@ -133,7 +97,8 @@ const defaults = {
  * ```
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const region = options.region ?? defaults.region
+  const settings = resolveLocalCloudOptions(options)
+  const { region } = settings
   const undo: Array<() => Promise<void>> = []
   /** Stops what was started, last first; every step runs even if an earlier one fails. */
   const stopAll = async () => {
@@ -143,9 +108,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }
   try {
     let paths: { kinesis: string; dynamodb: string } | undefined
-    if (options.persistDir !== undefined) {
-      paths = await persistPaths(options.persistDir)
-      undo.push(await lockFolder(options.persistDir))
+    if (settings.persistDir !== undefined) {
+      paths = await persistPaths(settings.persistDir)
+      undo.push(await lockFolder(settings.persistDir))
     }
     const kinesalite = await serveEmbedded(
       withRegion(region, () =>
@@ -153,11 +118,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           createStreamMs: 0,
           deleteStreamMs: 0,
           updateStreamMs: 0,
-          shardLimit: defaults.shardLimit,
+          shardLimit: localCloudDefaults.shardLimit,
           ...(paths && { path: paths.kinesis }),
         }),
       ),
-      options.kinesisPort ?? defaults.kinesisPort,
+      settings.kinesisPort,
     )
     undo.push(() => kinesalite.stop())
     const dynalite = await serveEmbedded(
@@ -169,10 +134,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...(paths && { path: paths.dynamodb }),
         }),
       ),
-      options.dynamodbPort ?? defaults.dynamodbPort,
+      settings.dynamodbPort,
     )
     undo.push(() => dynalite.stop())
-    const proxy = options.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, options.faults)
+    const proxy = settings.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, settings.faults)
     if (proxy !== undefined) undo.push(() => proxy.stop())
     return assemble(region, kinesalite, dynalite, proxy, stopAll)
   } catch (error) {
@@ -192,7 +157,7 @@ function assemble(
   const clientConfig = (endpoint: string) => ({
     endpoint,
     region,
-    credentials: defaults.credentials,
+    credentials: localCloudDefaults.credentials,
     requestHandler: new NodeHttpHandler(),
   })
   const kinesisEndpoint = proxy?.server.url ?? kinesalite.url

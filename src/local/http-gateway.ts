@@ -11,63 +11,15 @@ import { type ApiIdentity, eventV1, eventV2 } from './gateway/events.js'
 import { type GatewayRequest, headerPairs, readBody, splitTarget } from './gateway/request.js'
 import { type GatewayResponse, gatewayMessage, responseV1, responseV2 } from './gateway/response.js'
 import { compileRoutes, matchRoute, type Route } from './gateway/routes.js'
+import {
+  httpGatewayDefaults as defaults,
+  type GatewayHandler,
+  type HttpGatewayOptions,
+  resolveHttpGatewayOptions,
+} from './http-gateway-options.js'
 import { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
-import { LocalOptionsError } from './options-error.js'
 
-/**
- * A Lambda handler the gateway can call. Typed with a `never` event so that any handler fits, a Middy handler
- * included; it receives an `APIGatewayProxyEvent` (format 1.0) or an `APIGatewayProxyEventV2` (format 2.0).
- */
-export type GatewayHandler = (event: never, context: Context) => unknown
-
-/** Options of {@link httpGateway}. */
-export interface HttpGatewayOptions {
-  /**
-   * The routes, keyed `'METHOD /path'` with `{name}` and greedy `{name+}` parameters (`'GET /users/{id}'`,
-   * `'ANY /files/{path+}'`), plus `'$default'` for everything else; or one handler for every request (`$default`).
-   * The most specific path wins, then an exact method over `ANY`, as in API Gateway.
-   */
-  routes: Readonly<Record<string, GatewayHandler>> | GatewayHandler
-  /** The event shape: `'1.0'` (REST API proxy integration) or `'2.0'` (HTTP API). */
-  payloadFormat: '1.0' | '2.0'
-  /**
-   * The loopback port to listen on; `0` picks a free one.
-   * @defaultValue `0`
-   */
-  port?: number
-  /**
-   * The integration timeout: a handler still running after this many milliseconds gets `504`.
-   * @defaultValue `29000` (a REST API's default)
-   */
-  timeoutMs?: number
-  /**
-   * How the handler is invoked (see `invoke()`). `timeoutMs` here is the function's own timeout: when it is shorter
-   * than the gateway's and the function times out, the answer is `502`, as API Gateway answers a failed function.
-   * @defaultValue `{ timeoutMs: <the gateway's timeoutMs> }`
-   */
-  invokeOptions?: InvokeOptions
-  /**
-   * The stage name in `requestContext.stage`; a stage other than `$default` also prefixes 1.0's `requestContext.path`.
-   * @defaultValue `'$default'`
-   */
-  stage?: string
-  /**
-   * Called after every request that reached a handler, with the route, the status sent and what `invoke()` reported
-   * (`undefined` when the gateway timed out first). Handy to see why a request got a `502`.
-   * @defaultValue none
-   */
-  onInvoke?: (report: GatewayInvocation) => void
-}
-
-/** One request that reached a handler, as {@link HttpGatewayOptions.onInvoke} reports it. */
-export interface GatewayInvocation {
-  /** The matched route key, e.g. `GET /users/{id}` or `$default`. */
-  routeKey: string
-  /** The HTTP status the client got. */
-  statusCode: number
-  /** What the invocation reported; `undefined` when the gateway's own timeout came first. */
-  invocation: InvokeResult | undefined
-}
+export type { GatewayHandler, GatewayInvocation, HttpGatewayOptions } from './http-gateway-options.js'
 
 /** A running {@link httpGateway}. */
 export interface HttpGateway {
@@ -78,19 +30,6 @@ export interface HttpGateway {
   /** Stops listening and closes every connection, idle keep-alive ones included. */
   close(): Promise<void>
 }
-
-const megabyte = 1024 * 1024
-
-const defaults = {
-  port: 0,
-  timeoutMs: 29_000,
-  stage: '$default',
-  /** API Gateway's payload limit. */
-  maxRequestBytes: 10 * megabyte,
-  /** A synchronous Lambda invocation's limit, for the event and for the response. */
-  maxInvokePayloadBytes: 6 * megabyte,
-  accountId: '000000000000',
-} as const
 
 /**
  * Starts an API Gateway emulator on `127.0.0.1`: each HTTP request becomes a Lambda proxy event in payload format 1.0
@@ -113,7 +52,8 @@ const defaults = {
  *
  * @param options - routes, payload format, port, timeouts; see {@link HttpGatewayOptions}
  * @returns the running gateway, once it listens
- * @throws LocalOptionsError for a malformed route key, payload format, port or timeout
+ * @throws LocalOptionsError (the promise rejects) for a missing or unknown option, a bad value or a malformed route
+ *   key, before it listens
  *
  * @example
  * ```ts
@@ -132,8 +72,7 @@ const defaults = {
  * ```
  */
 export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
-  checkOptions(options)
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
+  const { timeoutMs } = resolveHttpGatewayOptions(options)
   const invokeOptions: InvokeOptions = { timeoutMs, ...options.invokeOptions }
   const routes = compileRoutes(typeof options.routes === 'function' ? { $default: options.routes } : options.routes)
   const api: ApiIdentity = {
@@ -229,18 +168,6 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
         server.closeAllConnections()
       }),
   }
-}
-
-/** Throws `LocalOptionsError` for a payload format, port or timeout API Gateway (or a socket) would not take. */
-function checkOptions(options: HttpGatewayOptions): void {
-  const fail = (message: string) => {
-    throw new LocalOptionsError(`httpGateway: ${message}`)
-  }
-  if (options.payloadFormat !== '1.0' && options.payloadFormat !== '2.0') fail("payloadFormat must be '1.0' or '2.0'")
-  const port = options.port ?? defaults.port
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`port must be an integer from 0 to 65535, not ${port}`)
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
-  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) fail(`timeoutMs must be positive, not ${timeoutMs}`)
 }
 
 function failed(statusCode: 502 | 504, invocation: InvokeResult | undefined) {

@@ -5,7 +5,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Context } from 'aws-lambda'
+import { resolveOptions, show } from '../options.js'
 import { applyLambdaEnv } from './lambda-env.js'
+import { invokeRules, localCheck } from './local-options.js'
+import { LocalOptionsError } from './options-error.js'
 
 /** Options of {@link invoke}. Every field is optional. */
 export interface InvokeOptions {
@@ -61,7 +64,8 @@ export interface InvokeResult<R = unknown> {
   maxMemoryUsedMb: number
 }
 
-const defaults = {
+/** The defaults of {@link InvokeOptions} (and internal settings); the TSDoc `@defaultValue`s are tested against them. */
+export const invokeDefaults = {
   timeoutMs: 3000,
   memoryMb: 128,
   functionName: 'local-function',
@@ -99,7 +103,7 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  * @param handler - the Lambda handler, such as a Middy handler
  * @param event - the event to pass
  * @param options - timeout, memory, names and extra environment; see {@link InvokeOptions}
- * @returns what happened, never rejects
+ * @returns what happened; rejects only for bad options (`LocalOptionsError`), before the handler runs
  *
  * @example
  * ```ts
@@ -120,10 +124,10 @@ export async function invoke<E, R>(
   event: E,
   options: InvokeOptions = {},
 ): Promise<InvokeResult<R>> {
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
-  const memoryMb = options.memoryMb ?? defaults.memoryMb
-  const functionName = options.functionName ?? defaults.functionName
-  const region = options.region ?? defaults.region
+  if (typeof handler !== 'function')
+    throw new LocalOptionsError(`invoke(handler, event, options): handler must be a function, got ${show(handler)}`)
+  const resolved = resolveOptions(options, invokeDefaults, invokeRules, localCheck('invoke(handler, event, options)'))
+  const { timeoutMs, memoryMb, functionName, region } = resolved
   const logGroupName = `/aws/lambda/${functionName}`
   const logStreamName = newLogStreamName()
 
@@ -146,7 +150,7 @@ export async function invoke<E, R>(
   const sampleMemory = () => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss())
   }
-  const sampler = setInterval(sampleMemory, defaults.memorySampleMs)
+  const sampler = setInterval(sampleMemory, invokeDefaults.memorySampleMs)
   let timer: NodeJS.Timeout | undefined
   const started = performance.now()
   const deadline = Date.now() + timeoutMs
@@ -160,9 +164,9 @@ export async function invoke<E, R>(
       callbackWaitsForEmptyEventLoop: true,
       functionName,
       functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${region}:${defaults.accountId}:function:${functionName}`,
+      invokedFunctionArn: `arn:aws:lambda:${region}:${invokeDefaults.accountId}:function:${functionName}`,
       memoryLimitInMB: String(memoryMb),
-      awsRequestId: options.requestId ?? randomUUID(),
+      awsRequestId: resolved.requestId ?? randomUUID(),
       logGroupName,
       logStreamName,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),

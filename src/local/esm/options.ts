@@ -4,8 +4,11 @@
  * @module
  */
 import type { Context } from 'aws-lambda'
+import { checkOptions, requireOptions, resolveOptions as resolveOptions_, rules } from '../../options.js'
 import type { LocalCloud } from '../cloud.js'
+import { functionRules, localCheck, pollIntervalRule } from '../local-options.js'
 import { LocalOptionsError } from '../options-error.js'
+import type { KinesisDestinationConfig, KinesisOnFailureRecord } from './destination.js'
 
 /**
  * A Lambda handler the event source can call. Typed with a `never` event so that any handler fits, a Middy handler
@@ -13,62 +16,7 @@ import { LocalOptionsError } from '../options-error.js'
  */
 export type KinesisSourceHandler = (event: never, context: Context) => unknown
 
-/**
- * What Lambda sends to the on-failure destination when it gives up on a batch. It names the records
- * (`KinesisBatchInfo`); it does not carry them.
- */
-export interface KinesisOnFailureRecord {
-  /** Why and for which function. */
-  requestContext: {
-    /** A fresh id for this failure report. */
-    requestId: string
-    /** The function's ARN. */
-    functionArn: string
-    /** `RetryAttemptsExhausted` after `maximumRetryAttempts`, `RecordAgeExceeded` past `maximumRecordAgeInSeconds`. */
-    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded'
-    /** How many times this batch was invoked. */
-    approximateInvokeCount: number
-  }
-  /** How the last invocation ended. */
-  responseContext: {
-    /** `200` for an invocation that ran (even when the function failed), `0` when the batch was never invoked. */
-    statusCode: number
-    /** `$LATEST`. */
-    executedVersion: string
-    /** `Unhandled` when the function threw or timed out; absent when it returned a response that reported failure. */
-    functionError?: string
-  }
-  /** `1.0`. */
-  version: string
-  /** When Lambda gave up, ISO-8601. */
-  timestamp: string
-  /** The records given up on: one shard, a contiguous range of sequence numbers. */
-  KinesisBatchInfo: {
-    /** The shard, e.g. `shardId-000000000000`. */
-    shardId: string
-    /** The first record's sequence number. */
-    startSequenceNumber: string
-    /** The last record's sequence number. */
-    endSequenceNumber: string
-    /** The first record's arrival time, ISO-8601. */
-    approximateArrivalOfFirstRecord: string
-    /** The last record's arrival time, ISO-8601. */
-    approximateArrivalOfLastRecord: string
-    /** How many records. */
-    batchSize: number
-    /** The stream's ARN. */
-    streamArn: string
-  }
-}
-
-/** Where an event source sends what it gives up on. */
-export interface KinesisDestinationConfig {
-  /**
-   * Receives AWS's on-failure record for each batch given up on; the shard waits until it resolves.
-   * @defaultValue none
-   */
-  onFailure?: (record: KinesisOnFailureRecord) => void | Promise<void>
-}
+export type { KinesisDestinationConfig, KinesisOnFailureRecord } from './destination.js'
 
 /** Options of `kinesisEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits. */
 export interface KinesisEventSourceOptions {
@@ -179,6 +127,7 @@ export interface ResolvedOptions {
   readonly pollIntervalMs: number
 }
 
+/** The defaults of {@link KinesisEventSourceOptions} (and AWS's limits); the TSDoc `@defaultValue`s are tested against them. */
 export const defaults = {
   batchSize: 100,
   maximumBatchingWindowInSeconds: 0,
@@ -200,59 +149,69 @@ export const defaults = {
   maxWindowStateBytes: 1024 * 1024,
 } as const
 
-function check(ok: boolean, message: string): void {
-  if (!ok) throw new LocalOptionsError(`kinesisEventSource: ${message}`)
+const kinesisEventSourceSpec = {
+  cloud: rules.object('a LocalCloud (from startLocalCloud())'),
+  streamName: rules.string(),
+  handler: rules.function(),
+  batchSize: rules.number({ min: 1, max: 10_000, integer: true }),
+  maximumBatchingWindowInSeconds: rules.number({ min: 0, max: 300 }),
+  startingPosition: rules.oneOf('TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'),
+  startingPositionTimestamp: rules.either(
+    rules.where((value) => value instanceof Date && !Number.isNaN(value.getTime()), 'a valid Date', 'type'),
+    rules.number({ min: 0 }),
+  ),
+  parallelizationFactor: rules.number({ min: 1, max: 10, integer: true }),
+  bisectBatchOnFunctionError: rules.boolean(),
+  maximumRetryAttempts: rules.number({ min: -1, max: 10_000, integer: true }),
+  maximumRecordAgeInSeconds: rules.either(rules.oneOf(-1), rules.number({ min: 1, max: 604_800, integer: true })),
+  functionResponseTypes: rules.where(
+    (value) => Array.isArray(value) && value.every((type) => type === 'ReportBatchItemFailures'),
+    "an array holding only 'ReportBatchItemFailures'",
+    'type',
+  ),
+  tumblingWindowInSeconds: rules.number({ min: 0, max: 900, integer: true }),
+  destinationConfig: rules.object(),
+  timeoutMs: functionRules.timeoutMs,
+  memoryMb: functionRules.memoryMb,
+  functionName: functionRules.functionName,
+  pollIntervalMs: pollIntervalRule,
 }
-
-const isIntegerIn = (value: number, min: number, max: number) => Number.isInteger(value) && value >= min && value <= max
 
 /** Applies the defaults and checks each option against AWS's limits; throws `LocalOptionsError` on the first miss. */
 export function resolveOptions(options: KinesisEventSourceOptions): ResolvedOptions {
-  const batchSize = options.batchSize ?? defaults.batchSize
-  check(isIntegerIn(batchSize, 1, 10_000), `batchSize must be an integer from 1 to 10000, not ${batchSize}`)
-  const window = options.maximumBatchingWindowInSeconds ?? defaults.maximumBatchingWindowInSeconds
-  check(window >= 0 && window <= 300, `maximumBatchingWindowInSeconds must be 0–300, not ${window}`)
-  const parallelizationFactor = options.parallelizationFactor ?? defaults.parallelizationFactor
-  check(isIntegerIn(parallelizationFactor, 1, 10), `parallelizationFactor must be 1–10, not ${parallelizationFactor}`)
-  const retries = options.maximumRetryAttempts ?? defaults.maximumRetryAttempts
-  check(isIntegerIn(retries, -1, 10_000), `maximumRetryAttempts must be -1–10000, not ${retries}`)
-  const age = options.maximumRecordAgeInSeconds ?? defaults.maximumRecordAgeInSeconds
-  check(age === -1 || isIntegerIn(age, 1, 604_800), `maximumRecordAgeInSeconds must be -1 or 1–604800, not ${age}`)
-  const tumbling = options.tumblingWindowInSeconds ?? defaults.tumblingWindowInSeconds
-  check(isIntegerIn(tumbling, 0, 900), `tumblingWindowInSeconds must be an integer from 0 to 900, not ${tumbling}`)
-  check(tumbling === 0 || parallelizationFactor === 1, 'tumbling windows need parallelizationFactor 1')
-  const startingPosition = options.startingPosition ?? defaults.startingPosition
-  const timestamp = options.startingPositionTimestamp
+  const check = localCheck('kinesisEventSource(options)')
+  const resolved = resolveOptions_(options, defaults, kinesisEventSourceSpec, check)
+  requireOptions(resolved, ['cloud', 'streamName', 'handler'], check)
+  checkOptions(
+    resolved.destinationConfig,
+    { onFailure: rules.function() },
+    localCheck('kinesisEventSource(options.destinationConfig)'),
+  )
+  const { startingPosition, parallelizationFactor } = resolved
+  const tumbling = resolved.tumblingWindowInSeconds
+  const fail = (message: string) => new LocalOptionsError(`${check.owner}: ${message}`)
+  if (tumbling !== 0 && parallelizationFactor !== 1) throw fail('tumbling windows need parallelizationFactor 1')
+  const timestamp = resolved.startingPositionTimestamp
   const startingTimestamp = typeof timestamp === 'number' ? new Date(timestamp * 1000) : timestamp
-  check(
-    startingPosition !== 'AT_TIMESTAMP' ||
-      (startingTimestamp !== undefined && !Number.isNaN(startingTimestamp.getTime())),
-    'startingPosition AT_TIMESTAMP needs a valid startingPositionTimestamp',
-  )
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
-  check(timeoutMs > 0, `timeoutMs must be positive, not ${timeoutMs}`)
-  const pollIntervalMs = options.pollIntervalMs ?? defaults.pollIntervalMs
-  check(pollIntervalMs > 0, `pollIntervalMs must be positive, not ${pollIntervalMs}`)
-  const responseTypes = options.functionResponseTypes ?? []
-  check(
-    responseTypes.every((type) => type === 'ReportBatchItemFailures'),
-    'functionResponseTypes may only hold ReportBatchItemFailures',
-  )
+  if (startingPosition === 'AT_TIMESTAMP' && startingTimestamp === undefined)
+    throw fail('startingPosition AT_TIMESTAMP needs a valid startingPositionTimestamp')
+  const age = resolved.maximumRecordAgeInSeconds
+  const responseTypes = resolved.functionResponseTypes ?? []
   return {
-    batchSize,
-    batchingWindowMs: window * 1000,
+    batchSize: resolved.batchSize,
+    batchingWindowMs: resolved.maximumBatchingWindowInSeconds * 1000,
     startingPosition,
     startingTimestamp,
     parallelizationFactor,
-    bisect: options.bisectBatchOnFunctionError ?? defaults.bisectBatchOnFunctionError,
-    maximumRetryAttempts: retries,
+    bisect: resolved.bisectBatchOnFunctionError,
+    maximumRetryAttempts: resolved.maximumRetryAttempts,
     maximumRecordAgeMs: age === -1 ? -1 : age * 1000,
     reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
     windowMs: tumbling * 1000,
-    onFailure: options.destinationConfig?.onFailure,
-    timeoutMs,
-    memoryMb: options.memoryMb ?? defaults.memoryMb,
-    functionName: options.functionName ?? defaults.functionName,
-    pollIntervalMs,
+    onFailure: resolved.destinationConfig?.onFailure,
+    timeoutMs: resolved.timeoutMs,
+    memoryMb: resolved.memoryMb,
+    functionName: resolved.functionName,
+    pollIntervalMs: resolved.pollIntervalMs,
   }
 }

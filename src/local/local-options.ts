@@ -1,0 +1,39 @@
+/**
+ * How the local emulators check their options: the shared checker of `src/options.ts`, throwing `LocalOptionsError`,
+ * and the rules of the options every emulator that invokes a function shares. New emulators (event sources, gateways)
+ * build their spec from these. Internal.
+ *
+ * @module
+ */
+import { type CheckSettings, rules } from '../options.js'
+import { LocalOptionsError } from './options-error.js'
+
+/** The {@link CheckSettings} of an emulator: messages start with `owner`, errors are `LocalOptionsError`s. */
+export function localCheck(owner: string): CheckSettings {
+  return { owner, error: (message) => new LocalOptionsError(message) }
+}
+
+/** The options of the function an emulator invokes (as `invoke()` takes them), with Lambda's limits. */
+export const functionRules = {
+  /** Lambda takes 1 to 900 seconds; the emulators also take less than a second, for tests. */
+  timeoutMs: rules.number({ above: 0, max: 900_000, unit: 'milliseconds' }),
+  /** Lambda takes 128 to 10,240 MB; the emulators take from 1, since the value is only reported. */
+  memoryMb: rules.number({ min: 1, max: 10_240, integer: true }),
+  functionName: rules.string(),
+  region: rules.string(),
+} as const
+
+/** An event source's `pollIntervalMs`: more than 0, at most what a timer can wait. */
+export const pollIntervalRule = rules.ms({ above: 0 })
+
+/** The options of `invoke()`. */
+export const invokeRules = {
+  ...functionRules,
+  requestId: rules.string(),
+  env: rules.where(
+    (value) =>
+      typeof value === 'object' && value !== null && Object.values(value).every((item) => typeof item === 'string'),
+    'an object of string values',
+    'type',
+  ),
+}
