@@ -11,10 +11,17 @@ const root = new URL('..', import.meta.url).pathname
 const src = join(root, 'src')
 
 // Exceptions, each with its reason. An exception that no longer exceeds fails the test, so the list only shrinks.
-const fileExceptions: Record<string, string> = {}
+const fileExceptions: Record<string, string> = {
+  'src/budget.ts': 'the invocation budget; being refactored on the `contract` branch, which owns it (issue 15)',
+}
 const functionExceptions: Record<string, string> = {
-  'src/batch/run-batch.ts runBatch':
-    'the batch engine loop; being split on the `contract` branch (issue 15 names it), which owns that file',
+  'src/batch/window.ts windowReducer':
+    'the window engine; the batch engine is being refactored on the `contract` branch, which owns its logic',
+  'src/guards/timeout.ts timeoutGuard':
+    'its deadline logic is being changed on the `guards16` branch (front-door deadline); split it there or after',
+  'src/aws/put-records.ts putRecords': 'the send-and-retry loop; not yet split into per-round functions (issue 15)',
+  'src/local/http-gateway.ts httpGateway': 'the request pipeline closure; not yet split (issue 15)',
+  'src/local/invoke.ts invoke': 'context, environment and timeout race in one closure; not yet split (issue 15)',
 }
 
 function sourceFiles(folder: string): string[] {

@@ -4,24 +4,9 @@
  *
  * @module
  */
-import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis'
-import { createReaderClient, retrying } from './esm/client.js'
-import { runLane } from './esm/lanes.js'
 import { type KinesisEventSourceOptions, resolveOptions } from './esm/options.js'
-import { readShard } from './esm/reader.js'
-import { type MappingIdentity, mappingIdentity } from './esm/records.js'
-import {
-  createShardWorker,
-  type DrainTargets,
-  hasDrained,
-  type Runtime,
-  type ShardProgress,
-  type ShardWorker,
-} from './esm/shard.js'
+import { drainSession, type SourceState, shutDown, startSession } from './esm/session.js'
 import { copyStats, emptyStats, type KinesisEventSourceStats } from './esm/stats.js'
-import { createWakeup, pause } from './esm/wakeup.js'
-import { runWindowLane } from './esm/windows.js'
-import { LocalOptionsError } from './options-error.js'
 
 export type {
   KinesisDestinationConfig,
@@ -50,13 +35,6 @@ export interface KinesisEventSource {
   readonly stats: KinesisEventSourceStats
   /** `true` between `start()` and `stop()`. */
   readonly running: boolean
-}
-
-interface Session {
-  readonly runtime: Runtime
-  readonly controller: AbortController
-  readonly workers: Map<string, ShardWorker>
-  readonly tasks: Set<Promise<void>>
 }
 
 /**
@@ -118,165 +96,35 @@ interface Session {
  * ```
  */
 export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisEventSource {
-  const resolved = resolveOptions(options)
-  const { cloud, streamName } = options
-  const stats = emptyStats()
-  const progressByShard = new Map<string, ShardProgress>()
-  let identity: MappingIdentity | undefined
-  let session: Session | undefined
-  let starting: Promise<void> | undefined
-
-  /** Starts a worker for every shard not yet known; children wait for their parents to finish. */
-  const discoverShards = async (current: Session): Promise<void> => {
-    const shards: Shard[] = []
-    let nextToken: string | undefined
-    do {
-      const page = await current.runtime.kinesis.send(
-        new ListShardsCommand(nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }),
-        { abortSignal: current.controller.signal },
-      )
-      shards.push(...(page.Shards ?? []))
-      nextToken = page.NextToken
-    } while (nextToken !== undefined)
-    const listed = new Set(shards.map((shard) => shard.ShardId))
-    for (const shard of shards) {
-      const shardId = shard.ShardId
-      if (shardId === undefined || current.workers.has(shardId)) continue
-      const progress = progressByShard.get(shardId) ?? { checkpoint: undefined, window: undefined, finished: false }
-      progressByShard.set(shardId, progress)
-      if (progress.finished) continue
-      const parentIds = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
-        (id): id is string => id !== undefined && listed.has(id),
-      )
-      const worker = createShardWorker(current.runtime, shardId, parentIds, progress)
-      current.workers.set(shardId, worker)
-      const task = runShard(current, worker)
-      current.tasks.add(task)
-      // Both ways, so that a failed task is no unhandled rejection: stop() awaits it and reports it.
-      task.then(
-        () => current.tasks.delete(task),
-        () => current.tasks.delete(task),
-      )
-    }
+  const source: SourceState = {
+    options,
+    resolved: resolveOptions(options),
+    stats: emptyStats(),
+    progressByShard: new Map(),
+    identity: undefined,
+    session: undefined,
+    starting: undefined,
   }
-
-  const runShard = async (current: Session, worker: ShardWorker): Promise<void> => {
-    const { runtime } = current
-    const parentsFinished = () => worker.parentIds.every((id) => progressByShard.get(id)?.finished === true)
-    while (!runtime.signal.aborted && !parentsFinished()) await runtime.progress.wait(runtime.signal)
-    const runLaneOf = resolved.windowMs > 0 ? runWindowLane : runLane
-    const lanes = worker.lanes.map((lane) => runLaneOf(runtime, worker, lane))
-    await readShard(runtime, worker)
-    await Promise.all(lanes)
-    if (runtime.signal.aborted || !worker.ended || worker.log.length > 0) return
-    // A closed shard has children (a split or a merge). They are listed before the parent counts as finished, so
-    // that drain() never sees a finished parent without its children.
-    while (!runtime.signal.aborted) {
-      try {
-        await discoverShards(current)
-        break
-      } catch {
-        if (runtime.signal.aborted) return
-        stats.readErrors++
-        await pause(resolved.pollIntervalMs, runtime.signal)
-      }
-    }
-    if (runtime.signal.aborted) return
-    worker.progress.finished = true
-    worker.stats.finished = true
-    runtime.progress.notify()
-  }
-
-  const start = async (): Promise<void> => {
-    if (session !== undefined) return
-    const controller = new AbortController()
-    const kinesis = createReaderClient(cloud)
-    const retry = {
-      signal: controller.signal,
-      pauseMs: resolved.pollIntervalMs,
-      attempts: 5,
-      onError: () => stats.readErrors++,
-    }
-    try {
-      identity ??= await retrying(async () => {
-        const { StreamDescriptionSummary } = await kinesis.send(
-          new DescribeStreamSummaryCommand({ StreamName: streamName }),
-        )
-        const streamArn = StreamDescriptionSummary?.StreamARN
-        if (streamArn === undefined) throw new LocalOptionsError(`kinesisEventSource: stream ${streamName} has no ARN`)
-        return mappingIdentity(streamArn, cloud.region, resolved.functionName)
-      }, retry)
-    } catch (error) {
-      kinesis.destroy()
-      throw error
-    }
-    const runtime: Runtime = {
-      options: resolved,
-      identity,
-      handler: options.handler,
-      kinesis,
-      streamName,
-      stats,
-      signal: controller.signal,
-      progress: createWakeup(),
-    }
-    const current: Session = { runtime, controller, workers: new Map(), tasks: new Set() }
-    session = current
-    try {
-      await retrying(() => discoverShards(current), retry)
-    } catch (error) {
-      session = undefined
-      await shutDown(current)
-      throw error
-    }
-  }
-
   return {
     start() {
-      starting ??= start().finally(() => {
-        starting = undefined
+      source.starting ??= startSession(source).finally(() => {
+        source.starting = undefined
       })
-      return starting
+      return source.starting
     },
     async stop() {
-      await starting?.catch(() => undefined)
-      const current = session
+      await source.starting?.catch(() => undefined)
+      const current = source.session
       if (current === undefined) return
-      session = undefined
+      source.session = undefined
       await shutDown(current)
     },
-    async drain() {
-      await starting
-      const current = session
-      if (current === undefined) throw new LocalOptionsError('kinesisEventSource: drain() needs a started source')
-      const since = Date.now()
-      const targets: DrainTargets = new Map()
-      for (;;) {
-        if (session !== current) throw new LocalOptionsError('kinesisEventSource: stopped before it drained')
-        if ([...current.workers.values()].every((worker) => hasDrained(worker, since, targets, resolved.windowMs)))
-          return
-        await current.runtime.progress.wait(current.runtime.signal)
-      }
-    },
+    drain: () => drainSession(source),
     get stats() {
-      return copyStats(stats)
+      return copyStats(source.stats)
     },
     get running() {
-      return session !== undefined
+      return source.session !== undefined
     },
-  }
-
-  /** Aborts a session, waits for its shard tasks (and so for invocations in flight), and closes its client. */
-  async function shutDown(current: Session): Promise<void> {
-    current.controller.abort()
-    const failures: unknown[] = []
-    while (current.tasks.size > 0) {
-      for (const outcome of await Promise.allSettled([...current.tasks])) {
-        if (outcome.status === 'rejected') failures.push(outcome.reason)
-      }
-    }
-    current.runtime.kinesis.destroy()
-    // A shard task only fails on a bug of the emulator: say so rather than hide it.
-    if (failures.length > 0) throw failures[0]
   }
 }
