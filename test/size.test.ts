@@ -15,7 +15,8 @@ const fileExceptions: Record<string, string> = {
   'src/budget.ts': 'the invocation budget; being refactored on the `contract` branch, which owns it (issue 15)',
 }
 const functionExceptions: Record<string, string> = {
-  'src/batch/run-batch.ts runBatch': 'the batch engine loop; being split on the `contract` branch, which owns that file',
+  'src/batch/run-batch.ts runBatch':
+    'the batch engine loop; being split on the `contract` branch, which owns that file',
   'src/batch/window.ts windowReducer':
     'the window engine; the batch engine is being refactored on the `contract` branch, which owns its logic',
   'src/guards/timeout.ts timeoutGuard':

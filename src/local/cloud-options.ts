@@ -62,6 +62,6 @@ const localCloudSpec = {
 /** Checks the options (fault settings included) before anything starts, and applies the defaults. */
 export function resolveLocalCloudOptions(options: LocalCloudOptions | undefined) {
   const resolved = resolveOptions(options, localCloudDefaults, localCloudSpec, localCheck('startLocalCloud(options)'))
-  if (resolved.faults !== undefined) checkFaults(resolved.faults)
+  if (resolved.faults !== undefined) checkFaults(resolved.faults, 'startLocalCloud(options.faults)')
   return resolved
 }

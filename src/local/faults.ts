@@ -121,8 +121,8 @@ const faultsSpec = {
 }
 
 /** Checks fault settings (given ones, or all of them) and throws `LocalCloudError` naming the first bad one. */
-export function checkFaults(faults: KinesisFaults): void {
-  checkOptions(faults, faultsSpec, { owner: 'faults', error: (message) => new LocalCloudError(message) })
+export function checkFaults(faults: KinesisFaults, owner = 'faults'): void {
+  checkOptions(faults, faultsSpec, { owner, error: (message) => new LocalCloudError(message) })
 }
 
 function checkSettings(settings: Required<KinesisFaults>): void {

@@ -132,8 +132,9 @@ export function httpErrors(options: HttpErrorsOptions = {}): MiddlewareObj {
     const { status, title, instance } = problem.body
     const message = `${status} ${title} for request ${instance ?? '(unknown)'}`
     // A server error is ours to fix: the whole error, stack and cause. A client error: what the client was told.
-    if (status >= 500) logger.error(message, loggable(error))
-    else if (clientErrorLevel !== 'off') logger[clientErrorLevel](message, { problem: problem.body })
+    if (status >= 500) logger.error(message, loggable(error), { requestId: instance })
+    else if (clientErrorLevel !== 'off')
+      logger[clientErrorLevel](message, { problem: problem.body, requestId: instance })
   }
 
   return {
