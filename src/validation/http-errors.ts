@@ -21,12 +21,12 @@ export interface HttpErrorsOptions {
    * `warn` and `error`; `false` logs nothing.
    * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: LoggerOption
+  logger?: LoggerOption | undefined
   /**
    * The level client errors (4xx) are logged at; `'off'` logs none of them. Server errors always log at `error`.
    * @defaultValue `'info'`
    */
-  clientErrorLevel?: 'warn' | 'info' | 'debug' | 'off'
+  clientErrorLevel?: 'warn' | 'info' | 'debug' | 'off' | undefined
 }
 
 /** The defaults of {@link HttpErrorsOptions}; the TSDoc `@defaultValue`s are tested against them. */
