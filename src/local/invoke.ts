@@ -70,6 +70,7 @@ export const invokeDefaults = {
   memoryMb: 128,
   functionName: 'local-function',
   region: 'us-east-1',
+  env: {},
   /** The account the local cloud's ARNs use (kinesalite and dynalite say `000000000000`). */
   accountId: '000000000000',
   /** How often the memory peak is sampled while the handler runs. */
@@ -132,7 +133,7 @@ export async function invoke<E, R>(
   const logStreamName = newLogStreamName()
 
   const release = applyLambdaEnv({
-    ...options.env,
+    ...resolved.env,
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),

@@ -134,6 +134,7 @@ export const defaults = {
   startingPosition: 'TRIM_HORIZON',
   parallelizationFactor: 1,
   bisectBatchOnFunctionError: false,
+  functionResponseTypes: [],
   maximumRetryAttempts: -1,
   maximumRecordAgeInSeconds: -1,
   tumblingWindowInSeconds: 0,
@@ -196,7 +197,7 @@ export function resolveOptions(options: KinesisEventSourceOptions): ResolvedOpti
   if (startingPosition === 'AT_TIMESTAMP' && startingTimestamp === undefined)
     throw fail('startingPosition AT_TIMESTAMP needs a valid startingPositionTimestamp')
   const age = resolved.maximumRecordAgeInSeconds
-  const responseTypes = resolved.functionResponseTypes ?? []
+  const responseTypes: readonly string[] = resolved.functionResponseTypes
   return {
     batchSize: resolved.batchSize,
     batchingWindowMs: resolved.maximumBatchingWindowInSeconds * 1000,
