@@ -11,6 +11,7 @@ import { Console } from 'node:console'
  * four methods. Each line is a message plus one object of structured fields. The `logger` option of every factory
  * takes one; left out, lines go to the console as single-line JSON (see {@link jsonConsoleLogger}); `false` silences
  * them.
+ * @group Logging
  */
 export interface StructuredLogger {
   /** Per-record and per-invocation detail (e.g. the memory report). */
@@ -23,10 +24,16 @@ export interface StructuredLogger {
   error(message: string, ...extra: unknown[]): void
 }
 
-/** @deprecated The guards' logger type, now the library's one {@link StructuredLogger}. */
+/**
+ * @deprecated The guards' logger type, now the library's one {@link StructuredLogger}.
+ * @group Logging
+ */
 export type GuardLogger = StructuredLogger
 
-/** The `logger` option: a logger, `false` for none, or `undefined` for the JSON console default. */
+/**
+ * The `logger` option: a logger, `false` for none, or `undefined` for the JSON console default.
+ * @group Logging
+ */
 export type LoggerOption = StructuredLogger | false
 
 /** A method that logs nothing: the methods of a silenced logger, and levels below the threshold. */
@@ -93,6 +100,7 @@ function fieldsOf(extra: readonly unknown[]): Record<string, unknown> {
  * The environment is read when the logger is made, i.e. when the factory that uses it is called.
  *
  * @returns a {@link StructuredLogger}
+ * @group Logging
  *
  * @example
  * ```ts

@@ -5,7 +5,10 @@
  */
 import { resolveOptions, rules } from '../options.js'
 
-/** Options of `putRecords`. Every field is optional; one given as `undefined` takes its default. */
+/**
+ * Options of `putRecords`. Every field is optional; one given as `undefined` takes its default.
+ * @group Kinesis output
+ */
 export interface PutRecordsOptions {
   /**
    * Attempts per entry, the first included. A throttled or failed entry is sent again until it has had this many.

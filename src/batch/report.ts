@@ -11,12 +11,14 @@ import type { StructuredLogger } from '../logger.js'
  * `debug`, except invalid records (`warn`, each one: a poison record must never block a shard silently) and
  * dead-letter failures (`error`).
  * @deprecated Use `StructuredLogger`.
+ * @group Batches
  */
 export type BatchLogger = StructuredLogger
 
 /**
  * One batch handled by `fanOut`. The six outcome counts are disjoint and add up to `records`; every record counted
  * in `failed`, `invalid`, `skipped` or `aborted` is named in `batchItemFailures`.
+ * @group Batches
  */
 export interface BatchSummary {
   /** Where the records came from; `undefined` for an empty batch. */

@@ -9,7 +9,10 @@ import { type LoggerOption, loggerFrom } from '../logger.js'
 import { resolveOptions, rules } from '../options.js'
 import { MemoryMonitor, type Watch } from './memory-monitor.js'
 
-/** What one invocation used, reported after it ends. Sizes in MB (MiB, as Lambda counts them). */
+/**
+ * What one invocation used, reported after it ends. Sizes in MB (MiB, as Lambda counts them).
+ * @group Guards
+ */
 export interface MemorySummary {
   /** The invocation's `context.awsRequestId`. */
   readonly requestId: string
@@ -27,10 +30,16 @@ export interface MemorySummary {
   readonly leakSuspected: boolean
 }
 
-/** @deprecated Renamed {@link MemorySummary}, as `fanOut` and `windowReducer` call theirs. */
+/**
+ * @deprecated Renamed {@link MemorySummary}, as `fanOut` and `windowReducer` call theirs.
+ * @group Guards
+ */
 export type MemoryReport = MemorySummary
 
-/** Options of {@link memoryWatchdog}. Every field is optional. */
+/**
+ * Options of {@link memoryWatchdog}. Every field is optional.
+ * @group Guards
+ */
 export interface MemoryWatchdogOptions {
   /**
    * The function's memory in MB, used when neither `context.memoryLimitInMB` nor `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
@@ -77,13 +86,19 @@ export interface MemoryWatchdogOptions {
   logger?: LoggerOption
 }
 
-/** The Middy core setting that ends the watch even when a later middleware answers early: pass it to `middy()`. */
+/**
+ * The Middy core setting that ends the watch even when a later middleware answers early: pass it to `middy()`.
+ * @group Guards
+ */
 export interface MemoryWatchdogMiddyOptions {
   /** Ends the watch and reports its summary, unless `after` or `onError` did (Middy skips them when a `before` answers early). */
   readonly requestEnd: (request: Request) => void
 }
 
-/** The middleware `memoryWatchdog()` returns: a Middy middleware that also carries its {@link MemoryWatchdogMiddyOptions}. */
+/**
+ * The middleware `memoryWatchdog()` returns: a Middy middleware that also carries its {@link MemoryWatchdogMiddyOptions}.
+ * @group Guards
+ */
 export interface MemoryWatchdogMiddleware extends MiddlewareObj {
   /** Pass to `middy()`: `middy(watchdog.middyOptions).use(watchdog)`. */
   readonly middyOptions: MemoryWatchdogMiddyOptions
@@ -167,6 +182,7 @@ type Slots = Record<symbol, unknown>
  *     return { resized: resized.length, of: event.images.length }
  *   })
  * ```
+ * @group Guards
  */
 export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MemoryWatchdogMiddleware {
   const owner = 'memoryWatchdog(options)'

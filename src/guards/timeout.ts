@@ -11,7 +11,10 @@ import { type LoggerOption, loggerFrom } from '../logger.js'
 import { resolveOptions, rules } from '../options.js'
 import { defaultFallback } from './fallback.js'
 
-/** Options of {@link timeoutGuard}. Every field is optional. */
+/**
+ * Options of {@link timeoutGuard}. Every field is optional.
+ * @group Guards
+ */
 export interface TimeoutGuardOptions {
   /**
    * The soft phase fires this long before the deadline: the invocation budget aborts with a
@@ -47,6 +50,7 @@ export interface TimeoutGuardOptions {
  * The Middy core settings that arm the hard phase: pass them to `middy()`. `timeoutEarlyInMillis` makes core race
  * the handler against `deadline - hardMarginMs`; `timeoutEarlyResponse` throws when it fires, which Middy routes to
  * the guard's `onError`; `requestEnd` cancels the guard's soft-phase alarm even when a later middleware answers early.
+ * @group Guards
  */
 export interface TimeoutGuardMiddyOptions {
   /** The hard margin in whole milliseconds: when Middy core stops waiting for the handler. */
@@ -57,7 +61,10 @@ export interface TimeoutGuardMiddyOptions {
   readonly requestEnd: (request: Request) => void
 }
 
-/** The middleware `timeoutGuard()` returns: a Middy middleware that also carries its {@link TimeoutGuardMiddyOptions}. */
+/**
+ * The middleware `timeoutGuard()` returns: a Middy middleware that also carries its {@link TimeoutGuardMiddyOptions}.
+ * @group Guards
+ */
 export interface TimeoutGuardMiddleware extends MiddlewareObj {
   /** Pass to `middy()` to arm the hard phase: `middy(guard.middyOptions).use(guard)`. */
   readonly middyOptions: TimeoutGuardMiddyOptions
@@ -146,6 +153,7 @@ export function phaseDelays(
  *     return { done, stoppedEarly: signal.aborted }
  *   })
  * ```
+ * @group Guards
  */
 export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMiddleware {
   const owner = 'timeoutGuard(options)'

@@ -10,7 +10,10 @@ import { type LoggerOption, loggerFrom } from '../logger.js'
 import { resolveOptions, rules } from '../options.js'
 import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
 
-/** What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function. */
+/**
+ * What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function.
+ * @group Guards
+ */
 export interface WarmupPing {
   /** Which warmer sent it. */
   readonly source: WarmupSource
@@ -26,7 +29,10 @@ export interface WarmupPing {
   readonly correlationId: string | undefined
 }
 
-/** Options of {@link warmup}. Every field is optional. */
+/**
+ * Options of {@link warmup}. Every field is optional.
+ * @group Guards
+ */
 export interface WarmupOptions {
   /**
    * Replaces the default test of whether an event is a ping. Return true for a ping.
@@ -142,6 +148,7 @@ type FanOut =
  * console.log(await handler({ warmer: true }, { awsRequestId: 'r1' } as never))
  * // { warmup: true, coldStart: true, invocation: 1 }
  * ```
+ * @group Guards
  */
 export function warmup(options: WarmupOptions = {}): MiddlewareObj {
   const { delayMs, maxConcurrency, invoke, response, ...rest } = resolveOptions(options, warmupDefaults, warmupSpec, {

@@ -7,7 +7,10 @@ import { resolveOptions, rules } from '../options.js'
 import { checkFaults, type KinesisFaults } from './faults.js'
 import { functionRules, localCheck } from './local-options.js'
 
-/** Options of `startLocalCloud`. Every field is optional; one given as `undefined` takes its default. */
+/**
+ * Options of `startLocalCloud`. Every field is optional; one given as `undefined` takes its default.
+ * @group Local cloud
+ */
 export interface LocalCloudOptions {
   /**
    * The port kinesalite listens on, on 127.0.0.1. With `faults`, the proxy takes an ephemeral port.

@@ -31,7 +31,10 @@ import { waitUntil } from './wait-until.js'
 
 export type { LocalCloudOptions } from './cloud-options.js'
 
-/** A running local cloud: endpoints, ready clients, helpers, and `stop()`. */
+/**
+ * A running local cloud: endpoints, ready clients, helpers, and `stop()`.
+ * @group Local cloud
+ */
 export interface LocalCloud {
   /** The URLs to point clients at (`http://127.0.0.1:<port>`). With `faults`, `kinesis` is the fault proxy's URL. */
   endpoints: { kinesis: string; dynamodb: string }
@@ -95,6 +98,7 @@ export interface LocalCloud {
  *   await cloud.stop()
  * }
  * ```
+ * @group Local cloud
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const settings = resolveLocalCloudOptions(options)

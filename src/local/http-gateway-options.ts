@@ -11,10 +11,14 @@ import { functionRules, invokeRules, localCheck } from './local-options.js'
 /**
  * A Lambda handler the gateway can call. Typed with a `never` event so that any handler fits, a Middy handler
  * included; it receives an `APIGatewayProxyEvent` (format 1.0) or an `APIGatewayProxyEventV2` (format 2.0).
+ * @group Local cloud
  */
 export type GatewayHandler = (event: never, context: Context) => unknown
 
-/** Options of `httpGateway`. `routes` and `payloadFormat` are required; an option given as `undefined` takes its default. */
+/**
+ * Options of `httpGateway`. `routes` and `payloadFormat` are required; an option given as `undefined` takes its default.
+ * @group Local cloud
+ */
 export interface HttpGatewayOptions {
   /**
    * The routes, keyed `'METHOD /path'` with `{name}` and greedy `{name+}` parameters (`'GET /users/{id}'`,
@@ -53,7 +57,10 @@ export interface HttpGatewayOptions {
   onInvoke?: (report: GatewayInvocation) => void
 }
 
-/** One request that reached a handler, as `HttpGatewayOptions.onInvoke` reports it. */
+/**
+ * One request that reached a handler, as {@link HttpGatewayOptions.onInvoke} reports it.
+ * @group Local cloud
+ */
 export interface GatewayInvocation {
   /** The matched route key, e.g. `GET /users/{id}` or `$default`. */
   routeKey: string

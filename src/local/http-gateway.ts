@@ -21,7 +21,10 @@ import { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
 
 export type { GatewayHandler, GatewayInvocation, HttpGatewayOptions } from './http-gateway-options.js'
 
-/** A running {@link httpGateway}. */
+/**
+ * A running {@link httpGateway}.
+ * @group Local cloud
+ */
 export interface HttpGateway {
   /** `http://127.0.0.1:<port>`, without a trailing slash. */
   readonly url: string
@@ -70,6 +73,7 @@ export interface HttpGateway {
  * console.log(response.status, await response.json()) // 200 { id: 'u1' }
  * await gateway.close()
  * ```
+ * @group Local cloud
  */
 export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const { timeoutMs } = resolveHttpGatewayOptions(options)

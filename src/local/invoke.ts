@@ -9,8 +9,12 @@ import { resolveOptions, show } from '../options.js'
 import { applyLambdaEnv } from './lambda-env.js'
 import { invokeRules, localCheck } from './local-options.js'
 import { LocalOptionsError } from './options-error.js'
+import { watchRss } from './rss-sampler.js'
 
-/** Options of {@link invoke}. Every field is optional. */
+/**
+ * Options of {@link invoke}. Every field is optional.
+ * @group Local cloud
+ */
 export interface InvokeOptions {
   /**
    * The function timeout in milliseconds. A handler still running then yields a `timeout` result.
@@ -46,7 +50,10 @@ export interface InvokeOptions {
   env?: Record<string, string>
 }
 
-/** What one {@link invoke} call observed, as Lambda would report it. */
+/**
+ * What one {@link invoke} call observed, as Lambda would report it.
+ * @group Local cloud
+ */
 export interface InvokeResult<R = unknown> {
   /** `ok`: the handler returned; `error`: it threw or rejected; `timeout`: it was still running at the deadline. */
   status: 'ok' | 'error' | 'timeout'
@@ -73,7 +80,7 @@ export const invokeDefaults = {
   env: {},
   /** The account the local cloud's ARNs use (kinesalite and dynalite say `000000000000`). */
   accountId: '000000000000',
-  /** How often the memory peak is sampled while the handler runs. */
+  /** How often the memory peak is sampled while the handler runs (one sampler for every invocation in the process). */
   memorySampleMs: 5,
 } as const
 
@@ -99,7 +106,8 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *   the background, and whatever it does later is ignored.
  * - A synchronous throw, a rejection and a value `JSON.stringify` refuses (circular, `BigInt`) are `error` results.
  *   The result is the JSON round trip of the returned value, as the caller of a real function receives it.
- * - `maxMemoryUsedMb` samples the RSS of the whole process; `memoryMb` is not enforced.
+ * - `maxMemoryUsedMb` is the peak RSS of the whole process, sampled every 5 ms by one sampler that every running
+ *   invocation shares; `memoryMb` is not enforced.
  *
  * @param handler - the Lambda handler, such as a Middy handler
  * @param event - the event to pass
@@ -119,6 +127,7 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  * const slow = await invoke(() => new Promise(() => {}), {}, { timeoutMs: 50 })
  * console.log(slow.status, slow.errorMessage) // 'timeout' 'Task timed out after 0.05 seconds'
  * ```
+ * @group Local cloud
  */
 export async function invoke<E, R>(
   handler: (event: E, context: Context) => Promise<R> | R,
@@ -147,11 +156,7 @@ export async function invoke<E, R>(
     _X_AMZN_TRACE_ID: newTraceId(),
   })
 
-  let peakRss = process.memoryUsage.rss()
-  const sampleMemory = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss())
-  }
-  const sampler = setInterval(sampleMemory, invokeDefaults.memorySampleMs)
+  const rss = watchRss(invokeDefaults.memorySampleMs)
   let timer: NodeJS.Timeout | undefined
   const started = performance.now()
   const deadline = Date.now() + timeoutMs
@@ -184,7 +189,7 @@ export async function invoke<E, R>(
     })
     const outcome = await Promise.race([running, legacy, timedOut])
     const elapsed = performance.now() - started
-    sampleMemory()
+    const peakRss = rss.stop()
     const durationMs = outcome.kind === 'timeout' ? timeoutMs : Math.round(elapsed * 100) / 100
     const report = {
       durationMs,
@@ -207,7 +212,7 @@ export async function invoke<E, R>(
     if ('error' in marshalled) return { status: 'error', result: undefined, ...marshalled.error, ...report }
     return { status: 'ok', result: marshalled.value, errorType: undefined, errorMessage: undefined, ...report }
   } finally {
-    clearInterval(sampler)
+    rss.stop()
     clearTimeout(timer)
     release()
   }

@@ -16,7 +16,10 @@ export type {
 } from './esm/options.js'
 export type { KinesisEventSourceStats, KinesisShardStats } from './esm/stats.js'
 
-/** A running (or stopped) event source mapping; see {@link kinesisEventSource}. */
+/**
+ * A running (or stopped) event source mapping; see {@link kinesisEventSource}.
+ * @group Local cloud
+ */
 export interface KinesisEventSource {
   /** Lists the shards and starts reading each; resumes from the checkpoints after a `stop()`. Idempotent. */
   start(): Promise<void>
@@ -94,6 +97,7 @@ export interface KinesisEventSource {
  * await source.stop()
  * await cloud.stop()
  * ```
+ * @group Local cloud
  */
 export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisEventSource {
   const source: SourceState = {

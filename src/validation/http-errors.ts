@@ -10,10 +10,16 @@ import { type LoggerOption, loggerFrom, type StructuredLogger } from '../logger.
 import { resolveOptions, rules } from '../options.js'
 import { type Problem, problemFor } from './problem.js'
 
-/** @deprecated The library has one logger type: {@link StructuredLogger}. */
+/**
+ * @deprecated The library has one logger type: {@link StructuredLogger}.
+ * @group Validation and errors
+ */
 export type HttpErrorsLogger = StructuredLogger
 
-/** Options of {@link httpErrors}. Every field is optional; one given as `undefined` takes its default. */
+/**
+ * Options of {@link httpErrors}. Every field is optional; one given as `undefined` takes its default.
+ * @group Validation and errors
+ */
 export interface HttpErrorsOptions {
   /**
    * Where errors are logged: each 5xx at `error` level with the full error and its cause, each 4xx at
@@ -122,6 +128,7 @@ function safeProblemFor(error: unknown, instance: string | undefined): Problem {
  * // a miss answers 404 application/problem+json:
  * // {"type":"about:blank","title":"Not Found","status":404,"detail":"no user u2","instance":"<request id>"}
  * ```
+ * @group Validation and errors
  */
 export function httpErrors(options: HttpErrorsOptions = {}): MiddlewareObj {
   const resolved = resolveOptions(options, httpErrorsDefaults, httpErrorsSpec, { owner: 'httpErrors(options)' })

@@ -7,6 +7,7 @@
 /**
  * What Lambda sends to the on-failure destination when it gives up on a batch. It names the records
  * (`KinesisBatchInfo`); it does not carry them.
+ * @group Local cloud
  */
 export interface KinesisOnFailureRecord {
   /** Why and for which function. */
@@ -52,7 +53,10 @@ export interface KinesisOnFailureRecord {
   }
 }
 
-/** Where an event source sends what it gives up on. */
+/**
+ * Where an event source sends what it gives up on.
+ * @group Local cloud
+ */
 export interface KinesisDestinationConfig {
   /**
    * Receives AWS's on-failure record for each batch given up on; the shard waits until it resolves.

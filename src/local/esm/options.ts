@@ -13,12 +13,16 @@ import type { KinesisDestinationConfig, KinesisOnFailureRecord } from './destina
 /**
  * A Lambda handler the event source can call. Typed with a `never` event so that any handler fits, a Middy handler
  * included; it receives a `KinesisStreamEvent` (with tumbling windows, a `KinesisStreamTumblingWindowEvent`).
+ * @group Local cloud
  */
 export type KinesisSourceHandler = (event: never, context: Context) => unknown
 
 export type { KinesisDestinationConfig, KinesisOnFailureRecord } from './destination.js'
 
-/** Options of `kinesisEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits. */
+/**
+ * Options of `kinesisEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits.
+ * @group Local cloud
+ */
 export interface KinesisEventSourceOptions {
   /** The local cloud whose Kinesis is read (at `cloud.endpoints.kinesis`: a fault proxy in front of it is felt). */
   cloud: LocalCloud
