@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { resolveOptions, rules } from '../options.js'
+
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 
 /**
  * Options of `putRecords`. Every field is optional; one given as `undefined` takes its default.

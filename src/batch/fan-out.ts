@@ -9,7 +9,8 @@ import type { Context, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 
 import { budgetOf } from '../budget.js'
 import { batchRecords } from '../events.js'
 import { type LoggerOption, loggerFrom } from '../logger.js'
-import { resolveOptions, rules, show } from '../options.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions, show } from '../options.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import type { Ordering } from './lanes.js'
 import type { BatchSummary } from './report.js'
@@ -114,13 +115,13 @@ export const fanOutDefaults = {
 export const fanOutSpec = {
   decode: rules.oneOf('json', 'text', 'buffer'),
   schema: rules.standardSchema(),
-  onInvalid: rules.either(rules.oneOf('fail'), rules.function()),
+  onInvalid: rules.either(rules.oneOf('fail'), rules.fn()),
   ordering: rules.oneOf('key', 'batch', 'none'),
   concurrency: rules.number({ min: 1, max: 10_000, integer: true }),
   drainMs: rules.ms(),
   throwOnFullBatchFailure: rules.boolean(),
   logger: rules.logger(),
-  onSummary: rules.function(),
+  onSummary: rules.fn(),
 }
 
 function isEmptyBatch(event: unknown): boolean {

@@ -8,7 +8,8 @@ import type { Context, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
 import { budgetOf, type InvocationBudget } from '../budget.js'
 import { batchRecords, recordId, recordSource } from '../events.js'
 import { loggerFrom } from '../logger.js'
-import { requireOptions, resolveOptions, rules } from '../options.js'
+import * as rules from '../option-rules.js'
+import { requireOptions, resolveOptions } from '../options.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import { asInvalidRecordError, itemChecker } from './item.js'
 import { type RecordDecoder, recordDecoder } from './sources.js'
@@ -28,16 +29,16 @@ export const windowReducerDefaults = { decode: 'json', onInvalid: 'fail', maxSta
 
 /** The rules of {@link WindowReducerOptions}, checked once when the handler is made. */
 export const windowReducerSpec = {
-  key: rules.function(),
-  reduce: rules.function(),
-  initial: rules.function(),
-  flush: rules.function(),
+  key: rules.fn(),
+  reduce: rules.fn(),
+  initial: rules.fn(),
+  flush: rules.fn(),
   decode: rules.oneOf('json', 'text', 'buffer'),
   schema: rules.standardSchema(),
-  onInvalid: rules.either(rules.oneOf('fail'), rules.function()),
+  onInvalid: rules.either(rules.oneOf('fail'), rules.fn()),
   maxStateBytes: rules.number({ min: 2, max: 1024 * 1024, integer: true }),
   logger: rules.logger(),
-  onSummary: rules.function(),
+  onSummary: rules.fn(),
 }
 
 /**

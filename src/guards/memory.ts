@@ -6,7 +6,8 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core'
 import { type LoggerOption, loggerFrom } from '../logger.js'
-import { resolveOptions, rules } from '../options.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { MemoryMonitor, type Watch } from './memory-monitor.js'
 
 /**
@@ -121,7 +122,7 @@ const memoryWatchdogSpec = {
   warnRatio: ratio,
   shedRatio: ratio,
   leakWindow: rules.either(rules.oneOf(0), rules.number({ min: 2, max: 10_000, integer: true })),
-  onSummary: rules.function(),
+  onSummary: rules.fn(),
   logger: rules.logger(),
 }
 

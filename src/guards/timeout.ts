@@ -8,7 +8,8 @@ import { type BudgetAlarm, budgetOf } from '../budget.js'
 import { TimeoutApproachingError } from '../errors.js'
 import { eventKind } from '../events.js'
 import { type LoggerOption, loggerFrom } from '../logger.js'
-import { resolveOptions, rules } from '../options.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { defaultFallback } from './fallback.js'
 
 /**
@@ -78,7 +79,7 @@ export const timeoutGuardDefaults = { softMarginMs: 1000, hardMarginMs: 250, fal
 const timeoutGuardSpec = {
   softMarginMs: rules.ms({ above: 0 }),
   hardMarginMs: rules.ms({ above: 0 }),
-  fallback: rules.function(),
+  fallback: rules.fn(),
   logger: rules.logger(),
 }
 

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { type LoggerOption, loggerFrom } from '../logger.js'
-import { resolveOptions, rules } from '../options.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
 
 /**
@@ -82,14 +83,14 @@ export interface WarmupOptions {
 export const warmupDefaults = { delayMs: 75, maxConcurrency: 100 } as const
 
 const warmupSpec = {
-  isWarmup: rules.function(),
+  isWarmup: rules.fn(),
   scheduleRule: rules.either(
     rules.string(),
     rules.where((value) => value instanceof RegExp, 'a RegExp', 'type'),
   ),
   response: () => undefined,
   logger: rules.logger(),
-  invoke: rules.function(),
+  invoke: rules.fn(),
   delayMs: rules.ms(),
   maxConcurrency: rules.number({ min: 1, integer: true }),
 }

@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { resolveOptions, rules } from '../options.js'
+
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { checkFaults, type KinesisFaults } from './faults.js'
 import { functionRules, localCheck } from './local-options.js'
 

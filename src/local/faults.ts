@@ -5,7 +5,8 @@
  * @module
  */
 import { randomInt } from 'node:crypto'
-import { checkOptions, rules, withDefaults } from '../options.js'
+import * as rules from '../option-rules.js'
+import { checkOptions, withDefaults } from '../options.js'
 import { LocalCloudError } from './local-cloud-error.js'
 import { seededRandom } from './seeded-random.js'
 

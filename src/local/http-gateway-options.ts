@@ -4,7 +4,8 @@
  * @module
  */
 import type { Context } from 'aws-lambda'
-import { checkOptions, requireOptions, resolveOptions, rules } from '../options.js'
+import * as rules from '../option-rules.js'
+import { checkOptions, requireOptions, resolveOptions } from '../options.js'
 import type { InvokeOptions, InvokeResult } from './invoke.js'
 import { functionRules, invokeRules, localCheck } from './local-options.js'
 
@@ -85,13 +86,13 @@ export const httpGatewayDefaults = {
 } as const
 
 const httpGatewaySpec = {
-  routes: rules.either(rules.function(), rules.object('an object of route keys and handlers')),
+  routes: rules.either(rules.fn(), rules.object('an object of route keys and handlers')),
   payloadFormat: rules.oneOf('1.0', '2.0'),
   port: rules.number({ min: 0, max: 65_535, integer: true }),
   timeoutMs: functionRules.timeoutMs,
   invokeOptions: rules.object(),
   stage: rules.string(),
-  onInvoke: rules.function(),
+  onInvoke: rules.fn(),
 }
 
 /** Checks the options (`invokeOptions` included) before anything starts, and applies the defaults. */

@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { type CheckSettings, rules } from '../options.js'
+
+import * as rules from '../option-rules.js'
+import type { CheckSettings } from '../options.js'
 import { LocalOptionsError } from './options-error.js'
 
 /** The {@link CheckSettings} of an emulator: messages start with `owner`, errors are `LocalOptionsError`s. */

@@ -7,7 +7,8 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import { isHttpEvent } from '../events.js'
 import { problemBody, problemResponse } from '../http-response.js'
 import { type LoggerOption, loggerFrom, type StructuredLogger } from '../logger.js'
-import { resolveOptions, rules } from '../options.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { type Problem, problemFor } from './problem.js'
 
 /**

@@ -4,7 +4,8 @@
  * @module
  */
 import type { MiddlewareObj, Request } from '@middy/core'
-import { checkOptions, rules } from '../options.js'
+import * as rules from '../option-rules.js'
+import { checkOptions } from '../options.js'
 import { type RequestPart, requestParts, validateRequest } from './request.js'
 import { checkResponse } from './response.js'
 import type { ValidatedEvent, ValidateSchemas } from './types.js'

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Context } from 'aws-lambda'
-import { checkOptions, requireOptions, resolveOptions as resolveOptions_, rules } from '../../options.js'
+import * as rules from '../../option-rules.js'
+import { checkOptions, requireOptions, resolveOptions as resolveOptions_ } from '../../options.js'
 import type { LocalCloud } from '../cloud.js'
 import { functionRules, localCheck, pollIntervalRule } from '../local-options.js'
 import { LocalOptionsError } from '../options-error.js'
@@ -157,7 +158,7 @@ export const defaults = {
 const kinesisEventSourceSpec = {
   cloud: rules.object('a LocalCloud (from startLocalCloud())'),
   streamName: rules.string(),
-  handler: rules.function(),
+  handler: rules.fn(),
   batchSize: rules.number({ min: 1, max: 10_000, integer: true }),
   maximumBatchingWindowInSeconds: rules.number({ min: 0, max: 300 }),
   startingPosition: rules.oneOf('TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'),
@@ -189,7 +190,7 @@ export function resolveOptions(options: KinesisEventSourceOptions): ResolvedOpti
   requireOptions(resolved, ['cloud', 'streamName', 'handler'], check)
   checkOptions(
     resolved.destinationConfig,
-    { onFailure: rules.function() },
+    { onFailure: rules.fn() },
     localCheck('kinesisEventSource(options.destinationConfig)'),
   )
   const { startingPosition, parallelizationFactor } = resolved
