@@ -21,7 +21,6 @@ const functionExceptions: Record<string, string> = {
     'the window engine; the batch engine is being refactored on the `contract` branch, which owns its logic',
   'src/guards/timeout.ts timeoutGuard':
     'its deadline logic is being changed on the `guards16` branch (front-door deadline); split it there or after',
-  'src/aws/put-records.ts putRecords': 'the send-and-retry loop; not yet split into per-round functions (issue 15)',
   'src/local/http-gateway.ts httpGateway': 'the request pipeline closure; not yet split (issue 15)',
   'src/local/invoke.ts invoke': 'context, environment and timeout race in one closure; not yet split (issue 15)',
 }

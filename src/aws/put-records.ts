@@ -9,7 +9,6 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import { type PutRecordsOptions, resolvePutRecordsOptions } from './put-records-options.js'
 import {
   chunk,
-  type Failure,
   headsPerKey,
   loadPutRecordsCommand,
   type Prepared,
@@ -17,6 +16,7 @@ import {
   prepare,
   send,
 } from './put-records-requests.js'
+import { blockKeysAfter, fail, failAborted, type Run, takeResults, unsettled } from './put-records-run.js'
 
 export type { PutRecordsOptions } from './put-records-options.js'
 
@@ -124,37 +124,21 @@ export async function putRecords(
   const settings = resolvePutRecordsOptions(options)
   const Command = await loadPutRecordsCommand()
   const aborted = () => settings.signal?.aborted === true
-  const keyOf = (index: number) => (entries[index] as PutRecordsEntry).partitionKey
-  const results: Array<PutRecordsEntryResult | undefined> = Array.from(entries, () => undefined)
+  const run: Run = {
+    entries,
+    keepKeyOrder: settings.keepKeyOrder,
+    results: Array.from(entries, () => undefined),
+    attempts: Array.from(entries, () => 0),
+    lastFailure: [],
+  }
   const prepared: Prepared[] = []
-  const attempts: number[] = Array.from(entries, () => 0)
-  const lastFailure: Array<Failure | undefined> = []
-  const fail = (index: number, failure: Failure) => {
-    results[index] = { ok: false, ...failure, attempts: attempts[index] ?? 0 }
-  }
-  /** After an entry failed for good, the later entries of its key must not be written before it: fail them too. */
-  const blockKeysAfter = (failed: readonly number[]) => {
-    if (!settings.keepKeyOrder || failed.length === 0) return
-    const firstFailed = new Map<string, number>()
-    for (const index of failed) if (!firstFailed.has(keyOf(index))) firstFailed.set(keyOf(index), index)
-    results.forEach((result, index) => {
-      const first = firstFailed.get(keyOf(index))
-      if (result === undefined && first !== undefined && index > first) {
-        fail(index, {
-          errorCode: 'PrecedingEntryFailed',
-          errorMessage: `Entry ${first} with the same partition key failed`,
-        })
-      }
-    })
-  }
-
   entries.forEach((entry, index) => {
     const outcome = prepare(entry, settings)
     if ('entry' in outcome) prepared[index] = outcome
-    else fail(index, outcome)
+    else fail(run, index, outcome)
   })
-  blockKeysAfter(results.flatMap((result, index) => (result === undefined ? [] : [index])))
-  let pending = results.flatMap((result, index) => (result === undefined ? [index] : []))
+  blockKeysAfter(run, unsettled(run, false))
+  let pending = unsettled(run, true)
   let requests = 0
 
   while (pending.length > 0 && !aborted()) {
@@ -164,52 +148,23 @@ export async function putRecords(
     for (const indices of chunk(round, prepared, settings)) {
       if (aborted()) break
       requests += 1
-      for (const index of indices) attempts[index] = (attempts[index] ?? 0) + 1
-      const outcome = await send(
-        client,
-        Command,
-        streamName,
-        indices.map((index) => (prepared[index] as Prepared).entry),
-      )
+      for (const index of indices) run.attempts[index] = (run.attempts[index] ?? 0) + 1
+      const batch = indices.map((index) => (prepared[index] as Prepared).entry)
+      const outcome = await send(client, Command, streamName, batch)
       if ('fatal' in outcome) {
-        for (const index of pending) if (results[index] === undefined) fail(index, outcome.fatal)
-        return summarize(results, requests)
+        for (const index of pending) if (run.results[index] === undefined) fail(run, index, outcome.fatal)
+        return summarize(run.results, requests)
       }
-      indices.forEach((index, position) => {
-        const record = outcome.records[position]
-        if (record?.SequenceNumber !== undefined && record.ErrorCode === undefined) {
-          const shardId = record.ShardId ?? ''
-          results[index] = { ok: true, sequenceNumber: record.SequenceNumber, shardId, attempts: attempts[index] ?? 1 }
-          return
-        }
-        lastFailure[index] = {
-          errorCode: record?.ErrorCode ?? 'InternalFailure',
-          errorMessage: record?.ErrorMessage ?? 'The response had no result for this entry',
-        }
-        const made = attempts[index] ?? 1
-        if (made < settings.maxAttempts) retryNumber = Math.max(retryNumber, made)
-        else {
-          fail(index, lastFailure[index])
-          failedForGood.push(index)
-        }
-      })
+      const retry = takeResults(run, indices, outcome.records, settings.maxAttempts, failedForGood)
+      retryNumber = Math.max(retryNumber, retry)
     }
-    blockKeysAfter(failedForGood)
-    pending = pending.filter((index) => results[index] === undefined)
+    blockKeysAfter(run, failedForGood)
+    pending = pending.filter((index) => run.results[index] === undefined)
     if (retryNumber > 0 && pending.length > 0) {
       const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (retryNumber - 1))
       await pause(Math.random() * ceiling, settings.signal)
     }
   }
-  for (const index of pending) {
-    const last = lastFailure[index]
-    fail(index, {
-      errorCode: 'Aborted',
-      errorMessage:
-        last === undefined
-          ? 'The signal aborted before the entry was sent'
-          : `The signal aborted before a retry; last error ${last.errorCode}: ${last.errorMessage}`,
-    })
-  }
-  return summarize(results, requests)
+  for (const index of pending) failAborted(run, index)
+  return summarize(run.results, requests)
 }
