@@ -28,7 +28,7 @@ const pairs: ReadonlyArray<readonly [string, string, object]> = [
   ['WindowReducerOptions', 'src/batch/window-types.ts', windowReducerDefaults],
   ['PutRecordsOptions', 'src/aws/put-records-options.ts', putRecordsDefaults],
   ['LocalCloudOptions', 'src/local/cloud-options.ts', localCloudDefaults],
-  ['InvokeOptions', 'src/local/invoke.ts', invokeDefaults],
+  ['InvokeOptions', 'src/local/local-options.ts', invokeDefaults],
   ['KinesisEventSourceOptions', 'src/local/esm/options.ts', kinesisEventSourceDefaults],
   ['HttpGatewayOptions', 'src/local/http-gateway-options.ts', httpGatewayDefaults],
 ]

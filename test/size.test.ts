@@ -22,7 +22,6 @@ const functionExceptions: Record<string, string> = {
   'src/guards/timeout.ts timeoutGuard':
     'its deadline logic is being changed on the `guards16` branch (front-door deadline); split it there or after',
   'src/local/http-gateway.ts httpGateway': 'the request pipeline closure; not yet split (issue 15)',
-  'src/local/invoke.ts invoke': 'context, environment and timeout race in one closure; not yet split (issue 15)',
 }
 
 function sourceFiles(folder: string): string[] {

@@ -7,48 +7,11 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Context } from 'aws-lambda'
 import { resolveOptions, show } from '../options.js'
 import { applyLambdaEnv } from './lambda-env.js'
-import { invokeRules, localCheck } from './local-options.js'
+import { type InvokeOptions, invokeRules, localCheck } from './local-options.js'
 import { LocalOptionsError } from './options-error.js'
 import { watchRss } from './rss-sampler.js'
 
-/**
- * Options of {@link invoke}. Every field is optional.
- * @group Local cloud
- */
-export interface InvokeOptions {
-  /**
-   * The function timeout in milliseconds. A handler still running then yields a `timeout` result.
-   * @defaultValue `3000` (Lambda's default)
-   */
-  timeoutMs?: number
-  /**
-   * The function memory in MB: `context.memoryLimitInMB` is `String(memoryMb)` and `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
-   * holds it. Reported to the handler, not enforced.
-   * @defaultValue `128`
-   */
-  memoryMb?: number
-  /**
-   * The function name, in the context, the ARN, the log group and `AWS_LAMBDA_FUNCTION_NAME`.
-   * @defaultValue `'local-function'`
-   */
-  functionName?: string
-  /**
-   * `context.awsRequestId`.
-   * @defaultValue a fresh `crypto.randomUUID()`
-   */
-  requestId?: string
-  /**
-   * The region, in the ARN, `AWS_REGION` and `AWS_DEFAULT_REGION`.
-   * @defaultValue `'us-east-1'`
-   */
-  region?: string
-  /**
-   * Extra environment variables, visible in `process.env` during the call (your function's configured environment).
-   * The Lambda variables `invoke` sets win over these, as Lambda does not let a function set its reserved ones.
-   * @defaultValue `{}`
-   */
-  env?: Record<string, string>
-}
+export type { InvokeOptions } from './local-options.js'
 
 /**
  * What one {@link invoke} call observed, as Lambda would report it.
@@ -188,34 +151,37 @@ export async function invoke<E, R>(
       timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs)
     })
     const outcome = await Promise.race([running, legacy, timedOut])
-    const elapsed = performance.now() - started
-    const peakRss = rss.stop()
-    const durationMs = outcome.kind === 'timeout' ? timeoutMs : Math.round(elapsed * 100) / 100
-    const report = {
-      durationMs,
-      billedDurationMs: Math.ceil(durationMs),
-      maxMemoryUsedMb: Math.ceil(peakRss / megabyte),
-    }
-    if (outcome.kind === 'timeout') {
-      const seconds = (timeoutMs / 1000).toFixed(2)
-      return {
-        status: 'timeout',
-        result: undefined,
-        errorType: 'Sandbox.Timedout',
-        errorMessage: `Task timed out after ${seconds} seconds`,
-        ...report,
-      }
-    }
-    if (outcome.kind === 'error')
-      return { status: 'error', result: undefined, ...describeError(outcome.error), ...report }
-    const marshalled = marshal(outcome.value)
-    if ('error' in marshalled) return { status: 'error', result: undefined, ...marshalled.error, ...report }
-    return { status: 'ok', result: marshalled.value, errorType: undefined, errorMessage: undefined, ...report }
+    return resultOf(outcome, timeoutMs, performance.now() - started, rss.stop())
   } finally {
     rss.stop()
     clearTimeout(timer)
     release()
   }
+}
+
+/** What Lambda reports for an invocation that ended with `outcome` after `elapsedMs`, at an RSS peak of `peakRss` bytes. */
+function resultOf<R>(outcome: Settled<R>, timeoutMs: number, elapsedMs: number, peakRss: number): InvokeResult<R> {
+  const durationMs = outcome.kind === 'timeout' ? timeoutMs : Math.round(elapsedMs * 100) / 100
+  const report = {
+    durationMs,
+    billedDurationMs: Math.ceil(durationMs),
+    maxMemoryUsedMb: Math.ceil(peakRss / megabyte),
+  }
+  if (outcome.kind === 'timeout') {
+    const seconds = (timeoutMs / 1000).toFixed(2)
+    return {
+      status: 'timeout',
+      result: undefined,
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `Task timed out after ${seconds} seconds`,
+      ...report,
+    }
+  }
+  if (outcome.kind === 'error')
+    return { status: 'error', result: undefined, ...describeError(outcome.error), ...report }
+  const marshalled = marshal(outcome.value)
+  if ('error' in marshalled) return { status: 'error', result: undefined, ...marshalled.error, ...report }
+  return { status: 'ok', result: marshalled.value, errorType: undefined, errorMessage: undefined, ...report }
 }
 
 /** The runtime's error report: `name` and `message` of an Error, `typeof` and the text of anything else thrown. */

@@ -10,6 +10,45 @@ import * as rules from '../option-rules.js'
 import type { CheckSettings } from '../options.js'
 import { LocalOptionsError } from './options-error.js'
 
+/**
+ * Options of `invoke`. Every field is optional.
+ * @group Local cloud
+ */
+export interface InvokeOptions {
+  /**
+   * The function timeout in milliseconds. A handler still running then yields a `timeout` result.
+   * @defaultValue `3000` (Lambda's default)
+   */
+  timeoutMs?: number
+  /**
+   * The function memory in MB: `context.memoryLimitInMB` is `String(memoryMb)` and `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
+   * holds it. Reported to the handler, not enforced.
+   * @defaultValue `128`
+   */
+  memoryMb?: number
+  /**
+   * The function name, in the context, the ARN, the log group and `AWS_LAMBDA_FUNCTION_NAME`.
+   * @defaultValue `'local-function'`
+   */
+  functionName?: string
+  /**
+   * `context.awsRequestId`.
+   * @defaultValue a fresh `crypto.randomUUID()`
+   */
+  requestId?: string
+  /**
+   * The region, in the ARN, `AWS_REGION` and `AWS_DEFAULT_REGION`.
+   * @defaultValue `'us-east-1'`
+   */
+  region?: string
+  /**
+   * Extra environment variables, visible in `process.env` during the call (your function's configured environment).
+   * The Lambda variables `invoke` sets win over these, as Lambda does not let a function set its reserved ones.
+   * @defaultValue `{}`
+   */
+  env?: Record<string, string>
+}
+
 /** The {@link CheckSettings} of an emulator: messages start with `owner`, errors are `LocalOptionsError`s. */
 export function localCheck(owner: string): CheckSettings {
   return { owner, error: (message) => new LocalOptionsError(message) }
