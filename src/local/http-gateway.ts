@@ -86,6 +86,7 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
     deploymentId: randomId(6),
   }
   const timers = new Set<NodeJS.Timeout>()
+  const integration: Integration = { invokeOptions, timeoutMs, payloadFormat: options.payloadFormat, timers }
   const server = createServer({ keepAlive: true }, (request, response) => {
     serve(request, response).catch(() => {
       // The client went away mid-body, or the emulator itself failed: answer as API Gateway's own failure would.
@@ -123,34 +124,9 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
       options.payloadFormat === '1.0'
         ? eventV1(gatewayRequest, match, api, port)
         : eventV2(gatewayRequest, match, api, port)
-    const { statusCode, invocation, answer } = await integrate(match.route, event)
+    const { statusCode, invocation, answer } = await integrate(integration, match.route, event)
     send(response, answer)
     options.onInvoke?.({ routeKey: match.route.key, statusCode, invocation })
-  }
-
-  const integrate = async (route: Route<GatewayHandler>, event: object) => {
-    if (Buffer.byteLength(JSON.stringify(event)) > defaults.maxInvokePayloadBytes) {
-      return failed(502, undefined)
-    }
-    let timer: NodeJS.Timeout | undefined
-    const gatewayTimeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), timeoutMs)
-      timers.add(timer)
-    })
-    const handler = route.handler as (event: object, context: Context) => unknown
-    const invocation = await Promise.race([invoke(handler, event, invokeOptions), gatewayTimeout])
-    clearTimeout(timer)
-    if (timer !== undefined) timers.delete(timer)
-    if (invocation === undefined) return failed(504, undefined)
-    if (invocation.status === 'timeout') {
-      return failed((invokeOptions.timeoutMs ?? timeoutMs) >= timeoutMs ? 504 : 502, invocation)
-    }
-    if (invocation.status === 'error') return failed(502, invocation)
-    const translated = options.payloadFormat === '1.0' ? responseV1(invocation.result) : responseV2(invocation.result)
-    if (translated === undefined || translated.body.length > defaults.maxInvokePayloadBytes) {
-      return failed(502, invocation)
-    }
-    return { statusCode: translated.statusCode, invocation: invocation as InvokeResult, answer: translated }
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -172,6 +148,41 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
         server.closeAllConnections()
       }),
   }
+}
+
+/** What one integration needs: how to invoke, the gateway's timeout and payload format, its pending timers. */
+interface Integration {
+  readonly invokeOptions: InvokeOptions
+  readonly timeoutMs: number
+  readonly payloadFormat: '1.0' | '2.0'
+  readonly timers: Set<NodeJS.Timeout>
+}
+
+/** Invokes the route's handler with the event, within the gateway's timeout, and translates what it returned. */
+async function integrate(integration: Integration, route: Route<GatewayHandler>, event: object) {
+  const { invokeOptions, timeoutMs, timers } = integration
+  if (Buffer.byteLength(JSON.stringify(event)) > defaults.maxInvokePayloadBytes) {
+    return failed(502, undefined)
+  }
+  let timer: NodeJS.Timeout | undefined
+  const gatewayTimeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs)
+    timers.add(timer)
+  })
+  const handler = route.handler as (event: object, context: Context) => unknown
+  const invocation = await Promise.race([invoke(handler, event, invokeOptions), gatewayTimeout])
+  clearTimeout(timer)
+  if (timer !== undefined) timers.delete(timer)
+  if (invocation === undefined) return failed(504, undefined)
+  if (invocation.status === 'timeout') {
+    return failed((invokeOptions.timeoutMs ?? timeoutMs) >= timeoutMs ? 504 : 502, invocation)
+  }
+  if (invocation.status === 'error') return failed(502, invocation)
+  const translated = integration.payloadFormat === '1.0' ? responseV1(invocation.result) : responseV2(invocation.result)
+  if (translated === undefined || translated.body.length > defaults.maxInvokePayloadBytes) {
+    return failed(502, invocation)
+  }
+  return { statusCode: translated.statusCode, invocation: invocation as InvokeResult, answer: translated }
 }
 
 function failed(statusCode: 502 | 504, invocation: InvokeResult | undefined) {
