@@ -17,16 +17,22 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 describe('httpErrors(): an option given as undefined means its default', () => {
   // Before: `{ ...defaults, ...options }` let `logger: undefined` replace the console default, so the first error
   // answer threw "Cannot read properties of undefined" inside onError and every error became a 502 at API Gateway.
-  it('answers with problem+json when logger is explicitly undefined', async () => {
-    const handler = middy()
-      .use(httpErrors({ logger: undefined, clientErrorLevel: 'off' }))
-      .handler(async () => {
-        throw new HttpError(404, { detail: 'no such user' })
-      })
-    const response = (await handler(fixture('apigw-http-v2'), lambdaContext())) as HttpResponse
-    expect(response.statusCode).toBe(404)
-    expect(response.headers['Content-Type']).toBe('application/problem+json')
-  })
+  it.each([
+    [404, new HttpError(404, { detail: 'no such user' })],
+    [500, new Error('db down')],
+  ])(
+    'answers %i with problem+json when logger is explicitly undefined (it logs to the JSON console)',
+    async (status, error) => {
+      const handler = middy()
+        .use(httpErrors({ logger: undefined }))
+        .handler(async () => {
+          throw error
+        })
+      const response = (await handler(fixture('apigw-http-v2'), lambdaContext())) as HttpResponse
+      expect(response.statusCode).toBe(status)
+      expect(response.headers['Content-Type']).toBe('application/problem+json')
+    },
+  )
 
   it('answers with the default client error level when clientErrorLevel is explicitly undefined', async () => {
     const handler = middy()
