@@ -63,7 +63,7 @@ export interface WarmupOptions {
    * Invokes this function again, for lambda-warmer concurrency warming: called with the copy's payload and number
    * (`2…N`) for every copy when a ping asks for `concurrency: N > 1`. Use an `Event` invocation for all but the last
    * copy and `RequestResponse` for the last, as lambda-warmer does. A rejection is logged, never thrown.
-   * @defaultValue `undefined` (concurrency fan-out is skipped, and the log line says so)
+   * @defaultValue `undefined` (concurrency copies are not invoked, and the log line says so)
    */
   invoke?: (payload: WarmerPayload, index: number) => unknown
   /**
@@ -105,10 +105,10 @@ function recogniser(options: WarmupOptions): Recognise {
 }
 
 /** What the leader of a concurrency ping did about its copies, for the log line. */
-type FanOut =
-  | { fanOut: 'none' }
-  | { fanOut: 'skipped'; reason: string }
-  | { fanOut: 'invoked'; invoked: number; failed: number; firstError?: string }
+type CopiesOutcome =
+  | { copies: 'none' }
+  | { copies: 'skipped'; reason: string }
+  | { copies: 'invoked'; invoked: number; failed: number; firstError?: string }
 
 /**
  * Answers warm-up pings before anything else runs. Put it first in the chain: on a ping no later middleware's
@@ -159,16 +159,16 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
   const recognise = recogniser(options)
   let invocations = 0
 
-  function respond(request: Request, ping: WarmupPing, fanOut: FanOut): unknown {
+  function respond(request: Request, ping: WarmupPing, copies: CopiesOutcome): unknown {
     const answer =
       response === undefined
         ? { warmup: true, coldStart: ping.coldStart, invocation: ping.invocation }
         : typeof response === 'function'
           ? (response as (ping: WarmupPing) => unknown)(ping)
           : response
-    logger.info(fanOut.fanOut === 'skipped' ? 'Warm-up ping; fan-out skipped' : 'Warm-up ping', {
+    logger.info(copies.copies === 'skipped' ? 'Warm-up ping; copies skipped' : 'Warm-up ping', {
       ...ping,
-      ...fanOut,
+      ...copies,
       requestId: request.context.awsRequestId,
     })
     // Setting earlyResponse (not only returning it) ends the chain even when the answer is `undefined`.
@@ -176,7 +176,7 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     return answer
   }
 
-  async function warmCopies(ping: WarmupPing, run: NonNullable<WarmupOptions['invoke']>): Promise<FanOut> {
+  async function warmCopies(ping: WarmupPing, run: NonNullable<WarmupOptions['invoke']>): Promise<CopiesOutcome> {
     const correlationId = ping.correlationId as string
     const calls: Promise<unknown>[] = []
     for (let index = 2; index <= ping.concurrency; index++) {
@@ -191,7 +191,7 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     const [settled] = await Promise.all([Promise.allSettled(calls), sleep(delayMs)])
     const failures = settled.filter((result) => result.status === 'rejected')
     const first = failures[0]?.reason
-    const outcome: FanOut = { fanOut: 'invoked', invoked: calls.length, failed: failures.length }
+    const outcome: CopiesOutcome = { copies: 'invoked', invoked: calls.length, failed: failures.length }
     if (first !== undefined) outcome.firstError = String(first?.message ?? first)
     return outcome
   }
@@ -199,9 +199,9 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
   async function answerConcurrencyPing(request: Request, ping: WarmupPing): Promise<unknown> {
     if (ping.copy > 1) {
       await sleep(delayMs)
-      return respond(request, ping, { fanOut: 'none' })
+      return respond(request, ping, { copies: 'none' })
     }
-    if (invoke === undefined) return respond(request, ping, { fanOut: 'skipped', reason: 'no invoke option' })
+    if (invoke === undefined) return respond(request, ping, { copies: 'skipped', reason: 'no invoke option' })
     return respond(request, ping, await warmCopies(ping, invoke))
   }
 
@@ -219,7 +219,7 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
       copy: asked.copy,
       correlationId: asked.copy > 1 ? asked.correlationId : concurrency > 1 ? request.context.awsRequestId : undefined,
     }
-    if (ping.copy === 1 && concurrency === 1) return respond(request, ping, { fanOut: 'none' })
+    if (ping.copy === 1 && concurrency === 1) return respond(request, ping, { copies: 'none' })
     return answerConcurrencyPing(request, ping)
   }
 
