@@ -30,7 +30,7 @@ const ceilings: Array<[string, string, number, string]> = [
     'the whole main entry',
     `export * from './src/index.ts'`,
     45_000,
-    'every middleware, the batch engine, the window reducer and putRecords together; measured 43.0 KB with the option checker and JSON logger of issues 14/15: a new area must fit or justify a raise',
+    'every middleware, the batch engine, the window reducer and putRecords together; measured 44.1 KB with the option checker and JSON logger of issues 14/15 and the DynamoDB unmarshaller: a new area must fit or justify a raise',
   ],
   [
     'warmup()',
@@ -65,20 +65,20 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'fanOut()',
     `export { fanOut } from './src/batch/fan-out.ts'`,
-    16_000,
-    'three sources, decoding, lanes, drain, summary + the shared option checker (src/options.ts, option-rules.ts: ~1.6 KB + the rules it uses) and the JSON console logger (~1.6 KB) of issues 14/15; measured 14.9 KB (excluding @aws-sdk/util-dynamodb, provided by Lambda)',
+    16_500,
+    'three sources, decoding, lanes, drain, summary, the 0.8 KB DynamoDB image unmarshaller that replaced @aws-sdk/util-dynamodb (external before, never counted) + the shared option checker (src/options.ts, option-rules.ts: ~1.6 KB + the rules it uses) and the JSON console logger (~1.6 KB) of issues 14/15; measured 15.6 KB',
   ],
   [
     'windowReducer()',
     `export { windowReducer } from './src/batch/window.ts'`,
-    16_000,
-    'fan-out plus window state, size guard and flush + the shared option checker (src/options.ts, option-rules.ts: ~1.6 KB + the rules it uses) and the JSON console logger (~1.6 KB) of issues 14/15; measured 15.2 KB',
+    17_000,
+    'fan-out plus window state, size guard and flush, the DynamoDB image unmarshaller + the shared option checker (src/options.ts, option-rules.ts: ~1.6 KB + the rules it uses) and the JSON console logger (~1.6 KB) of issues 14/15; measured 16.0 KB',
   ],
   [
     'putRecords()',
     `export { putRecords } from './src/aws/put-records.ts'`,
     7_000,
-    'chunking, retry of failed entries, backoff, the shared option checker; measured 6.4 KB',
+    'chunking, retry of failed entries, backoff, the shared option checker; measured 6.8 KB',
   ],
 ]
 
@@ -111,8 +111,9 @@ describe('bundle size', () => {
 // composes every guard, the fan-out engine and putRecords should pay less than that for us. `npm run bench` shows the
 // same figure per module (cold-start section). Raised to 31 KB for issues 14/15: every factory now checks its options
 // (src/options.ts, option-rules.ts) and logs JSON by default (src/logger.ts), ~4.7 KB shared by all of them; measured
-// 30.6 KB (log processor), 25.8 KB (user API), 26.7 KB (stream reducer). The 25 KB target is the lead's to revisit.
-const recipeShareCeiling = 31 * 1024
+// 31.6 KB (log processor), 25.8 KB (user API), 27.4 KB (stream reducer), the DynamoDB image unmarshaller of issue 14
+// (0.8 KB, replacing the external util-dynamodb) included. The 25 KB target is the lead's to revisit.
+const recipeShareCeiling = 32 * 1024
 
 describe("this library's share of each recipe bundle", () => {
   it.each(['kinesis-log-processor', 'rest-user-api', 'stream-reducer'])('%s', async (recipe) => {

@@ -21,6 +21,26 @@ import { blockKeysAfter, fail, failAborted, type Run, takeResults, unsettled } f
 export type { PutRecordsOptions } from './put-records-options.js'
 
 /**
+ * The client {@link putRecords} sends with: a `KinesisClient` of `@aws-sdk/client-kinesis` v3 (only `send` is called).
+ * Written without the SDK's types, so that the main entry's declarations type-check in a project that does not
+ * install `@aws-sdk/client-kinesis` (an optional peer).
+ *
+ * @example
+ * ```ts
+ * import { KinesisClient } from '@aws-sdk/client-kinesis'
+ * import type { PutRecordsClient } from 'serverless-done-right'
+ *
+ * const kinesis: PutRecordsClient = new KinesisClient({})
+ * console.log(typeof kinesis.send) // 'function'
+ * ```
+ * @group Kinesis output
+ */
+export interface PutRecordsClient {
+  /** `KinesisClient.send`; `putRecords` gives it a `PutRecordsCommand`. */
+  send(command: never, options?: never): Promise<unknown>
+}
+
+/**
  * One record to put on a stream.
  * @group Kinesis output
  */
@@ -116,7 +136,7 @@ function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, re
  * @group Kinesis output
  */
 export async function putRecords(
-  client: KinesisClient,
+  client: PutRecordsClient,
   streamName: string,
   entries: readonly PutRecordsEntry[],
   options: PutRecordsOptions = {},
@@ -150,7 +170,7 @@ export async function putRecords(
       requests += 1
       for (const index of indices) run.attempts[index] = (run.attempts[index] ?? 0) + 1
       const batch = indices.map((index) => (prepared[index] as Prepared).entry)
-      const outcome = await send(client, Command, streamName, batch)
+      const outcome = await send(client as KinesisClient, Command, streamName, batch)
       if ('fatal' in outcome) {
         for (const index of pending) if (run.results[index] === undefined) fail(run, index, outcome.fatal)
         return summarize(run.results, requests)

@@ -66,7 +66,7 @@ export interface KinesisEventSource {
  * enhanced fan-out and filter criteria are not emulated.
  *
  * @param options - the cloud, stream and handler, and the mapping's parameters; see {@link KinesisEventSourceOptions}
- * @returns the event source, not started
+ * @returns the event source, not started; `start()` rejects with `LocalCloudError` when an optional peer is missing
  *
  * @example
  * ```ts

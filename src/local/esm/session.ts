@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis'
+import type { Shard } from '@aws-sdk/client-kinesis'
 import { LocalOptionsError } from '../options-error.js'
-import { createReaderClient, retrying } from './client.js'
+import { type KinesisSourceEngine, loadKinesisSourceEngine } from '../peers.js'
 import { runLane } from './lanes.js'
 import type { KinesisEventSourceOptions, ResolvedOptions } from './options.js'
-import { readShard } from './reader.js'
 import { type MappingIdentity, mappingIdentity } from './records.js'
 import {
   createShardWorker,
@@ -25,6 +24,7 @@ import { runWindowLane } from './windows.js'
 
 /** A started source: its runtime, the controller that stops it, a worker and a task per shard. */
 export interface Session {
+  readonly engine: KinesisSourceEngine
   readonly runtime: Runtime
   readonly controller: AbortController
   readonly workers: Map<string, ShardWorker>
@@ -47,12 +47,10 @@ export async function discoverShards(source: SourceState, current: Session): Pro
   const shards: Shard[] = []
   let nextToken: string | undefined
   do {
-    const page = await current.runtime.kinesis.send(
-      new ListShardsCommand(
-        nextToken === undefined ? { StreamName: source.options.streamName } : { NextToken: nextToken },
-      ),
-      { abortSignal: current.controller.signal },
-    )
+    const request = nextToken === undefined ? { StreamName: source.options.streamName } : { NextToken: nextToken }
+    const page = await current.runtime.kinesis.send(new current.engine.ListShardsCommand(request), {
+      abortSignal: current.controller.signal,
+    })
     shards.push(...(page.Shards ?? []))
     nextToken = page.NextToken
   } while (nextToken !== undefined)
@@ -88,7 +86,7 @@ async function runShard(source: SourceState, current: Session, worker: ShardWork
   while (!runtime.signal.aborted && !parentsFinished()) await runtime.progress.wait(runtime.signal)
   const runLaneOf = source.resolved.windowMs > 0 ? runWindowLane : runLane
   const lanes = worker.lanes.map((lane) => runLaneOf(runtime, worker, lane))
-  await readShard(runtime, worker)
+  await current.engine.readShard(runtime, worker)
   await Promise.all(lanes)
   if (runtime.signal.aborted || !worker.ended || worker.log.length > 0) return
   // A closed shard has children (a split or a merge). They are listed before the parent counts as finished, so
@@ -112,9 +110,11 @@ async function runShard(source: SourceState, current: Session, worker: ShardWork
 /** Starts a session: the stream's identity (once), a reader client, and a worker per shard. */
 export async function startSession(source: SourceState): Promise<void> {
   if (source.session !== undefined) return
+  const engine = await loadKinesisSourceEngine()
+  const { retrying } = engine
   const controller = new AbortController()
   const { cloud, streamName } = source.options
-  const kinesis = createReaderClient(cloud)
+  const kinesis = engine.createReaderClient(cloud)
   const retry = {
     signal: controller.signal,
     pauseMs: source.resolved.pollIntervalMs,
@@ -123,9 +123,7 @@ export async function startSession(source: SourceState): Promise<void> {
   }
   try {
     source.identity ??= await retrying(async () => {
-      const { StreamDescriptionSummary } = await kinesis.send(
-        new DescribeStreamSummaryCommand({ StreamName: source.options.streamName }),
-      )
+      const { StreamDescriptionSummary } = await kinesis.send(new engine.DescribeSummary({ StreamName: streamName }))
       const streamArn = StreamDescriptionSummary?.StreamARN
       if (streamArn === undefined) throw new LocalOptionsError(`kinesisEventSource: stream ${streamName} has no ARN`)
       return mappingIdentity(streamArn, cloud.region, source.resolved.functionName)
@@ -144,7 +142,7 @@ export async function startSession(source: SourceState): Promise<void> {
     signal: controller.signal,
     progress: createWakeup(),
   }
-  const current: Session = { runtime, controller, workers: new Map(), tasks: new Set() }
+  const current: Session = { engine, runtime, controller, workers: new Map(), tasks: new Set() }
   source.session = current
   try {
     await retrying(() => discoverShards(source, current), retry)
