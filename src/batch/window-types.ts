@@ -7,7 +7,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
 import type { LoggerOption } from '../logger.js'
-import type { DeadLetterHandler } from './run-batch.js'
+import type { DeadLetterHandler } from './pipeline.js'
 import type { DecodeMode } from './sources.js'
 
 /**

@@ -5,24 +5,18 @@
  * @module
  */
 import type { Context, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
-import { budgetOf, type InvocationBudget } from '../budget.js'
-import { batchRecords, recordId, recordSource } from '../events.js'
+import { internalsOf } from '../budget/invocation.js'
+import { batchRecords, recordId } from '../events.js'
 import { loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { requireOptions, resolveOptions } from '../options.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
-import { asInvalidRecordError, itemChecker } from './item.js'
-import { type RecordDecoder, recordDecoder } from './sources.js'
+import { reportSummary, safeLog } from './report.js'
+import { windowFolder } from './window-fold.js'
 import { WindowState } from './window-state.js'
 import type { TumblingWindowEvent, WindowReducerOptions, WindowResponse, WindowSummary } from './window-types.js'
 
 type WindowRecord = KinesisStreamRecord | DynamoDBRecord
-
-interface FoldCounts {
-  folded: number
-  invalid: number
-  deadLettered: number
-}
 
 /** The defaults of {@link WindowReducerOptions}; the TSDoc `@defaultValue`s are tested against them. */
 export const windowReducerDefaults = { decode: 'json', onInvalid: 'fail', maxStateBytes: 900 * 1024 } as const
@@ -39,6 +33,16 @@ export const windowReducerSpec = {
   maxStateBytes: rules.number({ min: 2, max: 1024 * 1024, integer: true }),
   logger: rules.logger(),
   onSummary: rules.fn(),
+}
+
+/** A tumbling-window event, or `undefined` when `input` is none (no window, or a state that is no object). */
+function windowEventOf(input: unknown): { event: TumblingWindowEvent; records: WindowRecord[] } | undefined {
+  const records = batchRecords(input) as WindowRecord[] | undefined
+  const event = input as TumblingWindowEvent
+  if (records === undefined || typeof event.window !== 'object' || event.window === null) return undefined
+  const { state } = event
+  if (state !== undefined && state !== null && (typeof state !== 'object' || Array.isArray(state))) return undefined
+  return { event, records }
 }
 
 /**
@@ -101,76 +105,23 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
   const owner = 'windowReducer(options)'
   const resolved = resolveOptions(options, windowReducerDefaults, windowReducerSpec, { owner })
   requireOptions(resolved, ['key', 'reduce', 'initial', 'flush'], { owner })
-  const { key, reduce, initial, flush, onSummary, maxStateBytes, onInvalid, decode: decodeMode } = resolved
-  const check = resolved.schema === undefined ? undefined : itemChecker(resolved.schema)
+  const { key, reduce, initial, flush, onSummary, maxStateBytes } = resolved
   const logger = loggerFrom(resolved.logger)
+  const readSettings = { decode: resolved.decode, schema: resolved.schema, onInvalid: resolved.onInvalid, logger }
 
-  /** Decodes and checks one record; `undefined` when it was dead-lettered, a thrown error when it fails. */
-  async function readItem(record: WindowRecord, id: string, decode: RecordDecoder, counts: FoldCounts) {
-    try {
-      const decoded = decode(record, id)
-      const checked = check === undefined ? (decoded as T) : check(decoded, id)
-      return { item: checked instanceof Promise ? await checked : checked }
-    } catch (error) {
-      counts.invalid++
-      const invalid = asInvalidRecordError(error, id)
-      logger.warn('Invalid record', { id, reason: invalid.reason, error: invalid.message })
-      if (onInvalid === 'fail') throw invalid
-      try {
-        await onInvalid(record, invalid)
-      } catch (sinkError) {
-        logger.error('Dead-letter sink failed; record reported as failed', { id, error: sinkError })
-        throw invalid
-      }
-      counts.deadLettered++
-      return undefined
-    }
-  }
-
-  /** Folds the records in order; returns the index of the first record that failed (or the count) and its error. */
-  async function fold(records: readonly WindowRecord[], state: WindowState<A>, budget: InvocationBudget) {
-    const { ids } = state.invocation
-    const decode = recordDecoder(recordSource(records[0]) === 'dynamodb' ? 'dynamodb' : 'kinesis', decodeMode)
-    const counts: FoldCounts = { folded: 0, invalid: 0, deadLettered: 0 }
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i] as WindowRecord
-      const id = ids[i] as string
-      try {
-        budget.check()
-      } catch (error) {
-        budget.abort(error instanceof Error ? error : new Error(String(error)))
-      }
-      if (budget.signal.aborted) {
-        return {
-          counts,
-          firstFailure: i,
-          failure: new RecordNotProcessedError(id, 'aborted', { cause: budget.signal.reason }),
-        }
-      }
-      try {
-        const read = await readItem(record, id, decode, counts)
-        if (read === undefined) continue
-        // String() so that a key returned as a number meets the same key read back from the state's JSON.
-        const name = String(key(read.item, record))
-        state.set(name, reduce(state.has(name) ? (state.get(name) as A) : initial(), read.item, record))
-        counts.folded++
-      } catch (error) {
-        logger.debug('Record failed', { id, error })
-        return { counts, firstFailure: i, failure: error }
-      }
-      if (state.estimatedBytes > maxStateBytes) await state.flushAll('state-limit')
-    }
-    return { counts, firstFailure: records.length, failure: undefined }
-  }
+  const fold = windowFolder<T, A>({ key, reduce, initial, maxStateBytes, logger, read: readSettings })
 
   return async function windowHandler(input: unknown, context: Context): Promise<WindowResponse<A>> {
     const started = performance.now()
-    const records = batchRecords(input) as WindowRecord[] | undefined
-    const event = input as TumblingWindowEvent
-    if (records === undefined || typeof event.window !== 'object' || event.window === null) {
-      throw new UnsupportedEventError('windowReducer', 'a Kinesis or DynamoDB Streams tumbling-window event')
+    const parsed = windowEventOf(input)
+    if (parsed === undefined) {
+      throw new UnsupportedEventError(
+        'windowReducer',
+        'a Kinesis or DynamoDB Streams tumbling-window event (with a window, and a state that is an object)',
+      )
     }
-    const budget = budgetOf(context ?? ({} as Context))
+    const { event, records } = parsed
+    const budget = internalsOf(context)
     const window = { start: String(event.window.start), end: String(event.window.end) }
     const ids = records.map((record) => recordId(record) ?? '')
     const state = new WindowState<A>({ event, window, ids, signal: budget.signal, logger }, flush)
@@ -186,8 +137,9 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
       }))
       throw new BatchFailureError(recordErrors, { records: records.length })
     }
-    if (terminatedEarly)
-      logger.warn('Lambda terminated the window early (state over 1 MB); lower maxStateBytes', { window })
+    if (terminatedEarly) {
+      safeLog(logger, 'warn', 'Lambda terminated the window early (state over 1 MB); lower maxStateBytes', { window })
+    }
     if (final && state.keys > 0) await state.flushAll(terminatedEarly ? 'terminated-early' : 'final')
     // The estimate decides early flushes; the state Lambda gets is measured exactly, once.
     let stateBytes = state.exactBytes()
@@ -205,15 +157,8 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
       final,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     }
-    if (batchItemFailures.length === 0) logger.info('windowReducer invocation done', summary)
-    else logger.warn('windowReducer invocation done with failures', summary)
-    if (onSummary !== undefined) {
-      try {
-        onSummary(summary)
-      } catch (error) {
-        logger.error('onSummary threw', { error })
-      }
-    }
+    const messages = ['windowReducer invocation done', 'windowReducer invocation done with failures'] as const
+    reportSummary(logger, messages, summary, batchItemFailures.length > 0, onSummary)
     return { state: state.toObject(), batchItemFailures }
   }
 }

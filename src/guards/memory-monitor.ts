@@ -6,7 +6,7 @@
  */
 import { getHeapStatistics } from 'node:v8'
 import type { Context } from 'aws-lambda'
-import { type BudgetAlarm, budgetOf, type InvocationBudget } from '../budget.js'
+import { type BudgetAlarm, type BudgetInternals, beginBudget } from '../budget/invocation.js'
 import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
 import { logs, type StructuredLogger } from '../logger.js'
 import { heapUsage, oldGenerationLimitMb } from './heap.js'
@@ -26,7 +26,7 @@ export interface MonitorSettings {
 
 /** One running invocation, as the monitor sees it. */
 export interface Watch {
-  readonly budget: InvocationBudget
+  readonly budget: BudgetInternals
   readonly requestId: string
   readonly limitMb: number | undefined
   readonly coldStart: boolean
@@ -107,10 +107,11 @@ export class MemoryMonitor {
     watch.sample = watch.budget.alarm(Math.max(1, this.#nextReadingAt - now), this.#sample, watch, now)
   }
 
-  /** Starts watching the invocation of `context`. */
-  start(context: Context): Watch {
+  /** Starts watching the invocation of `request`. */
+  start(request: { readonly context: Context }): Watch {
     this.#invocations++
-    const budget = budgetOf(context)
+    const { context } = request
+    const budget = beginBudget(request)
     const watch: Watch = {
       budget,
       requestId: context.awsRequestId,
@@ -172,7 +173,11 @@ export class MemoryMonitor {
       heapLimitMb: round(this.#heapLimitMb),
       leakSuspected,
     }
-    onSummary?.(summary)
+    try {
+      onSummary?.(summary)
+    } catch {
+      // An observer's failure must not change the answer.
+    }
     logger.debug('Memory summary', { ...summary })
   }
 

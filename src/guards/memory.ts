@@ -205,7 +205,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MemoryWatch
   }
 
   function memoryWatchdogBefore(request: Request): undefined {
-    ;(request.internal as Slots)[watchKey] = monitor.start(request.context)
+    ;(request.internal as Slots)[watchKey] = monitor.start(request)
     return undefined
   }
 

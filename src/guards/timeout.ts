@@ -4,7 +4,7 @@
  * @module
  */
 import type { MiddlewareObj, Request } from '@middy/core'
-import { type BudgetAlarm, budgetOf } from '../budget.js'
+import { type BudgetAlarm, beginBudget, internalsOf } from '../budget/invocation.js'
 import { TimeoutApproachingError } from '../errors.js'
 import { eventKind } from '../events.js'
 import { type LoggerOption, loggerFrom } from '../logger.js'
@@ -35,7 +35,7 @@ export interface TimeoutGuardOptions {
    * `TimeoutApproachingError`, also passed as `error`); what it returns is the invocation's response, what it
    * throws is the invocation's error, and `undefined` makes the invocation throw `error`.
    * @defaultValue a `504` problem+json for API Gateway events (payload 1.0 and 2.0), `{ batchItemFailures }`
-   * naming every record not in `budgetOf(context).completed` for Kinesis, DynamoDB Streams and SQS batches, and
+   * naming every record the batch engine has not confirmed for Kinesis, DynamoDB Streams and SQS batches, and
    * otherwise a thrown `TimeoutApproachingError` (`phase: 'hard'`)
    */
   fallback?: (request: Request, error: TimeoutApproachingError) => unknown
@@ -167,7 +167,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   const softAlarm = Symbol('timeoutGuard soft alarm')
 
   function softAbort(request: Request): void {
-    const budget = budgetOf(request.context)
+    const budget = internalsOf(request.context)
     const remainingMs = budget.remainingMs()
     budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs }))
     logger.warn('Deadline approaching: budget aborted', {
@@ -181,12 +181,13 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     const slots = request.internal as Slots
     const alarm = slots[softAlarm] as BudgetAlarm | undefined
     if (alarm === undefined) return
-    budgetOf(request.context).cancelAlarm(alarm)
+    internalsOf(request.context).cancelAlarm(alarm)
     slots[softAlarm] = undefined
   }
 
   function timeoutGuardBefore(request: Request): undefined {
-    const budget = budgetOf(request.context)
+    // The first guard of an invocation begins its budget: a reused context object never carries the last one's.
+    const budget = beginBudget(request)
     const now = Date.now()
     const remainingMs = budget.deadline - now
     if (remainingMs === Infinity) return undefined
@@ -202,7 +203,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   function timeoutGuardOnError(request: Request): undefined {
     settle(request)
     if (!isEarlyTimeout(request.error)) return undefined
-    const budget = budgetOf(request.context)
+    const budget = internalsOf(request.context)
     const remainingMs = budget.remainingMs()
     const error = new TimeoutApproachingError({ phase: 'hard', remainingMs }, { cause: request.error })
     budget.abort(error)

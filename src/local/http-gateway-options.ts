@@ -6,6 +6,7 @@
 import type { Context } from 'aws-lambda'
 import * as rules from '../option-rules.js'
 import { checkOptions, requireOptions, resolveOptions } from '../options.js'
+import type { GatewayJwtAuthorizer } from './gateway/authorizer.js'
 import type { InvokeOptions, InvokeResult } from './invoke.js'
 import { functionRules, invokeRules, localCheck } from './local-options.js'
 
@@ -56,6 +57,14 @@ export interface HttpGatewayOptions {
    * @defaultValue none
    */
   onInvoke?: (report: GatewayInvocation) => void
+  /**
+   * A JWT authorizer on every route, checked as API Gateway's JWT authorizer checks one (HS256 with a shared secret,
+   * or RS256/ES256 with a public key; needs the `jose` package): a request without a valid token for `issuer` and
+   * `audience` gets `401 {"message":"Unauthorized"}` and never reaches the handler; the token's claims are in the
+   * event's `requestContext.authorizer` (2.0: `.jwt.claims`; 1.0: `.claims`), every value a string.
+   * @defaultValue none: every request reaches its route
+   */
+  authorizer?: GatewayJwtAuthorizer
 }
 
 /**
@@ -93,6 +102,7 @@ const httpGatewaySpec = {
   invokeOptions: rules.object(),
   stage: rules.string(),
   onInvoke: rules.fn(),
+  authorizer: rules.object('a JWT authorizer ({ issuer, audience, secret or publicKey })'),
 }
 
 /** Checks the options (`invokeOptions` included) before anything starts, and applies the defaults. */
