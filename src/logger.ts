@@ -135,8 +135,28 @@ export function jsonConsoleLogger(): StructuredLogger {
   return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') }
 }
 
-/** The logger a factory uses for its `logger` option: the one given, none for `false`, the JSON console otherwise. */
+/** A method of `logger` that never throws: a logger runs inside timers and error paths, where its failure must not cost the invocation its answer. */
+function contained(logger: StructuredLogger, level: Level): (message: string, ...extra: unknown[]) => void {
+  return (message, ...extra) => {
+    try {
+      logger[level](message, ...extra)
+    } catch {
+      // An observer's failure must not change the answer.
+    }
+  }
+}
+
+/**
+ * The logger a factory uses for its `logger` option: the one given (its methods contained, so that a throwing logger
+ * is ignored), none for `false`, the JSON console otherwise.
+ */
 export function loggerFrom(option: LoggerOption | undefined): StructuredLogger {
   if (option === false) return silentLogger
-  return option ?? jsonConsoleLogger()
+  if (option === undefined) return jsonConsoleLogger()
+  return {
+    debug: contained(option, 'debug'),
+    info: contained(option, 'info'),
+    warn: contained(option, 'warn'),
+    error: contained(option, 'error'),
+  }
 }
