@@ -5,7 +5,6 @@
  * @module
  */
 import type { Context } from 'aws-lambda'
-import { checkOption } from './options.js'
 
 /**
  * Which warmer sent a ping; `custom` when `WarmupOptions.isWarmup` recognised it.
@@ -44,7 +43,6 @@ export function ruleMatcher(rule: string | RegExp): (arn: string) => boolean {
     const pattern = new RegExp(rule.source, rule.flags.replace(/[gy]/g, ''))
     return (arn) => pattern.test(arn)
   }
-  checkOption(rule !== '' && typeof rule === 'string', 'warmup', 'scheduleRule', 'a RegExp or a name', rule, TypeError)
   return (arn) => arn === rule || arn.endsWith(`/${rule}`)
 }
 

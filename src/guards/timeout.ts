@@ -7,9 +7,10 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import { type BudgetAlarm, beginBudget, internalsOf } from '../budget/invocation.js'
 import { TimeoutApproachingError } from '../errors.js'
 import { eventKind } from '../events.js'
+import { type LoggerOption, loggerFrom } from '../logger.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { defaultFallback } from './fallback.js'
-import { type GuardLogger, logWarning } from './logger.js'
-import { checkOption } from './options.js'
 
 /**
  * Options of {@link timeoutGuard}. Every field is optional.
@@ -39,10 +40,11 @@ export interface TimeoutGuardOptions {
    */
   fallback?: (request: Request, error: TimeoutApproachingError) => unknown
   /**
-   * Receives one warning when the soft phase fires and one when the hard phase answers.
-   * @defaultValue `undefined` (no logging)
+   * Receives one warning when the soft phase fires and one when the hard phase answers: a Powertools `Logger` or
+   * anything with `debug`, `info`, `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: GuardLogger
+  logger?: LoggerOption
 }
 
 /**
@@ -70,6 +72,16 @@ export interface TimeoutGuardMiddleware extends MiddlewareObj {
 }
 
 const guardPackage = 'serverless-done-right'
+
+/** The defaults of {@link TimeoutGuardOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const timeoutGuardDefaults = { softMarginMs: 1000, hardMarginMs: 250, fallback: defaultFallback } as const
+
+const timeoutGuardSpec = {
+  softMarginMs: rules.ms({ above: 0 }),
+  hardMarginMs: rules.ms({ above: 0 }),
+  fallback: rules.fn(),
+  logger: rules.logger(),
+}
 
 /** `request.internal`, seen as the place a middleware keeps per-invocation state under its own symbol. */
 type Slots = Record<symbol, unknown>
@@ -119,7 +131,8 @@ export function phaseDelays(
  *
  * @param options - margins, fallback and logger; see {@link TimeoutGuardOptions} for each default
  * @returns a Middy middleware (`before`, `after`, `onError`) carrying `middyOptions` for `middy()`
- * @throws RangeError at creation unless `0 < hardMarginMs < softMarginMs`
+ * @throws TypeError at creation for an unknown option or a value of the wrong type; RangeError unless
+ *   `0 < hardMarginMs < softMarginMs <= 2^31-1`
  *
  * @example
  * ```ts
@@ -144,20 +157,12 @@ export function phaseDelays(
  * @group Guards
  */
 export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMiddleware {
-  const softMarginMs = options.softMarginMs ?? 1000
-  const hardMarginMs = options.hardMarginMs ?? 250
-  const { logger } = options
-  const fallback = options.fallback ?? defaultFallback
-  const guard = 'timeoutGuard'
-  checkOption(hardMarginMs > 0 && hardMarginMs < Infinity, guard, 'hardMarginMs', 'finite, > 0', hardMarginMs)
-  checkOption(
-    softMarginMs > hardMarginMs && softMarginMs < Infinity,
-    guard,
-    'softMarginMs',
-    'finite, > hardMarginMs',
-    softMarginMs,
-  )
-  checkOption(typeof fallback === 'function', guard, 'fallback', 'a function', fallback, TypeError)
+  const owner = 'timeoutGuard(options)'
+  const resolved = resolveOptions(options, timeoutGuardDefaults, timeoutGuardSpec, { owner })
+  const { softMarginMs, hardMarginMs, fallback } = resolved
+  if (!(softMarginMs > hardMarginMs))
+    throw new RangeError(`${owner}: softMarginMs must be > hardMarginMs (${hardMarginMs}), got ${softMarginMs}`)
+  const logger = loggerFrom(resolved.logger)
   // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
   const softAlarm = Symbol('timeoutGuard soft alarm')
 
@@ -165,7 +170,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     const budget = internalsOf(request.context)
     const remainingMs = budget.remainingMs()
     budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs }))
-    logWarning(logger, 'Deadline approaching: budget aborted', {
+    logger.warn('Deadline approaching: budget aborted', {
       phase: 'soft',
       remainingMs,
       requestId: request.context.awsRequestId,
@@ -202,7 +207,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     const remainingMs = budget.remainingMs()
     const error = new TimeoutApproachingError({ phase: 'hard', remainingMs }, { cause: request.error })
     budget.abort(error)
-    logWarning(logger, 'Deadline reached: fallback answers', {
+    logger.warn('Deadline reached: fallback answers', {
       phase: 'hard',
       remainingMs,
       requestId: request.context.awsRequestId,

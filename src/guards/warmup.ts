@@ -6,8 +6,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import type { GuardLogger } from './logger.js'
-import { checkOption } from './options.js'
+import { type LoggerOption, loggerFrom } from '../logger.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
 
 /**
@@ -53,15 +54,16 @@ export interface WarmupOptions {
    */
   response?: unknown
   /**
-   * Where the one structured line per ping goes (`info`).
-   * @defaultValue `undefined` (no logging)
+   * Where the one structured line per ping goes (`info`): a Powertools `Logger` or anything with `debug`, `info`,
+   * `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: GuardLogger
+  logger?: LoggerOption
   /**
    * Invokes this function again, for lambda-warmer concurrency warming: called with the copy's payload and number
    * (`2…N`) for every copy when a ping asks for `concurrency: N > 1`. Use an `Event` invocation for all but the last
    * copy and `RequestResponse` for the last, as lambda-warmer does. A rejection is logged, never thrown.
-   * @defaultValue `undefined` (concurrency fan-out is skipped, and the log line says so)
+   * @defaultValue `undefined` (concurrency copies are not invoked, and the log line says so)
    */
   invoke?: (payload: WarmerPayload, index: number) => unknown
   /**
@@ -77,23 +79,36 @@ export interface WarmupOptions {
   maxConcurrency?: number
 }
 
+/** The defaults of {@link WarmupOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const warmupDefaults = { delayMs: 75, maxConcurrency: 100 } as const
+
+const warmupSpec = {
+  isWarmup: rules.fn(),
+  scheduleRule: rules.either(
+    rules.string(),
+    rules.where((value) => value instanceof RegExp, 'a RegExp', 'type'),
+  ),
+  response: () => undefined,
+  logger: rules.logger(),
+  invoke: rules.fn(),
+  delayMs: rules.ms(),
+  maxConcurrency: rules.number({ min: 1, integer: true }),
+}
+
 type Recognise = (event: unknown, context: Context) => WarmupSource | undefined
 
 function recogniser(options: WarmupOptions): Recognise {
   const { isWarmup, scheduleRule } = options
-  if (isWarmup !== undefined) {
-    checkOption(typeof isWarmup === 'function', 'warmup', 'isWarmup', 'a function', isWarmup, TypeError)
-    return (event, context) => (isWarmup(event, context) ? 'custom' : undefined)
-  }
+  if (isWarmup !== undefined) return (event, context) => (isWarmup(event, context) ? 'custom' : undefined)
   const matchesRule = scheduleRule === undefined ? undefined : ruleMatcher(scheduleRule)
   return (event, context) => pingSource(event, context, matchesRule)
 }
 
 /** What the leader of a concurrency ping did about its copies, for the log line. */
-type FanOut =
-  | { fanOut: 'none' }
-  | { fanOut: 'skipped'; reason: string }
-  | { fanOut: 'invoked'; invoked: number; failed: number; firstError?: string }
+type CopiesOutcome =
+  | { copies: 'none' }
+  | { copies: 'skipped'; reason: string }
+  | { copies: 'invoked'; invoked: number; failed: number; firstError?: string }
 
 /**
  * Answers warm-up pings before anything else runs. Put it first in the chain: on a ping no later middleware's
@@ -111,7 +126,8 @@ type FanOut =
  *
  * @param options - how pings are recognised and answered; see {@link WarmupOptions} for each default
  * @returns a Middy middleware with a `before` that answers pings
- * @throws TypeError or RangeError at creation when an option has the wrong type or range
+ * @throws TypeError at creation for an unknown option (naming the closest known one) or a value of the wrong type,
+ *   RangeError for a number out of range
  *
  * @example
  * ```ts
@@ -136,40 +152,23 @@ type FanOut =
  * @group Guards
  */
 export function warmup(options: WarmupOptions = {}): MiddlewareObj {
-  const delayMs = options.delayMs ?? 75
-  const maxConcurrency = options.maxConcurrency ?? 100
-  const { invoke, logger, response } = options
-  const guard = 'warmup'
-  checkOption(delayMs >= 0 && delayMs < Infinity, guard, 'delayMs', 'finite, >= 0', delayMs)
-  checkOption(
-    Number.isSafeInteger(maxConcurrency) && maxConcurrency >= 1,
-    guard,
-    'maxConcurrency',
-    'a whole number >= 1',
-    maxConcurrency,
-  )
-  checkOption(invoke === undefined || typeof invoke === 'function', guard, 'invoke', 'a function', invoke, TypeError)
-  checkOption(
-    logger === undefined || typeof logger?.info === 'function',
-    guard,
-    'logger',
-    'a logger with info()',
-    logger,
-    TypeError,
-  )
+  const { delayMs, maxConcurrency, invoke, response, ...rest } = resolveOptions(options, warmupDefaults, warmupSpec, {
+    owner: 'warmup(options)',
+  })
+  const logger = loggerFrom(rest.logger)
   const recognise = recogniser(options)
   let invocations = 0
 
-  function respond(request: Request, ping: WarmupPing, fanOut: FanOut): unknown {
+  function respond(request: Request, ping: WarmupPing, copies: CopiesOutcome): unknown {
     const answer =
       response === undefined
         ? { warmup: true, coldStart: ping.coldStart, invocation: ping.invocation }
         : typeof response === 'function'
           ? (response as (ping: WarmupPing) => unknown)(ping)
           : response
-    logger?.info(fanOut.fanOut === 'skipped' ? 'Warm-up ping; fan-out skipped' : 'Warm-up ping', {
+    logger.info(copies.copies === 'skipped' ? 'Warm-up ping; copies skipped' : 'Warm-up ping', {
       ...ping,
-      ...fanOut,
+      ...copies,
       requestId: request.context.awsRequestId,
     })
     // Setting earlyResponse (not only returning it) ends the chain even when the answer is `undefined`.
@@ -177,7 +176,7 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     return answer
   }
 
-  async function warmCopies(ping: WarmupPing, run: NonNullable<WarmupOptions['invoke']>): Promise<FanOut> {
+  async function warmCopies(ping: WarmupPing, run: NonNullable<WarmupOptions['invoke']>): Promise<CopiesOutcome> {
     const correlationId = ping.correlationId as string
     const calls: Promise<unknown>[] = []
     for (let index = 2; index <= ping.concurrency; index++) {
@@ -192,7 +191,7 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     const [settled] = await Promise.all([Promise.allSettled(calls), sleep(delayMs)])
     const failures = settled.filter((result) => result.status === 'rejected')
     const first = failures[0]?.reason
-    const outcome: FanOut = { fanOut: 'invoked', invoked: calls.length, failed: failures.length }
+    const outcome: CopiesOutcome = { copies: 'invoked', invoked: calls.length, failed: failures.length }
     if (first !== undefined) outcome.firstError = String(first?.message ?? first)
     return outcome
   }
@@ -200,9 +199,9 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
   async function answerConcurrencyPing(request: Request, ping: WarmupPing): Promise<unknown> {
     if (ping.copy > 1) {
       await sleep(delayMs)
-      return respond(request, ping, { fanOut: 'none' })
+      return respond(request, ping, { copies: 'none' })
     }
-    if (invoke === undefined) return respond(request, ping, { fanOut: 'skipped', reason: 'no invoke option' })
+    if (invoke === undefined) return respond(request, ping, { copies: 'skipped', reason: 'no invoke option' })
     return respond(request, ping, await warmCopies(ping, invoke))
   }
 
@@ -220,7 +219,7 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
       copy: asked.copy,
       correlationId: asked.copy > 1 ? asked.correlationId : concurrency > 1 ? request.context.awsRequestId : undefined,
     }
-    if (ping.copy === 1 && concurrency === 1) return respond(request, ping, { fanOut: 'none' })
+    if (ping.copy === 1 && concurrency === 1) return respond(request, ping, { copies: 'none' })
     return answerConcurrencyPing(request, ping)
   }
 

@@ -29,9 +29,14 @@ import {
   type InvalidRecordError,
   type InvalidRecordReason,
   type InvocationBudget,
+  jsonConsoleLogger,
+  type LoggerOption,
   type MemoryPressureDetails,
   MemoryPressureError,
   type MemoryReport,
+  type MemorySummary,
+  type MemoryWatchdogMiddleware,
+  type MemoryWatchdogMiddyOptions,
   type MemoryWatchdogOptions,
   memoryWatchdog,
   type NotProcessedReason,
@@ -50,6 +55,7 @@ import {
   type RecordSource,
   ResponseValidationError,
   ServerlessDoneRightError,
+  type StructuredLogger,
   TimeoutApproachingError,
   type TimeoutGuardMiddleware,
   type TimeoutGuardMiddyOptions,
@@ -84,7 +90,7 @@ const warmupOptions: WarmupOptions = {
   scheduleRule: 'warmer',
   response: (ping: WarmupPing) => ({ warm: !ping.coldStart, source: ping.source satisfies WarmupSource }),
 }
-const watchdogOptions: MemoryWatchdogOptions = { onReport: (report: MemoryReport) => void report }
+const watchdogOptions: MemoryWatchdogOptions = { onSummary: (summary: MemoryReport) => void summary }
 const errorsOptions: HttpErrorsOptions = {}
 const schemas = { body: z.object({ email: z.email() }), response: z.object({ id: z.string() }) }
 const schemaMap: ValidateSchemas = schemas
@@ -168,8 +174,15 @@ export function classify(error: unknown): string {
 }
 
 // The loggers and warmer payloads a user may type their own code with.
-export const guardLogger: GuardLogger = { info: noop, warn: noop }
+export const guardLogger: GuardLogger = { debug: noop, info: noop, warn: noop, error: noop }
 export const errorsLogger: HttpErrorsLogger = { debug: noop, info: noop, warn: noop, error: noop }
+export const oneLogger: StructuredLogger = jsonConsoleLogger()
+export const silenced: LoggerOption = false
+export const watchdog: MemoryWatchdogMiddleware = memoryWatchdog({
+  logger: silenced,
+  onSummary: (s: MemorySummary) => void s,
+})
+export const watchdogMiddy: MemoryWatchdogMiddyOptions = watchdog.middyOptions
 export const payload: WarmerPayload = {
   warmer: true,
   __WARMER_INVOCATION__: 1,
