@@ -8,6 +8,7 @@ import { type BudgetAlarm, budgetOf } from '../budget.js'
 import { TimeoutApproachingError } from '../errors.js'
 import { eventKind } from '../events.js'
 import { defaultFallback } from './fallback.js'
+import { frontDoorStart } from './front-door.js'
 import { type GuardLogger, logWarning } from './logger.js'
 import { checkOption } from './options.js'
 
@@ -36,6 +37,13 @@ export interface TimeoutGuardOptions {
    */
   fallback?: (request: Request, error: TimeoutApproachingError) => unknown
   /**
+   * API Gateway's integration timeout: for its events, the deadline is the earlier of Lambda's and the request's
+   * arrival plus this (see {@link timeoutGuard}). Set it when yours is not the default (a REST API's can be lowered, or
+   * raised for Regional and private APIs); `Infinity` turns the front door off. Needs `middyOptions`.
+   * @defaultValue `29000` for payload 1.0 (a REST API's default), `30000` for 2.0 (an HTTP API's default and maximum)
+   */
+  integrationTimeoutMs?: number
+  /**
    * Receives one warning when the soft phase fires and one when the hard phase answers.
    * @defaultValue `undefined` (no logging)
    */
@@ -54,6 +62,8 @@ export interface TimeoutGuardMiddyOptions {
   readonly timeoutEarlyResponse: () => never
   /** Cancels the guard's per-invocation alarm. */
   readonly requestEnd: (request: Request) => void
+  /** Before any middleware: for an API Gateway event, the context the chain sees counts down to the front door. */
+  readonly requestStart: (request: Request) => void
 }
 
 /** The middleware `timeoutGuard()` returns: a Middy middleware that also carries its {@link TimeoutGuardMiddyOptions}. */
@@ -100,6 +110,12 @@ export function phaseDelays(
  *   `middy(guard.middyOptions)`. Without them the fallback still answers when core's default timer (5 ms before the
  *   deadline) fires, which leaves little time to deliver it.
  *
+ * The deadline is Lambda's, or API Gateway's when that comes first: the gateway answers a bare `504` once its
+ * integration timeout has passed since the request arrived (`requestContext.requestTimeEpoch`, or `timeEpoch` in
+ * 2.0), however long the function may run. `middyOptions.requestStart` then gives the chain a view of the context (its
+ * prototype is Lambda's) whose `getRemainingTimeInMillis()` counts down to that, so the guard's 504 problem+json goes
+ * out first. An arrival in the future or older than the integration timeout (clock skew, a replayed event) counts as now.
+ *
  * Short invocations: when less than `softMarginMs` is left at the start, the soft phase fires halfway between the
  * start and the hard phase (with 1 s left and the defaults: work 375 ms, drain 375 ms, fallback 250 ms). When less
  * than `hardMarginMs` is left, there is no time to work and still answer safely: the budget aborts at once and the
@@ -112,7 +128,7 @@ export function phaseDelays(
  *
  * @param options - margins, fallback and logger; see {@link TimeoutGuardOptions} for each default
  * @returns a Middy middleware (`before`, `after`, `onError`) carrying `middyOptions` for `middy()`
- * @throws RangeError at creation unless `0 < hardMarginMs < softMarginMs`
+ * @throws RangeError at creation unless `0 < hardMarginMs < softMarginMs` and `integrationTimeoutMs > 0`
  *
  * @example
  * ```ts
@@ -150,6 +166,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     softMarginMs,
   )
   checkOption(typeof fallback === 'function', guard, 'fallback', 'a function', fallback, TypeError)
+  const requestStart = frontDoorStart(options.integrationTimeoutMs)
   // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
   const softAlarm = Symbol('timeoutGuard soft alarm')
 
@@ -225,6 +242,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
         throw error
       },
       requestEnd: settle,
+      requestStart,
     },
   }
 }

@@ -37,7 +37,8 @@ export interface HttpGatewayOptions {
   port?: number
   /**
    * The integration timeout: a handler still running after this many milliseconds gets `504`.
-   * @defaultValue `29000` (a REST API's default)
+   * @defaultValue `29000` for payload 1.0 (a REST API's default), `30000` for 2.0 (an HTTP API's default and maximum),
+   * as `timeoutGuard()` assumes
    */
   timeoutMs?: number
   /**
@@ -83,7 +84,7 @@ const megabyte = 1024 * 1024
 
 const defaults = {
   port: 0,
-  timeoutMs: 29_000,
+  timeoutMs: { '1.0': 29_000, '2.0': 30_000 },
   stage: '$default',
   /** API Gateway's payload limit. */
   maxRequestBytes: 10 * megabyte,
@@ -133,7 +134,7 @@ const defaults = {
  */
 export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   checkOptions(options)
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
+  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs[options.payloadFormat]
   const invokeOptions: InvokeOptions = { timeoutMs, ...options.invokeOptions }
   const routes = compileRoutes(typeof options.routes === 'function' ? { $default: options.routes } : options.routes)
   const api: ApiIdentity = {
@@ -239,8 +240,10 @@ function checkOptions(options: HttpGatewayOptions): void {
   if (options.payloadFormat !== '1.0' && options.payloadFormat !== '2.0') fail("payloadFormat must be '1.0' or '2.0'")
   const port = options.port ?? defaults.port
   if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`port must be an integer from 0 to 65535, not ${port}`)
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
-  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) fail(`timeoutMs must be positive, not ${timeoutMs}`)
+  const { timeoutMs } = options
+  if (timeoutMs !== undefined && !(timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+    fail(`timeoutMs must be positive, not ${timeoutMs}`)
+  }
 }
 
 function failed(statusCode: 502 | 504, invocation: InvokeResult | undefined) {
