@@ -27,12 +27,12 @@ function contextOf(name: string, version = '$LATEST', qualifier?: string): Conte
 function fakeLambda() {
   const invocations: Invocation[] = []
   let handled = 0
-  const instance = (name: string) =>
+  const instance = (name: string): ((event: unknown, context: Context) => Promise<unknown>) =>
     middy()
       .use(
         warmup({
           delayMs: 0,
-          invoke: (payload, index, target) => {
+          invoke: (payload, index, target): Promise<unknown> => {
             const functionName = target ?? name
             invocations.push({ functionName, payload, index })
             return instance(functionName)(payload, contextOf(functionName))
