@@ -210,3 +210,40 @@ export class MemoryPressureError extends ServerlessDoneRightError {
     this.details = details
   }
 }
+
+/**
+ * A record that can never succeed (a malformed order, a deleted account): a batch record handler throws it so that the
+ * record is not retried until it expires. The record goes to the dead-letter handler configured for the batch
+ * (`onInvalid` of `fanOut` and `windowReducer`) with this error and its `reason`, counts as complete, and is counted in
+ * the batch summary. Relying on it without a dead-letter handler is an error the batch engine reports.
+ *
+ * Until the batch engine supports it (issue 16), `fanOut` and `windowReducer` report it like any other failure.
+ *
+ * @example
+ * ```ts
+ * import { PermanentError } from 'serverless-done-right'
+ *
+ * async function charge(order: { id: string; amount: number }): Promise<void> {
+ *   if (!(order.amount > 0)) throw new PermanentError(`order ${order.id}: amount must be positive`)
+ *   // …call the payment service; its errors are transient and worth a retry
+ * }
+ * await charge({ id: 'o-1', amount: 0 }).catch((error) => console.log(error.code, error.reason))
+ * // 'SDR_PERMANENT' 'order o-1: amount must be positive'
+ * ```
+ */
+export class PermanentError extends ServerlessDoneRightError {
+  readonly code = 'SDR_PERMANENT'
+  /** Why the record can never succeed; handed to the dead-letter handler with the record. */
+  readonly reason: string
+
+  /**
+   * @param reason - why the record can never succeed, for the dead-letter handler and the logs
+   * @param options - `cause`, the error that showed it (kept for logging)
+   */
+  constructor(reason: string, options: { cause?: unknown } = {}) {
+    const text = typeof reason === 'string' && reason !== '' ? reason : 'Permanent failure'
+    super(text, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'PermanentError'
+    this.reason = text
+  }
+}

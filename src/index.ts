@@ -46,6 +46,7 @@ export {
   type HttpErrorOptions,
   type MemoryPressureDetails,
   MemoryPressureError,
+  PermanentError,
   ServerlessDoneRightError,
   TimeoutApproachingError,
   ValidationError,
