@@ -17,7 +17,6 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Logger } from '@aws-lambda-powertools/logger'
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis'
 import { createLogProcessor } from '../recipes/kinesis-log-processor/app.js'
 import { eventSourceParameters } from '../recipes/kinesis-log-processor/local.js'
 import { sampleTraffic } from '../recipes/kinesis-log-processor/sample-traffic.js'
@@ -25,7 +24,8 @@ import { logProcessorSettings } from '../recipes/kinesis-log-processor/settings.
 import { createUserApi } from '../recipes/rest-user-api/app.js'
 import { userApiSettings } from '../recipes/rest-user-api/settings.js'
 import { httpGateway, kinesisEventSource, startLocalCloud } from '../src/local/index.js'
-import type { Figure, SectionResult } from './lib/report.js'
+import type { Figure, SectionResult, Target } from './lib/report.js'
+import { putAll, rawKinesisThroughput } from './raw-kinesis.js'
 
 export const SECTION = 'End to end on the local cloud: log processor and user API'
 
@@ -56,6 +56,7 @@ export async function endToEndBenchmark(options: { events?: number; seconds?: nu
   const root = process.env.BENCH_ROOT ?? process.cwd()
   const figures: Figure[] = []
   const notes: string[] = []
+  const targets: Target[] = []
   console.log(SECTION)
   const cloud = await startLocalCloud()
   try {
@@ -84,23 +85,7 @@ export async function endToEndBenchmark(options: { events?: number; seconds?: nu
       5000,
     )
     const firstPut = performance.now()
-    for (let from = 0; from < traffic.entries.length; from += 500) {
-      let pending = traffic.entries.slice(from, from + 500)
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt === 10) throw new Error('PutRecords kept failing')
-        const batch = pending
-        const result = await cloud.kinesis.send(
-          new PutRecordsCommand({
-            StreamName: 'logs',
-            Records: batch.map((entry) => ({
-              PartitionKey: entry.partitionKey,
-              Data: typeof entry.data === 'string' ? Buffer.from(entry.data) : entry.data,
-            })),
-          }),
-        )
-        pending = batch.filter((_, i) => result.Records?.[i]?.ErrorCode !== undefined)
-      }
-    }
+    await putAll(cloud, 'logs', traffic.entries)
     const lastPut = performance.now()
     await source.drain()
     const drained = performance.now()
@@ -147,6 +132,27 @@ export async function endToEndBenchmark(options: { events?: number; seconds?: nu
         note: `${stats.recordsDelivered} records delivered (mean batch ${(stats.recordsDelivered / Math.max(1, stats.invocations)).toFixed(0)}), ${stats.retries} retries, ${stats.errors} failed invocations, ${stats.partialFailures} partial failures`,
       },
     )
+    const raw = await rawKinesisThroughput(cloud, 'raw', logProcessorSettings.inputShardCount, traffic.entries)
+    const pipelinePerSecond = events / (pipelineMs / 1000)
+    figures.push({
+      section: SECTION,
+      name: 'raw kinesalite: events per second, PutRecords then GetRecords of the same events',
+      unit: 'events/s',
+      value: raw.eventsPerSecond,
+      statistic: 'total',
+      samples: 1,
+      note: `${events} events in ${(raw.ms / 1000).toFixed(1)} s, same process and run, nothing between`,
+    })
+    targets.push({
+      section: SECTION,
+      name: 'log processor pipeline / raw kinesalite (events per second)',
+      ratio: pipelinePerSecond / raw.eventsPerSecond,
+      limit: 0.35,
+      kind: 'atLeast',
+      met: pipelinePerSecond / raw.eventsPerSecond >= 0.35,
+      explanation:
+        'issue 18: the whole local pipeline (event source mapping, function, output stream) keeps at least 35 % of raw kinesalite put + get throughput',
+    })
     console.log(
       `  log processor: ${events} events in ${(pipelineMs / 1000).toFixed(1)} s = ${(events / (pipelineMs / 1000)).toFixed(0)} events/s (${stats.invocations} invocations)`,
     )
@@ -229,5 +235,5 @@ export async function endToEndBenchmark(options: { events?: number; seconds?: nu
   notes.push(
     'Kinesalite, dynalite, the emulators, the functions and (for the log processor) the producer share one Node process: the figures measure this machine running all of it on one core, and set the baseline for future targets rather than predicting Lambda.',
   )
-  return { figures, targets: [], notes }
+  return { figures, targets, notes }
 }

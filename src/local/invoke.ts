@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Context } from 'aws-lambda'
 import { applyLambdaEnv } from './lambda-env.js'
+import { watchRss } from './rss-sampler.js'
 
 /** Options of {@link invoke}. Every field is optional. */
 export interface InvokeOptions {
@@ -68,7 +69,7 @@ const defaults = {
   region: 'us-east-1',
   /** The account the local cloud's ARNs use (kinesalite and dynalite say `000000000000`). */
   accountId: '000000000000',
-  /** How often the memory peak is sampled while the handler runs. */
+  /** How often the memory peak is sampled while the handler runs (one sampler for every invocation in the process). */
   memorySampleMs: 5,
 } as const
 
@@ -94,7 +95,8 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *   the background, and whatever it does later is ignored.
  * - A synchronous throw, a rejection and a value `JSON.stringify` refuses (circular, `BigInt`) are `error` results.
  *   The result is the JSON round trip of the returned value, as the caller of a real function receives it.
- * - `maxMemoryUsedMb` samples the RSS of the whole process; `memoryMb` is not enforced.
+ * - `maxMemoryUsedMb` is the peak RSS of the whole process, sampled every 5 ms by one sampler that every running
+ *   invocation shares; `memoryMb` is not enforced.
  *
  * @param handler - the Lambda handler, such as a Middy handler
  * @param event - the event to pass
@@ -142,11 +144,7 @@ export async function invoke<E, R>(
     _X_AMZN_TRACE_ID: newTraceId(),
   })
 
-  let peakRss = process.memoryUsage.rss()
-  const sampleMemory = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss())
-  }
-  const sampler = setInterval(sampleMemory, defaults.memorySampleMs)
+  const rss = watchRss(defaults.memorySampleMs)
   let timer: NodeJS.Timeout | undefined
   const started = performance.now()
   const deadline = Date.now() + timeoutMs
@@ -179,7 +177,7 @@ export async function invoke<E, R>(
     })
     const outcome = await Promise.race([running, legacy, timedOut])
     const elapsed = performance.now() - started
-    sampleMemory()
+    const peakRss = rss.stop()
     const durationMs = outcome.kind === 'timeout' ? timeoutMs : Math.round(elapsed * 100) / 100
     const report = {
       durationMs,
@@ -202,7 +200,7 @@ export async function invoke<E, R>(
     if ('error' in marshalled) return { status: 'error', result: undefined, ...marshalled.error, ...report }
     return { status: 'ok', result: marshalled.value, errorType: undefined, errorMessage: undefined, ...report }
   } finally {
-    clearInterval(sampler)
+    rss.stop()
     clearTimeout(timer)
     release()
   }

@@ -85,8 +85,9 @@ describe('memoryWatchdog(): thresholds', () => {
 
   it('aborts the budget with a MemoryPressureError above shedRatio, so a batch loop stops taking records', async () => {
     const startMb = settledRssMb()
-    // The limit is set so that RSS now is below 90% of it, and RSS plus the 64 MB allocated below is above.
-    const limitMb = (startMb + 32) / 0.9
+    // The limit is set so that RSS now is below 90% of it, and RSS plus the 192 MB allocated below is above. Margins
+    // of 96 MB each way: RSS in a busy jest worker drifted 32 MB between this reading and the handler's first one.
+    const limitMb = (startMb + 96) / 0.9
     const handler = watched(
       async (_event, context) => {
         const budget = budgetOf(context)
@@ -94,7 +95,7 @@ describe('memoryWatchdog(): thresholds', () => {
         for (let record = 0; record < 100; record++) {
           budget.check() // what fanOut calls between records
           if (budget.signal.aborted) break
-          if (record === 10) hold(64)
+          if (record === 10) hold(192)
           taken++
         }
         return { taken, reason: budget.signal.reason }
@@ -116,7 +117,7 @@ describe('memoryWatchdog(): thresholds', () => {
     // its garbage in the heap until it needs the room, so the retry started over shedRatio, was shed before taking a
     // single record, and so was every retry after it. Now only pressure that comes while an invocation runs sheds it.
     const startMb = settledRssMb()
-    const limitMb = (startMb + 32) / 0.9 // under shedRatio now, over it once 64 MB more are held
+    const limitMb = (startMb + 96) / 0.9 // under shedRatio now, over it once 192 MB more are held
     const handler = watched(
       async (event, context) => {
         const budget = budgetOf(context)
@@ -124,7 +125,7 @@ describe('memoryWatchdog(): thresholds', () => {
         for (let record = 0; record < 20; record++) {
           budget.check()
           if (budget.signal.aborted) break
-          if ((event as { allocate?: boolean }).allocate === true && record === 5) hold(64)
+          if ((event as { allocate?: boolean }).allocate === true && record === 5) hold(192)
           taken++
         }
         return taken

@@ -1,0 +1,30 @@
+import { watchRss } from '../../src/local/rss-sampler.js'
+
+const slot = Symbol.for('serverless-done-right.local.rssSampler')
+const samplerOf = () => (process as unknown as Record<symbol, { watchers: Set<unknown> } | undefined>)[slot]
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('the local invocations RSS sampler', () => {
+  it('serves every concurrent watch from one sampler, and stops at the first tick with nobody watching', async () => {
+    const watches = Array.from({ length: 8 }, () => watchRss(5))
+    const sampler = samplerOf()
+    expect(sampler?.watchers.size).toBe(8)
+    for (const watch of watches) watch.stop()
+    expect(samplerOf()).toBe(sampler) // kept until its next tick, so back-to-back invocations reuse it
+    await sleep(50)
+    expect(samplerOf()).toBeUndefined()
+  })
+
+  it('reports a peak that includes memory taken and released while the watch ran', async () => {
+    const watch = watchRss(5)
+    const before = process.memoryUsage.rss()
+    let held: Buffer | undefined = Buffer.alloc(128 * 1024 * 1024, 1)
+    const whileHeld = process.memoryUsage.rss()
+    await sleep(60) // several ticks while the buffer is held
+    held = undefined
+    const peak = watch.stop()
+    expect(held).toBeUndefined()
+    expect(whileHeld).toBeGreaterThan(before + 64 * 1024 * 1024)
+    expect(peak).toBeGreaterThanOrEqual(before + 64 * 1024 * 1024)
+  })
+})
