@@ -142,7 +142,7 @@ export class TimeoutApproachingError extends ServerlessDoneRightError {
   readonly code = 'SDR_TIMEOUT_APPROACHING'
   /** `soft`: work should drain; `hard`: the fallback answered. */
   readonly phase: 'soft' | 'hard'
-  /** Milliseconds left before Lambda's deadline when the error was made. */
+  /** Milliseconds left before the invocation's deadline (Lambda's, or API Gateway's when earlier) when it was made. */
   readonly remainingMs: number
 
   /**

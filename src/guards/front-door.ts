@@ -50,10 +50,12 @@ export function frontDoorDeadline(event: unknown, now: number, integrationTimeou
 }
 
 /**
- * The context the chain should see: `context` itself when Lambda's deadline comes first, otherwise a view of it whose
- * `getRemainingTimeInMillis()` counts down to the front door's deadline. The view's prototype is Lambda's context, so
- * every other field (and `callbackWaitsForEmptyEventLoop`'s setter) is Lambda's own; Middy core, the budget and the
- * handler then all measure from the earlier deadline.
+ * The context the chain should see: `context` itself when Lambda's deadline comes first, otherwise a copy of it whose
+ * `getRemainingTimeInMillis()` counts down to the front door's deadline, so that Middy core, the budget and the handler
+ * all measure from the earlier one. A copy, not an object with Lambda's context as its prototype: a fresh prototype per
+ * invocation made `budgetOf()` on it cost ~9 µs instead of ~0.2 µs (V8 rebuilds its hidden classes). Setting
+ * `callbackWaitsForEmptyEventLoop` on the copy does not reach Lambda; it only matters to callback-style handlers,
+ * which Middy 7 does not run.
  */
 export function frontDoorContext(event: unknown, context: Context, integrationTimeoutMs: number | undefined): Context {
   const now = Date.now()
@@ -63,10 +65,7 @@ export function frontDoorContext(event: unknown, context: Context, integrationTi
     typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
   // As the budget reads it: a clock that says nothing usable is no deadline.
   if (Number.isFinite(remaining) && now + Math.max(0, remaining) <= deadline) return context
-  const getRemainingTimeInMillis = (): number => Math.max(0, deadline - Date.now())
-  return Object.create(context, {
-    getRemainingTimeInMillis: { value: getRemainingTimeInMillis, enumerable: true, writable: true, configurable: true },
-  }) as Context
+  return { ...context, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) }
 }
 
 /**

@@ -6,6 +6,7 @@
  * fresh instance (a new `middy()` chain of that function, as a cold Lambda instance would be) with a context that names
  * the function, and is recorded.
  */
+import { performance } from 'node:perf_hooks'
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { type WarmerPayload, warmup } from 'serverless-done-right'
@@ -100,6 +101,16 @@ describe('warmup(): lambda-warmer protocol, invocation by invocation', () => {
     }
     expect(await lambda.ping('api', copy)).toMatchObject({ warmup: true })
     expect(lambda.invocations).toEqual([])
+  })
+
+  it('copy 1 of a target ping stays busy delayMs like every other copy, so that N distinct instances answer', async () => {
+    const handler = middy()
+      .use(warmup({ delayMs: 30 }))
+      .handler(async () => 'real work')
+    const copy = { warmer: true, __WARMER_INVOCATION__: 1, __WARMER_CONCURRENCY__: 3, __WARMER_CORRELATIONID__: 'w3' }
+    const started = performance.now()
+    expect(await handler(copy, contextOf('api'))).toMatchObject({ warmup: true })
+    expect(performance.now() - started).toBeGreaterThanOrEqual(29) // a lower bound only
   })
 
   it('the copies 1…N a lambda-warmer warmer function sends (target mode) cost nothing more here', async () => {
