@@ -113,7 +113,8 @@ export function phaseDelays(
  * The deadline is Lambda's, or API Gateway's when that comes first: the gateway answers a bare `504` once its
  * integration timeout has passed since the request arrived (`requestContext.requestTimeEpoch`, or `timeEpoch` in
  * 2.0), however long the function may run. `middyOptions.requestStart` then gives the chain a copy of the context
- * whose `getRemainingTimeInMillis()` counts down to that, so the guard's 504 problem+json goes out first. An arrival in the future or older than the integration timeout (clock skew, a replayed event) counts as now.
+ * whose `getRemainingTimeInMillis()` counts down to that, so the guard's 504 problem+json goes out first. An arrival
+ * in the future or older than the integration timeout (clock skew, a replayed event) counts as now.
  *
  * Short invocations: when less than `softMarginMs` is left at the start, the soft phase fires halfway between the
  * start and the hard phase (with 1 s left and the defaults: work 375 ms, drain 375 ms, fallback 250 ms). When less

@@ -27,7 +27,10 @@ export interface WarmupPing {
   readonly invocation: number
   /** Instances the ping asked to keep warm (lambda-warmer's `concurrency`), capped at `maxConcurrency`; usually 1. */
   readonly concurrency: number
-  /** This copy's number (`__WARMER_INVOCATION__`): `2…N`, or `1…N` for copies a warmer sent to another function; 1 otherwise. */
+  /**
+   * This copy's number (`__WARMER_INVOCATION__`): `2…N`, or `1…N` for copies a warmer function sent to another
+   * function; 1 for the leader or a plain ping.
+   */
   readonly copy: number
   /** True when a lambda-warmer leader sent this ping as one of its copies: a copy never fans out. */
   readonly isCopy: boolean
@@ -61,11 +64,11 @@ export interface WarmupOptions {
    */
   logger?: GuardLogger
   /**
-   * Invokes a copy, for lambda-warmer concurrency warming: called with the copy's payload, its number and the function
-   * to invoke. A ping asking for `concurrency: N > 1` makes copies `2…N` of this function (`target` is `undefined`); a
-   * ping whose `target` names another function makes copies `1…N` of that one (`target` is its name). Use an `Event`
-   * invocation for all but the last copy and `RequestResponse` for the last, as lambda-warmer does. A rejection is
-   * logged, never thrown.
+   * Invokes a copy, for lambda-warmer concurrency warming: called with the copy's payload, its number and the
+   * function to invoke. A ping asking for `concurrency: N > 1` makes copies `2…N` of this function (`target` is
+   * `undefined`); a ping whose `target` names another function makes copies `1…N` of that one (`target` is its name).
+   * Use an `Event` invocation for all but the last copy and `RequestResponse` for the last, as lambda-warmer does. A
+   * rejection is logged, never thrown.
    * @defaultValue `undefined` (concurrency fan-out is skipped, and the log line says so)
    */
   invoke?: (payload: WarmerPayload, index: number, target: string | undefined) => unknown
