@@ -14,7 +14,8 @@ type Format = '1.0' | '2.0'
 
 /** API Gateway's default integration timeouts (docs/aws-semantics.md): REST 29 s, HTTP API 30 s. */
 const awsDefaultMs: Record<Format, number> = { '1.0': 29_000, '2.0': 30_000 }
-const margins = { softMarginMs: 400, hardMarginMs: 150 }
+/** Wide margins: the guard's answer must beat the gateway's even when a loaded machine delays it a few hundred ms. */
+const margins = { softMarginMs: 800, hardMarginMs: 500 }
 /** The function's own timeout: far past the gateway's, as when it is set to 29 s or more by hand. */
 const functionTimeoutMs = 60_000
 
@@ -99,7 +100,7 @@ describe('timeoutGuard() and httpGateway() agree on the front door', () => {
     'payload %s: time spent before the handler starts counts, as API Gateway counts it (no event rewritten)',
     async (format) => {
       const integrationTimeoutMs = 1500
-      const lateStartMs = 1000 // e.g. a slow cold start: the gateway's clock runs, the function's has not started
+      const lateStartMs = 700 // e.g. a slow cold start: the gateway's clock runs, the function's has not started
       const { handler } = slowApi({ ...margins, integrationTimeoutMs })
       const gateway = await serve(format, integrationTimeoutMs, async (event: never, context) => {
         await sleep(lateStartMs)
