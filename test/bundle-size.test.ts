@@ -36,8 +36,8 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'timeoutGuard()',
     `export { timeoutGuard } from './src/guards/timeout.ts'`,
-    6_500,
-    'two phases, fallbacks for HTTP and batches (event kinds, problem+json); measured 5.2 KB',
+    7_500,
+    'two phases, fallbacks for HTTP and batches (event kinds, problem+json), the front door (API Gateway integration timeout from the arrival time, 0.75 KB); measured 7.0 KB',
   ],
   [
     'memoryWatchdog()',
@@ -104,8 +104,10 @@ describe('bundle size', () => {
 // This library's own code inside each recipe's Lambda bundle, bundled as CDK's NodejsFunction bundles it (only
 // `@aws-sdk/*` external, since Lambda provides it). The benchmarks issue sets 25 KB (1,024 bytes each): a user who
 // composes every guard, the fan-out engine and putRecords should pay less than that for us. `npm run bench` shows the
-// same figure per module (cold-start section).
-const recipeShareCeiling = 25 * 1024
+// same figure per module (cold-start section). Raised to 26.5 KB by issue 16 (main stood at 25,565 bytes): the front
+// door's deadline in timeoutGuard() (0.75 KB) and lambda-warmer's target and test protocol in warmup() (0.5 KB) put
+// kinesis-log-processor, which composes every guard, at 26,760 bytes.
+const recipeShareCeiling = 26.5 * 1024
 
 describe("this library's share of each recipe bundle", () => {
   it.each(['kinesis-log-processor', 'rest-user-api', 'stream-reducer'])('%s', async (recipe) => {

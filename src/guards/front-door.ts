@@ -7,6 +7,7 @@
  */
 import type { Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
+import { isHttpV1Event, isHttpV2Event } from '../events.js'
 import { checkOption } from './options.js'
 
 /**
@@ -14,8 +15,6 @@ import { checkOption } from './options.js'
  * configured for 1.0), whose default is 29 s; 2.0 only from an HTTP API, whose default and maximum is 30 s.
  */
 export const defaultIntegrationTimeoutMs = { v1: 29_000, v2: 30_000 } as const
-
-type Fields = Record<string, unknown>
 
 /**
  * The moment the front door gives up on this event, in epoch milliseconds, or `Infinity` when the event has no front
@@ -29,19 +28,15 @@ type Fields = Record<string, unknown>
  * integrationTimeoutMs`, never earlier than the real front door's and never "instantly" or "never".
  */
 export function frontDoorDeadline(event: unknown, now: number, integrationTimeoutMs: number | undefined): number {
-  if (typeof event !== 'object' || event === null) return Infinity
-  const { requestContext } = event as Fields
-  if (typeof requestContext !== 'object' || requestContext === null) return Infinity
-  const context = requestContext as Fields
   let arrival: unknown
   let timeoutMs: number
-  if ((event as Fields).version === '2.0' && typeof context.http === 'object') {
-    const { domainName } = context
+  if (isHttpV2Event(event)) {
+    const { domainName, timeEpoch } = event.requestContext as { domainName?: unknown; timeEpoch?: unknown }
     if (typeof domainName === 'string' && domainName.includes('.lambda-url.')) return Infinity
-    arrival = context.timeEpoch
+    arrival = timeEpoch
     timeoutMs = integrationTimeoutMs ?? defaultIntegrationTimeoutMs.v2
-  } else if (typeof (event as Fields).httpMethod === 'string') {
-    arrival = context.requestTimeEpoch
+  } else if (isHttpV1Event(event)) {
+    arrival = (event.requestContext as { requestTimeEpoch?: unknown }).requestTimeEpoch
     timeoutMs = integrationTimeoutMs ?? defaultIntegrationTimeoutMs.v1
   } else return Infinity
   if (typeof arrival !== 'number' || !Number.isFinite(arrival)) return Infinity
@@ -77,7 +72,7 @@ export function frontDoorStart(integrationTimeoutMs: number | undefined): (reque
     integrationTimeoutMs === undefined || (typeof integrationTimeoutMs === 'number' && integrationTimeoutMs > 0),
     'timeoutGuard',
     'integrationTimeoutMs',
-    '> 0 (Infinity: no front door)',
+    '> 0',
     integrationTimeoutMs,
   )
   return (request) => {
