@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda'
  * What one invocation may still spend, and the signal that tells everyone to wrap up.
  *
  * Guards call {@link InvocationBudget.abort}; handlers and `fanOut` watch {@link InvocationBudget.signal}.
+ * @group Guards
  */
 export interface InvocationBudget {
   /** Aborts when the invocation must wrap up; `signal.reason` is a `TimeoutApproachingError` or `MemoryPressureError`. */
@@ -297,6 +298,7 @@ class Budget implements InvocationBudget {
  *     return { fetched: pages.length }
  *   })
  * ```
+ * @group Guards
  */
 export function budgetOf(context: Context): InvocationBudget {
   const existing = BudgetSlot.of(context)

@@ -21,13 +21,17 @@ import { STATUS_CODES } from 'node:http'
  * }
  * declare function work(): Promise<void>
  * ```
+ * @group Errors
  */
 export abstract class ServerlessDoneRightError extends Error {
   /** A stable machine-readable code, `SDR_…`; listed in `docs/errors.md`. */
   abstract readonly code: string
 }
 
-/** Options of {@link HttpError}. Every field is optional. */
+/**
+ * Options of {@link HttpError}. Every field is optional.
+ * @group Validation and errors
+ */
 export interface HttpErrorOptions {
   /** A short, human-readable summary; defaults to the status text (`404` → `Not Found`). */
   title?: string
@@ -53,6 +57,7 @@ export interface HttpErrorOptions {
  * const error = new HttpError(404, { detail: 'no user u1' })
  * console.log(error.status, error.title, error.code) // 404 'Not Found' 'SDR_HTTP'
  * ```
+ * @group Errors
  */
 export class HttpError extends ServerlessDoneRightError {
   readonly code = 'SDR_HTTP'
@@ -87,7 +92,10 @@ export class HttpError extends ServerlessDoneRightError {
   }
 }
 
-/** One problem found by validation. */
+/**
+ * One problem found by validation.
+ * @group Validation and errors
+ */
 export interface ValidationIssue {
   /** Where the problem is, as a JSON pointer into the validated input: `/body/email`, `/query/limit`, `/event/id`. */
   readonly pointer: string
@@ -106,6 +114,7 @@ export interface ValidationIssue {
  * const error = new ValidationError([{ pointer: '/body/email', message: 'Invalid email address' }])
  * console.log(error.code, error.issues.length) // 'SDR_VALIDATION' 1
  * ```
+ * @group Errors
  */
 export class ValidationError extends ServerlessDoneRightError {
   readonly code = 'SDR_VALIDATION'
@@ -137,6 +146,7 @@ export class ValidationError extends ServerlessDoneRightError {
  * const error = new TimeoutApproachingError({ phase: 'soft', remainingMs: 1000 })
  * console.log(error.code) // 'SDR_TIMEOUT_APPROACHING'
  * ```
+ * @group Errors
  */
 export class TimeoutApproachingError extends ServerlessDoneRightError {
   readonly code = 'SDR_TIMEOUT_APPROACHING'
@@ -160,7 +170,10 @@ export class TimeoutApproachingError extends ServerlessDoneRightError {
   }
 }
 
-/** Measurements carried by a {@link MemoryPressureError}. */
+/**
+ * Measurements carried by a {@link MemoryPressureError}.
+ * @group Errors
+ */
 export interface MemoryPressureDetails {
   /** Which limit was crossed: process RSS against the function memory, or the V8 heap against its own limit. */
   readonly kind: 'rss' | 'heap'
@@ -189,6 +202,7 @@ export interface MemoryPressureDetails {
  * })
  * console.log(error.code, error.details.kind) // 'SDR_MEMORY_PRESSURE' 'rss'
  * ```
+ * @group Errors
  */
 export class MemoryPressureError extends ServerlessDoneRightError {
   readonly code = 'SDR_MEMORY_PRESSURE'

@@ -12,10 +12,16 @@ import type {
   SQSRecord,
 } from 'aws-lambda'
 
-/** A record of a Kinesis, DynamoDB Streams or SQS batch. */
+/**
+ * A record of a Kinesis, DynamoDB Streams or SQS batch.
+ * @group Batches
+ */
 export type BatchRecord = KinesisStreamRecord | DynamoDBRecord | SQSRecord
 
-/** Where a batch record came from. `sqs-fifo` records carry a `MessageGroupId`. */
+/**
+ * Where a batch record came from. `sqs-fifo` records carry a `MessageGroupId`.
+ * @group Batches
+ */
 export type RecordSource = 'kinesis' | 'dynamodb' | 'sqs' | 'sqs-fifo'
 
 /** The kinds of event the library tells apart. */

@@ -1,6 +1,7 @@
 /**
  * serverless-done-right: composable Middy middlewares for AWS Lambda.
  *
+ * @showGroups
  * @module serverless-done-right
  */
 export {

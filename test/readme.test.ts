@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-// Every ```ts example in the README must compile against the library as it is (strict settings, real types).
+// Every ```ts example in the README and in the guides (docs/guides/*.md) must compile against the library as it is
+// (strict settings, real types).
 // Examples that import the reader's own `./handler.js` get a stand-in handler, the one thing only the reader has.
 const root = new URL('..', import.meta.url).pathname
 const dir = join(root, 'test', '.readme-examples')
@@ -11,9 +12,14 @@ describe('README examples', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('type-check', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8')
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string)
-    expect(blocks.length).toBeGreaterThanOrEqual(8)
+    const examplesOf = (file: string) =>
+      [...readFileSync(join(root, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string)
+    const guides = readdirSync(join(root, 'docs', 'guides')).filter((file) => file.endsWith('.md'))
+    const readmeBlocks = examplesOf('README.md')
+    const guideBlocks = guides.flatMap((guide) => examplesOf(join('docs', 'guides', guide)))
+    expect(readmeBlocks.length).toBeGreaterThanOrEqual(8)
+    expect(guideBlocks.length).toBeGreaterThanOrEqual(guides.length)
+    const blocks = [...readmeBlocks, ...guideBlocks]
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
     for (const [index, code] of blocks.entries())

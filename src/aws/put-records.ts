@@ -19,7 +19,10 @@ import {
   send,
 } from './put-records-requests.js'
 
-/** One record to put on a stream. */
+/**
+ * One record to put on a stream.
+ * @group Kinesis output
+ */
 export interface PutRecordsEntry {
   /** The payload; a string is sent as its UTF-8 bytes. */
   readonly data: Uint8Array | string
@@ -37,15 +40,22 @@ export interface PutRecordsEntry {
  * - `Aborted`: the signal aborted before the entry was written.
  * - `PrecedingEntryFailed`: an earlier entry with the same partition key failed for good, so this one was not sent
  *   (writing it would put it before that entry once it is sent again). Only with `keepKeyOrder`.
+ * @group Kinesis output
  */
 export type PutRecordsLocalErrorCode = 'InvalidEntry' | 'Aborted' | 'PrecedingEntryFailed'
 
-/** The outcome of one entry, at the same index as the entry. `ok` tells the two shapes apart. */
+/**
+ * The outcome of one entry, at the same index as the entry. `ok` tells the two shapes apart.
+ * @group Kinesis output
+ */
 export type PutRecordsEntryResult =
   | { readonly ok: true; readonly sequenceNumber: string; readonly shardId: string; readonly attempts: number }
   | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string; readonly attempts: number }
 
-/** What {@link putRecords} did. */
+/**
+ * What {@link putRecords} did.
+ * @group Kinesis output
+ */
 export interface PutRecordsResult {
   /** One result per entry, in input order. */
   readonly records: readonly PutRecordsEntryResult[]
@@ -55,7 +65,10 @@ export interface PutRecordsResult {
   readonly requests: number
 }
 
-/** Options of {@link putRecords}. Every field is optional. */
+/**
+ * Options of {@link putRecords}. Every field is optional.
+ * @group Kinesis output
+ */
 export interface PutRecordsOptions {
   /**
    * Attempts per entry, the first included. A throttled or failed entry is sent again until it has had this many.
@@ -161,6 +174,7 @@ function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, re
  *   console.warn('not written', failed)
  * }
  * ```
+ * @group Kinesis output
  */
 export async function putRecords(
   client: KinesisClient,

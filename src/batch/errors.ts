@@ -10,7 +10,10 @@ import { ServerlessDoneRightError } from '../errors.js'
 /** The `options` of `Error` for a cause that may be absent. */
 const withCause = (cause: unknown) => (cause === undefined ? undefined : { cause })
 
-/** Why a record is invalid: its payload could not be decoded, or the decoded item failed the schema. */
+/**
+ * Why a record is invalid: its payload could not be decoded, or the decoded item failed the schema.
+ * @group Errors
+ */
 export type InvalidRecordReason = 'decode' | 'schema'
 
 /**
@@ -27,6 +30,7 @@ export type InvalidRecordReason = 'decode' | 'schema'
  * ])
  * console.log(error.code, error.reason) // 'SDR_INVALID_RECORD' 'schema'
  * ```
+ * @group Errors
  */
 export class InvalidRecordError extends ServerlessDoneRightError {
   readonly code = 'SDR_INVALID_RECORD'
@@ -62,7 +66,10 @@ export class InvalidRecordError extends ServerlessDoneRightError {
   }
 }
 
-/** Why a record was not processed: an earlier record of its key failed, or the budget aborted. */
+/**
+ * Why a record was not processed: an earlier record of its key failed, or the budget aborted.
+ * @group Errors
+ */
 export type NotProcessedReason = 'skipped' | 'aborted'
 
 /**
@@ -77,6 +84,7 @@ export type NotProcessedReason = 'skipped' | 'aborted'
  * const error = new RecordNotProcessedError('111', 'skipped', { cause: new Error('earlier record failed') })
  * console.log(error.code, error.reason) // 'SDR_RECORD_NOT_PROCESSED' 'skipped'
  * ```
+ * @group Errors
  */
 export class RecordNotProcessedError extends ServerlessDoneRightError {
   readonly code = 'SDR_RECORD_NOT_PROCESSED'
@@ -101,7 +109,10 @@ export class RecordNotProcessedError extends ServerlessDoneRightError {
   }
 }
 
-/** One failed record of a {@link BatchFailureError}. */
+/**
+ * One failed record of a {@link BatchFailureError}.
+ * @group Errors
+ */
 export interface RecordError {
   /** The record's identifier, as reported in `batchItemFailures`. */
   readonly id: string
@@ -121,6 +132,7 @@ export interface RecordError {
  * const error = new BatchFailureError([{ id: '111', error: new Error('db down') }])
  * console.log(error.code, error.recordErrors.length) // 'SDR_BATCH_FAILED' 1
  * ```
+ * @group Errors
  */
 export class BatchFailureError extends ServerlessDoneRightError {
   readonly code = 'SDR_BATCH_FAILED'
@@ -155,6 +167,7 @@ export class BatchFailureError extends ServerlessDoneRightError {
  * const error = new UnsupportedEventError('fanOut')
  * console.log(error.code) // 'SDR_UNSUPPORTED_EVENT'
  * ```
+ * @group Errors
  */
 export class UnsupportedEventError extends ServerlessDoneRightError {
   readonly code = 'SDR_UNSUPPORTED_EVENT'

@@ -14,10 +14,16 @@ import type { BatchLogger, BatchSummary } from './report.js'
 import { type BatchOutcome, type DeadLetterHandler, type RecordHandler, runBatch, Status } from './run-batch.js'
 import type { DecodeMode } from './sources.js'
 
-/** A batch event `fanOut` accepts. */
+/**
+ * A batch event `fanOut` accepts.
+ * @group Batches
+ */
 export type BatchEvent = KinesisStreamEvent | DynamoDBStreamEvent | SQSEvent
 
-/** The partial batch response (`ReportBatchItemFailures`): empty `batchItemFailures` when every record succeeded. */
+/**
+ * The partial batch response (`ReportBatchItemFailures`): empty `batchItemFailures` when every record succeeded.
+ * @group Batches
+ */
 export interface BatchResponse {
   /** The records Lambda must retry, by the identifier it expects. */
   batchItemFailures: { itemIdentifier: string }[]
@@ -26,10 +32,14 @@ export interface BatchResponse {
 /**
  * A Lambda handler made by {@link fanOut}; pass it to Middy's `.handler(...)` or export it as it is. It takes any
  * event (so that it fits `middy()` without type arguments) and checks at run time that it is a {@link BatchEvent}.
+ * @group Batches
  */
 export type FanOutHandler = (event: unknown, context: Context) => Promise<BatchResponse>
 
-/** Options of {@link fanOut}. Every field is optional. */
+/**
+ * Options of {@link fanOut}. Every field is optional.
+ * @group Batches
+ */
 export interface FanOutOptions<T = unknown> {
   /**
    * How Kinesis `data` (after base64) and SQS `body` become the item: `json`, `text` (UTF-8 string) or `buffer`.
@@ -142,6 +152,7 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  *     ),
  *   )
  * ```
+ * @group Batches
  */
 export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: FanOutOptions<T> = {}): FanOutHandler {
   // The defaults, as each option's TSDoc gives them.

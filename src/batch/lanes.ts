@@ -6,7 +6,10 @@
  * @module
  */
 
-/** How records are ordered: by key, as one strictly sequential lane, or not at all. */
+/**
+ * How records are ordered: by key, as one strictly sequential lane, or not at all.
+ * @group Batches
+ */
 export type Ordering = 'key' | 'batch' | 'none'
 
 /** The lanes of a batch, as links between record indexes. */

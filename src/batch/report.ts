@@ -9,6 +9,7 @@ import type { RecordSource } from '../events.js'
  * The logger `fanOut` and `windowReducer` write to: `console`, a Powertools `Logger`, or anything with these four
  * methods. Per-record messages are `debug`, except invalid records (`warn`, each one: a poison record must never
  * block a shard silently) and dead-letter failures (`error`).
+ * @group Batches
  */
 export interface BatchLogger {
   /** Per-record detail, such as the error a record handler threw. */
@@ -24,6 +25,7 @@ export interface BatchLogger {
 /**
  * One batch handled by `fanOut`. The six outcome counts are disjoint and add up to `records`; every record counted
  * in `failed`, `invalid`, `skipped` or `aborted` is named in `batchItemFailures`.
+ * @group Batches
  */
 export interface BatchSummary {
   /** Where the records came from; `undefined` for an empty batch. */

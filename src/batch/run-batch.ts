@@ -15,7 +15,10 @@ import { type Ordering, planLanes, ReadyQueue } from './lanes.js'
 import type { BatchLogger, BatchSummary } from './report.js'
 import { type DecodeMode, recordDecoder } from './sources.js'
 
-/** What a record handler learns about the record besides its item. */
+/**
+ * What a record handler learns about the record besides its item.
+ * @group Batches
+ */
 export interface RecordMeta {
   /** The raw record, as Lambda delivered it. */
   readonly record: KinesisStreamRecord | DynamoDBRecord | SQSRecord
@@ -35,10 +38,14 @@ export interface RecordMeta {
  * ordering, to stop the rest of its key).
  *
  * @typeParam T - the item type: the schema's output, or what the decoder yields
+ * @group Batches
  */
 export type RecordHandler<T> = (item: T, meta: RecordMeta) => Promise<void>
 
-/** Receives an invalid record and its error; resolve once the record is safely stored elsewhere. */
+/**
+ * Receives an invalid record and its error; resolve once the record is safely stored elsewhere.
+ * @group Batches
+ */
 export type DeadLetterHandler = (record: BatchRecord, error: InvalidRecordError) => Promise<void>
 
 /** Everything one run needs; prepared once by `fanOut`. */

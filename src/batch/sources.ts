@@ -13,6 +13,7 @@ import { InvalidRecordError } from './errors.js'
 /**
  * How a Kinesis `data` payload or an SQS `body` becomes an item: parsed as JSON, as a UTF-8 string, or as raw bytes.
  * DynamoDB Streams records are always unmarshalled.
+ * @group Batches
  */
 export type DecodeMode = 'json' | 'text' | 'buffer'
 

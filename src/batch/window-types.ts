@@ -10,7 +10,10 @@ import type { BatchLogger } from './report.js'
 import type { DeadLetterHandler } from './run-batch.js'
 import type { DecodeMode } from './sources.js'
 
-/** A Kinesis or DynamoDB Streams event with `TumblingWindowInSeconds` set on its event source mapping. */
+/**
+ * A Kinesis or DynamoDB Streams event with `TumblingWindowInSeconds` set on its event source mapping.
+ * @group Batches
+ */
 export interface TumblingWindowEvent {
   /** The records of this invocation; may be empty on the final invocation of a window. */
   Records: (KinesisStreamRecord | DynamoDBRecord)[]
@@ -28,7 +31,10 @@ export interface TumblingWindowEvent {
   isWindowTerminatedEarly: boolean
 }
 
-/** The response a tumbling-window invocation must return: without `state`, Lambda counts it as failed. */
+/**
+ * The response a tumbling-window invocation must return: without `state`, Lambda counts it as failed.
+ * @group Batches
+ */
 export interface WindowResponse<A> {
   /** The state carried to the next invocation of the window: `{}` after a flush that closed it. */
   state: Record<string, A>
@@ -36,13 +42,17 @@ export interface WindowResponse<A> {
   batchItemFailures: { itemIdentifier: string }[]
 }
 
-/** Why a flush happens. */
+/**
+ * Why a flush happens.
+ * @group Batches
+ */
 export type FlushReason = 'final' | 'terminated-early' | 'state-limit'
 
 /**
  * What `flush` receives besides the state: enough to make its write idempotent. Because the state can be flushed
  * early (when it would pass `maxStateBytes`), one window of one shard can be flushed several times: flush must add
  * to what is stored, not overwrite it, and skip a `flushId` it has already written.
+ * @group Batches
  */
 export interface FlushMeta {
   /** The window's start, ISO-8601. */
@@ -68,7 +78,10 @@ export interface FlushMeta {
   readonly signal: AbortSignal
 }
 
-/** Options of `windowReducer`. `key`, `reduce`, `initial` and `flush` are required. */
+/**
+ * Options of `windowReducer`. `key`, `reduce`, `initial` and `flush` are required.
+ * @group Batches
+ */
 export interface WindowReducerOptions<T, A> {
   /** The state key an item is folded under (e.g. a user id). */
   key: (item: T, record: KinesisStreamRecord | DynamoDBRecord) => string
@@ -116,7 +129,10 @@ export interface WindowReducerOptions<T, A> {
   onSummary?: (summary: WindowSummary) => void
 }
 
-/** One invocation of a `windowReducer` handler. `folded + deadLettered + reported = records`. */
+/**
+ * One invocation of a `windowReducer` handler. `folded + deadLettered + reported = records`.
+ * @group Batches
+ */
 export interface WindowSummary {
   /** Records in the invocation. */
   readonly records: number

@@ -31,6 +31,7 @@ const defaults = {
 /**
  * A Lambda handler made by {@link windowReducer}. It takes any event (so that it fits `middy()` without type
  * arguments) and checks at run time that it is a {@link TumblingWindowEvent}.
+ * @group Batches
  */
 export type WindowHandler<A> = (event: unknown, context: Context) => Promise<WindowResponse<A>>
 
@@ -79,6 +80,7 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  *   }),
  * )
  * ```
+ * @group Batches
  */
 export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOptions<T, A>): WindowHandler<A> {
   const { key, reduce, initial, flush, onSummary } = options

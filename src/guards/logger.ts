@@ -8,6 +8,7 @@
  * The logger `warmup()`, `timeoutGuard()` and `memoryWatchdog()` write to: a Powertools `Logger`, `console`, or
  * anything with an `info` method. Each line is a message plus one object of structured fields. Warnings go to `warn`
  * and per-invocation reports to `debug`; a logger without them gets those lines through `info`.
+ * @group Guards
  */
 export interface GuardLogger {
   /** Warm-up pings, and every line the logger has no more specific method for. */

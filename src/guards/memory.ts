@@ -14,7 +14,10 @@ import { leakTrend } from './leak-trend.js'
 import { type GuardLogger, logDetail, logWarning } from './logger.js'
 import { checkOption } from './options.js'
 
-/** What one invocation used, reported after it settles. Sizes in MB (MiB, as Lambda counts them). */
+/**
+ * What one invocation used, reported after it settles. Sizes in MB (MiB, as Lambda counts them).
+ * @group Guards
+ */
 export interface MemoryReport {
   /** The invocation's `context.awsRequestId`. */
   readonly requestId: string
@@ -32,7 +35,10 @@ export interface MemoryReport {
   readonly leakSuspected: boolean
 }
 
-/** Options of {@link memoryWatchdog}. Every field is optional. */
+/**
+ * Options of {@link memoryWatchdog}. Every field is optional.
+ * @group Guards
+ */
 export interface MemoryWatchdogOptions {
   /**
    * The function's memory in MB, used when neither `context.memoryLimitInMB` nor `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
@@ -160,6 +166,7 @@ const round = (mb: number): number => Math.round(mb * 10) / 10
  *     return { resized: resized.length, of: event.images.length }
  *   })
  * ```
+ * @group Guards
  */
 export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareObj {
   const {

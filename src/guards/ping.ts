@@ -7,10 +7,16 @@
 import type { Context } from 'aws-lambda'
 import { checkOption } from './options.js'
 
-/** Which warmer sent a ping; `custom` when `WarmupOptions.isWarmup` recognised it. */
+/**
+ * Which warmer sent a ping; `custom` when `WarmupOptions.isWarmup` recognised it.
+ * @group Guards
+ */
 export type WarmupSource = 'serverless-plugin-warmup' | 'lambda-warmer' | 'schedule' | 'custom'
 
-/** The payload a lambda-warmer leader sends to each concurrency copy `2…N`, and that `WarmupOptions.invoke` gets. */
+/**
+ * The payload a lambda-warmer leader sends to each concurrency copy `2…N`, and that `WarmupOptions.invoke` gets.
+ * @group Guards
+ */
 export interface WarmerPayload {
   /** lambda-warmer's flag. */
   readonly warmer: true

@@ -12,7 +12,10 @@ import { frontDoorStart } from './front-door.js'
 import { type GuardLogger, logWarning } from './logger.js'
 import { checkOption } from './options.js'
 
-/** Options of {@link timeoutGuard}. Every field is optional. */
+/**
+ * Options of {@link timeoutGuard}. Every field is optional.
+ * @group Guards
+ */
 export interface TimeoutGuardOptions {
   /**
    * The soft phase fires this long before the deadline: the invocation budget aborts with a
@@ -54,6 +57,7 @@ export interface TimeoutGuardOptions {
  * The Middy core settings that arm the hard phase: pass them to `middy()`. `timeoutEarlyInMillis` makes core race
  * the handler against `deadline - hardMarginMs`; `timeoutEarlyResponse` throws when it fires, which Middy routes to
  * the guard's `onError`; `requestEnd` cancels the guard's soft-phase alarm even when a later middleware answers early.
+ * @group Guards
  */
 export interface TimeoutGuardMiddyOptions {
   /** The hard margin in whole milliseconds: when Middy core stops waiting for the handler. */
@@ -66,7 +70,10 @@ export interface TimeoutGuardMiddyOptions {
   readonly requestStart: (request: Request) => void
 }
 
-/** The middleware `timeoutGuard()` returns: a Middy middleware that also carries its {@link TimeoutGuardMiddyOptions}. */
+/**
+ * The middleware `timeoutGuard()` returns: a Middy middleware that also carries its {@link TimeoutGuardMiddyOptions}.
+ * @group Guards
+ */
 export interface TimeoutGuardMiddleware extends MiddlewareObj {
   /** Pass to `middy()` to arm the hard phase: `middy(guard.middyOptions).use(guard)`. */
   readonly middyOptions: TimeoutGuardMiddyOptions
@@ -150,6 +157,7 @@ export function phaseDelays(
  *     return { done, stoppedEarly: signal.aborted }
  *   })
  * ```
+ * @group Guards
  */
 export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMiddleware {
   const softMarginMs = options.softMarginMs ?? 1000

@@ -17,7 +17,10 @@ import {
   type WarmupSource,
 } from './ping.js'
 
-/** What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function. */
+/**
+ * What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function.
+ * @group Guards
+ */
 export interface WarmupPing {
   /** Which warmer sent it. */
   readonly source: WarmupSource
@@ -38,7 +41,10 @@ export interface WarmupPing {
   readonly correlationId: string | undefined
 }
 
-/** Options of {@link warmup}. Every field is optional. */
+/**
+ * Options of {@link warmup}. Every field is optional.
+ * @group Guards
+ */
 export interface WarmupOptions {
   /**
    * Replaces the default test of whether an event is a ping. Return true for a ping.
@@ -146,6 +152,7 @@ type FanOut =
  * console.log(await handler({ warmer: true }, { awsRequestId: 'r1' } as never))
  * // { warmup: true, coldStart: true, invocation: 1 }
  * ```
+ * @group Guards
  */
 export function warmup(options: WarmupOptions = {}): MiddlewareObj {
   const delayMs = options.delayMs ?? 75

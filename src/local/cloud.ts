@@ -28,7 +28,10 @@ import { LocalCloudError } from './local-cloud-error.js'
 import { createDynalite, createKinesalite } from './vendor.js'
 import { waitUntil } from './wait-until.js'
 
-/** Options of {@link startLocalCloud}. Every field is optional. */
+/**
+ * Options of {@link startLocalCloud}. Every field is optional.
+ * @group Local cloud
+ */
 export interface LocalCloudOptions {
   /**
    * The port kinesalite listens on, on 127.0.0.1. With `faults`, the proxy takes an ephemeral port.
@@ -60,7 +63,10 @@ export interface LocalCloudOptions {
   region?: string
 }
 
-/** A running local cloud: endpoints, ready clients, helpers, and `stop()`. */
+/**
+ * A running local cloud: endpoints, ready clients, helpers, and `stop()`.
+ * @group Local cloud
+ */
 export interface LocalCloud {
   /** The URLs to point clients at (`http://127.0.0.1:<port>`). With `faults`, `kinesis` is the fault proxy's URL. */
   endpoints: { kinesis: string; dynamodb: string }
@@ -131,6 +137,7 @@ const defaults = {
  *   await cloud.stop()
  * }
  * ```
+ * @group Local cloud
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const region = options.region ?? defaults.region

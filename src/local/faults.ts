@@ -11,6 +11,7 @@ import { seededRandom } from './seeded-random.js'
 /**
  * Which faults the proxy injects. Rates are probabilities from 0 to 1, drawn independently for every request (and
  * every PutRecords entry) from a generator seeded with `seed`, so a run can be replayed.
+ * @group Local cloud
  */
 export interface KinesisFaults {
   /**
@@ -52,7 +53,10 @@ export interface KinesisFaults {
   seed?: number
 }
 
-/** How many faults the proxy has injected since it started (or since {@link FaultController.resetCounts}). */
+/**
+ * How many faults the proxy has injected since it started (or since {@link FaultController.resetCounts}).
+ * @group Local cloud
+ */
 export interface FaultCounts {
   /** Requests that reached the proxy, affected or not. */
   requests: number
@@ -68,7 +72,10 @@ export interface FaultCounts {
   internalFailureEntries: number
 }
 
-/** Reads and changes the fault settings of a running proxy, and counts what it injected. */
+/**
+ * Reads and changes the fault settings of a running proxy, and counts what it injected.
+ * @group Local cloud
+ */
 export interface FaultController {
   /** The settings in force, every default filled in. */
   readonly settings: Readonly<Required<KinesisFaults>>

@@ -17,10 +17,14 @@ import { LocalOptionsError } from './options-error.js'
 /**
  * A Lambda handler the gateway can call. Typed with a `never` event so that any handler fits, a Middy handler
  * included; it receives an `APIGatewayProxyEvent` (format 1.0) or an `APIGatewayProxyEventV2` (format 2.0).
+ * @group Local cloud
  */
 export type GatewayHandler = (event: never, context: Context) => unknown
 
-/** Options of {@link httpGateway}. */
+/**
+ * Options of {@link httpGateway}.
+ * @group Local cloud
+ */
 export interface HttpGatewayOptions {
   /**
    * The routes, keyed `'METHOD /path'` with `{name}` and greedy `{name+}` parameters (`'GET /users/{id}'`,
@@ -60,7 +64,10 @@ export interface HttpGatewayOptions {
   onInvoke?: (report: GatewayInvocation) => void
 }
 
-/** One request that reached a handler, as {@link HttpGatewayOptions.onInvoke} reports it. */
+/**
+ * One request that reached a handler, as {@link HttpGatewayOptions.onInvoke} reports it.
+ * @group Local cloud
+ */
 export interface GatewayInvocation {
   /** The matched route key, e.g. `GET /users/{id}` or `$default`. */
   routeKey: string
@@ -70,7 +77,10 @@ export interface GatewayInvocation {
   invocation: InvokeResult | undefined
 }
 
-/** A running {@link httpGateway}. */
+/**
+ * A running {@link httpGateway}.
+ * @group Local cloud
+ */
 export interface HttpGateway {
   /** `http://127.0.0.1:<port>`, without a trailing slash. */
   readonly url: string
@@ -131,6 +141,7 @@ const defaults = {
  * console.log(response.status, await response.json()) // 200 { id: 'u1' }
  * await gateway.close()
  * ```
+ * @group Local cloud
  */
 export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   checkOptions(options)

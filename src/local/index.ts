@@ -2,6 +2,7 @@
  * `serverless-done-right/local`: run handlers against embedded Kinesis and DynamoDB, with Lambda-faithful
  * invocation and event source emulators. Development only; never bundle it into a Lambda.
  *
+ * @showGroups
  * @module serverless-done-right/local
  */
 export { type LocalCloud, type LocalCloudOptions, startLocalCloud } from './cloud.js'

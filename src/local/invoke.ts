@@ -8,7 +8,10 @@ import type { Context } from 'aws-lambda'
 import { applyLambdaEnv } from './lambda-env.js'
 import { watchRss } from './rss-sampler.js'
 
-/** Options of {@link invoke}. Every field is optional. */
+/**
+ * Options of {@link invoke}. Every field is optional.
+ * @group Local cloud
+ */
 export interface InvokeOptions {
   /**
    * The function timeout in milliseconds. A handler still running then yields a `timeout` result.
@@ -44,7 +47,10 @@ export interface InvokeOptions {
   env?: Record<string, string>
 }
 
-/** What one {@link invoke} call observed, as Lambda would report it. */
+/**
+ * What one {@link invoke} call observed, as Lambda would report it.
+ * @group Local cloud
+ */
 export interface InvokeResult<R = unknown> {
   /** `ok`: the handler returned; `error`: it threw or rejected; `timeout`: it was still running at the deadline. */
   status: 'ok' | 'error' | 'timeout'
@@ -116,6 +122,7 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  * const slow = await invoke(() => new Promise(() => {}), {}, { timeoutMs: 50 })
  * console.log(slow.status, slow.errorMessage) // 'timeout' 'Task timed out after 0.05 seconds'
  * ```
+ * @group Local cloud
  */
 export async function invoke<E, R>(
   handler: (event: E, context: Context) => Promise<R> | R,

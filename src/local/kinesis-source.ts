@@ -31,7 +31,10 @@ export type {
 } from './esm/options.js'
 export type { KinesisEventSourceStats, KinesisShardStats } from './esm/stats.js'
 
-/** A running (or stopped) event source mapping; see {@link kinesisEventSource}. */
+/**
+ * A running (or stopped) event source mapping; see {@link kinesisEventSource}.
+ * @group Local cloud
+ */
 export interface KinesisEventSource {
   /** Lists the shards and starts reading each; resumes from the checkpoints after a `stop()`. Idempotent. */
   start(): Promise<void>
@@ -116,6 +119,7 @@ interface Session {
  * await source.stop()
  * await cloud.stop()
  * ```
+ * @group Local cloud
  */
 export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisEventSource {
   const resolved = resolveOptions(options)

@@ -23,6 +23,7 @@ import { ServerlessDoneRightError } from '../errors.js'
  *   await cloud.stop()
  * }
  * ```
+ * @group Errors
  */
 export class LocalCloudError extends ServerlessDoneRightError {
   readonly code = 'SDR_LOCAL_CLOUD'

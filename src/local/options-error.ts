@@ -19,6 +19,7 @@ import { ServerlessDoneRightError } from '../errors.js'
  *   if (error instanceof LocalOptionsError) console.log(error.code, error.message) // 'SDR_LOCAL_OPTIONS' …
  * }
  * ```
+ * @group Errors
  */
 export class LocalOptionsError extends ServerlessDoneRightError {
   readonly code = 'SDR_LOCAL_OPTIONS'

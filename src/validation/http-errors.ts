@@ -11,6 +11,7 @@ import { type Problem, problemFor } from './problem.js'
 /**
  * Where `httpErrors()` logs. `console` fits, and so does a Powertools `Logger`: each method gets a message and the
  * error itself, whose stack and `cause` the logger prints.
+ * @group Validation and errors
  */
 export interface HttpErrorsLogger {
   /** Logs server errors (5xx). */
@@ -23,7 +24,10 @@ export interface HttpErrorsLogger {
   debug(message: string, ...details: unknown[]): void
 }
 
-/** Options of {@link httpErrors}. Every field is optional. */
+/**
+ * Options of {@link httpErrors}. Every field is optional.
+ * @group Validation and errors
+ */
 export interface HttpErrorsOptions {
   /**
    * Where errors are logged: each 5xx at `error` level with the full error and its cause, each 4xx at
@@ -124,6 +128,7 @@ function safeProblemFor(error: unknown, instance: string | undefined): Problem {
  * // a miss answers 404 application/problem+json:
  * // {"type":"about:blank","title":"Not Found","status":404,"detail":"no user u2","instance":"<request id>"}
  * ```
+ * @group Validation and errors
  */
 export function httpErrors(options: HttpErrorsOptions = {}): MiddlewareObj {
   const { logger, clientErrorLevel } = { ...defaults, ...options }

@@ -16,6 +16,7 @@ import { ServerlessDoneRightError, type ValidationIssue } from '../errors.js'
  * const error = new ResponseValidationError([{ pointer: '/response/id', message: 'Required' }])
  * console.log(error.code, error.issues[0]?.pointer) // 'SDR_RESPONSE_VALIDATION' '/response/id'
  * ```
+ * @group Errors
  */
 export class ResponseValidationError extends ServerlessDoneRightError {
   readonly code = 'SDR_RESPONSE_VALIDATION'

@@ -8,6 +8,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 /**
  * The schemas given to `validate()`. Each is any Standard Schema (zod 4, valibot, arktype, …), sync or async.
  * Give only the parts your handler reads.
+ * @group Validation and errors
  */
 export interface ValidateSchemas {
   /** The whole event, for events that are not HTTP requests (SQS, EventBridge, a direct invoke). Pointer prefix `/event`. */
@@ -59,6 +60,7 @@ export interface ValidateSchemas {
  *     body: JSON.stringify({ id: event.pathParameters.id, email: event.body.email, via: event.rawPath }),
  *   }))
  * ```
+ * @group Validation and errors
  */
 export type ValidatedEvent<Schemas extends ValidateSchemas, Base = unknown> =
   // The target: the `event` schema's output, else `Base`.
@@ -107,6 +109,7 @@ export type ValidatedEvent<Schemas extends ValidateSchemas, Base = unknown> =
  * const body: ValidatedResponse<typeof schemas> = { id: 'u1' }
  * console.log(JSON.stringify(body))
  * ```
+ * @group Validation and errors
  */
 export type ValidatedResponse<Schemas extends ValidateSchemas> = Schemas['response'] extends StandardSchemaV1
   ? StandardSchemaV1.InferInput<Schemas['response']>

@@ -105,6 +105,7 @@ function afterFor(schema: NonNullable<ValidateSchemas['response']>) {
  *     body: JSON.stringify({ id: crypto.randomUUID(), email: event.body.email }),
  *   }))
  * ```
+ * @group Validation and errors
  */
 export function validate<Schemas extends ValidateSchemas>(schemas: Schemas): MiddlewareObj<ValidatedEvent<Schemas>> {
   assertSchemas(schemas)

@@ -10,12 +10,14 @@ import { LocalOptionsError } from '../options-error.js'
 /**
  * A Lambda handler the event source can call. Typed with a `never` event so that any handler fits, a Middy handler
  * included; it receives a `KinesisStreamEvent` (with tumbling windows, a `KinesisStreamTumblingWindowEvent`).
+ * @group Local cloud
  */
 export type KinesisSourceHandler = (event: never, context: Context) => unknown
 
 /**
  * What Lambda sends to the on-failure destination when it gives up on a batch. It names the records
  * (`KinesisBatchInfo`); it does not carry them.
+ * @group Local cloud
  */
 export interface KinesisOnFailureRecord {
   /** Why and for which function. */
@@ -61,7 +63,10 @@ export interface KinesisOnFailureRecord {
   }
 }
 
-/** Where an event source sends what it gives up on. */
+/**
+ * Where an event source sends what it gives up on.
+ * @group Local cloud
+ */
 export interface KinesisDestinationConfig {
   /**
    * Receives AWS's on-failure record for each batch given up on; the shard waits until it resolves.
@@ -70,7 +75,10 @@ export interface KinesisDestinationConfig {
   onFailure?: (record: KinesisOnFailureRecord) => void | Promise<void>
 }
 
-/** Options of `kinesisEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits. */
+/**
+ * Options of `kinesisEventSource()`: the mapping's own parameters carry AWS's names, defaults and limits.
+ * @group Local cloud
+ */
 export interface KinesisEventSourceOptions {
   /** The local cloud whose Kinesis is read (at `cloud.endpoints.kinesis`: a fault proxy in front of it is felt). */
   cloud: LocalCloud

@@ -4,7 +4,10 @@
  * @module
  */
 
-/** What one shard's reader has done. */
+/**
+ * What one shard's reader has done.
+ * @group Local cloud
+ */
 export interface KinesisShardStats {
   /** The sequence number of the last checkpointed record; `undefined` before the first checkpoint. */
   checkpoint: string | undefined
@@ -18,7 +21,10 @@ export interface KinesisShardStats {
   finished: boolean
 }
 
-/** Live counters of a `kinesisEventSource()`; `stats` returns a fresh copy on every read. */
+/**
+ * Live counters of a `kinesisEventSource()`; `stats` returns a fresh copy on every read.
+ * @group Local cloud
+ */
 export interface KinesisEventSourceStats {
   /** Function invocations, the final ones of tumbling windows included. */
   invocations: number
