@@ -226,38 +226,25 @@ export class MemoryPressureError extends ServerlessDoneRightError {
 }
 
 /**
- * A record that can never succeed (a malformed order, a deleted account): a batch record handler throws it so that the
- * record is not retried until it expires. The record goes to the dead-letter handler configured for the batch
- * (`onInvalid` of `fanOut` and `windowReducer`) with this error and its `reason`, counts as complete, and is counted in
- * the batch summary. Relying on it without a dead-letter handler is an error the batch engine reports.
- *
- * Until the batch engine supports it (issue 16), `fanOut` and `windowReducer` report it like any other failure.
- *
+ * A record that can never succeed: a batch record handler throws it to send the record, with its `reason`, to the
+ * batch's dead-letter handler (`onInvalid`) instead of a retry; it then counts as complete, and in the summary. Until
+ * the batch engine supports it, `fanOut` and `windowReducer` treat it as any other failure.
  * @example
  * ```ts
  * import { PermanentError } from 'serverless-done-right'
- *
- * async function charge(order: { id: string; amount: number }): Promise<void> {
- *   if (!(order.amount > 0)) throw new PermanentError(`order ${order.id}: amount must be positive`)
- *   // …call the payment service; its errors are transient and worth a retry
- * }
- * await charge({ id: 'o-1', amount: 0 }).catch((error) => console.log(error.code, error.reason))
- * // 'SDR_PERMANENT' 'order o-1: amount must be positive'
+ * const error = new PermanentError('order o-1: the amount must be positive')
+ * console.log(error.code, error.reason) // 'SDR_PERMANENT' 'order o-1: the amount must be positive'
  * ```
+ * @group Errors
  */
 export class PermanentError extends ServerlessDoneRightError {
   readonly code = 'SDR_PERMANENT'
   /** Why the record can never succeed; handed to the dead-letter handler with the record. */
   readonly reason: string
-
-  /**
-   * @param reason - why the record can never succeed, for the dead-letter handler and the logs
-   * @param options - `cause`, the error that showed it (kept for logging)
-   */
+  /** @param reason - why the record can never succeed; `options.cause`, the error that showed it, is kept for logs */
   constructor(reason: string, options: { cause?: unknown } = {}) {
-    const text = typeof reason === 'string' && reason !== '' ? reason : 'Permanent failure'
-    super(text, options.cause === undefined ? undefined : { cause: options.cause })
+    super(typeof reason === 'string' && reason !== '' ? reason : 'Permanent failure', options)
     this.name = 'PermanentError'
-    this.reason = text
+    this.reason = this.message
   }
 }

@@ -101,19 +101,29 @@ export interface ConcurrencyRequest {
   readonly correlationId: string | undefined
   /** lambda-warmer's `test` flag (any truthy value): answer, but invoke nothing. */
   readonly test: boolean
-  /** lambda-warmer's `target`: the function to warm, when the ping names one (a non-empty string). */
+  /**
+   * lambda-warmer's `target`, when it names another function than `context`'s (see {@link namesOtherFunction}): this
+   * function is then a warmer, and its copies go there. `undefined` in a copy, or when the target is this function.
+   */
   readonly target: string | undefined
 }
 
-/** Reads lambda-warmer's concurrency fields from a ping. Malformed values count as absent. */
-export function concurrencyRequest(event: unknown): ConcurrencyRequest {
+/** Reads lambda-warmer's concurrency fields from a ping received with `context`. Malformed values count as absent. */
+export function concurrencyRequest(event: unknown, context?: Context): ConcurrencyRequest {
   const fields: Fields = isObject(event) ? event : {}
   const test = Boolean(fields.test)
-  const target = typeof fields.target === 'string' && fields.target !== '' ? fields.target : undefined
   const copy = positiveInteger(fields.__WARMER_INVOCATION__)
   if (copy === undefined) {
-    const concurrency = positiveInteger(fields.concurrency) ?? 1
-    return { concurrency, copy: 1, isCopy: false, correlationId: undefined, test, target }
+    const named = typeof fields.target === 'string' && fields.target !== '' ? fields.target : undefined
+    const target = namesOtherFunction(named, context) ? named : undefined
+    return {
+      concurrency: positiveInteger(fields.concurrency) ?? 1,
+      copy: 1,
+      isCopy: false,
+      correlationId: undefined,
+      test,
+      target,
+    }
   }
   const correlationId = fields.__WARMER_CORRELATIONID__
   return {
@@ -122,7 +132,7 @@ export function concurrencyRequest(event: unknown): ConcurrencyRequest {
     isCopy: true,
     correlationId: typeof correlationId === 'string' ? correlationId : undefined,
     test,
-    target,
+    target: undefined,
   }
 }
 

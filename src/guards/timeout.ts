@@ -40,9 +40,10 @@ export interface TimeoutGuardOptions {
    */
   fallback?: (request: Request, error: TimeoutApproachingError) => unknown
   /**
-   * API Gateway's integration timeout: for its events, the deadline is the earlier of Lambda's and the request's
-   * arrival plus this (see {@link timeoutGuard}). Set it when yours is not the default (a REST API's can be lowered, or
-   * raised for Regional and private APIs); `Infinity` turns the front door off. Needs `middyOptions`.
+   * API Gateway's integration timeout: for its events the deadline is the earlier of Lambda's and the request's
+   * arrival (`requestContext.requestTimeEpoch`, `timeEpoch` in 2.0) plus this, and `middyOptions.requestStart` gives
+   * the chain a copy of the context counting down to it, so the guard's 504 beats the gateway's bare one. An arrival
+   * in the future or older than this counts as now. Set it when yours is not the default; `Infinity`: no front door.
    * @defaultValue `29000` for payload 1.0 (a REST API's default), `30000` for 2.0 (an HTTP API's default and maximum)
    */
   integrationTimeoutMs?: number
@@ -117,12 +118,6 @@ export function phaseDelays(
  *   `middy(guard.middyOptions)`. Without them the fallback still answers when core's default timer (5 ms before the
  *   deadline) fires, which leaves little time to deliver it.
  *
- * The deadline is Lambda's, or API Gateway's when that comes first: the gateway answers a bare `504` once its
- * integration timeout has passed since the request arrived (`requestContext.requestTimeEpoch`, or `timeEpoch` in
- * 2.0), however long the function may run. `middyOptions.requestStart` then gives the chain a copy of the context
- * whose `getRemainingTimeInMillis()` counts down to that, so the guard's 504 problem+json goes out first. An arrival
- * in the future or older than the integration timeout (clock skew, a replayed event) counts as now.
- *
  * Short invocations: when less than `softMarginMs` is left at the start, the soft phase fires halfway between the
  * start and the hard phase (with 1 s left and the defaults: work 375 ms, drain 375 ms, fallback 250 ms). When less
  * than `hardMarginMs` is left, there is no time to work and still answer safely: the budget aborts at once and the
@@ -174,7 +169,6 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     softMarginMs,
   )
   checkOption(typeof fallback === 'function', guard, 'fallback', 'a function', fallback, TypeError)
-  const requestStart = frontDoorStart(options.integrationTimeoutMs)
   // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
   const softAlarm = Symbol('timeoutGuard soft alarm')
 
@@ -250,7 +244,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
         throw error
       },
       requestEnd: settle,
-      requestStart,
+      requestStart: frontDoorStart(options.integrationTimeoutMs),
     },
   }
 }

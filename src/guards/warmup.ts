@@ -8,14 +8,7 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import type { GuardLogger } from './logger.js'
 import { checkOption } from './options.js'
-import {
-  concurrencyRequest,
-  namesOtherFunction,
-  pingSource,
-  ruleMatcher,
-  type WarmerPayload,
-  type WarmupSource,
-} from './ping.js'
+import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
 
 /**
  * What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function.
@@ -232,10 +225,9 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     invocations++
     const source = recognise(request.event, request.context)
     if (source === undefined) return undefined
-    const asked = concurrencyRequest(request.event)
+    const asked = concurrencyRequest(request.event, request.context)
+    const { target } = asked // set only when it names another function: this one is a warmer, its copies go there
     const concurrency = Math.min(asked.concurrency, maxConcurrency)
-    // lambda-warmer's `target`, when it names another function: this one is a warmer, its copies go there.
-    const target = !asked.isCopy && namesOtherFunction(asked.target, request.context) ? asked.target : undefined
     const ping: WarmupPing = {
       source,
       coldStart: invocations === 1,
