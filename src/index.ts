@@ -5,6 +5,7 @@
  * @module serverless-done-right
  */
 export {
+  type PutRecordsClient,
   type PutRecordsEntry,
   type PutRecordsEntryResult,
   type PutRecordsLocalErrorCode,

@@ -20,6 +20,26 @@ import {
 } from './put-records-requests.js'
 
 /**
+ * The client {@link putRecords} sends with: a `KinesisClient` of `@aws-sdk/client-kinesis` v3 (only `send` is called).
+ * Written without the SDK's types, so that the main entry's declarations type-check in a project that does not
+ * install `@aws-sdk/client-kinesis` (an optional peer).
+ *
+ * @example
+ * ```ts
+ * import { KinesisClient } from '@aws-sdk/client-kinesis'
+ * import type { PutRecordsClient } from 'serverless-done-right'
+ *
+ * const kinesis: PutRecordsClient = new KinesisClient({})
+ * console.log(typeof kinesis.send) // 'function'
+ * ```
+ * @group Kinesis output
+ */
+export interface PutRecordsClient {
+  /** `KinesisClient.send`; `putRecords` gives it a `PutRecordsCommand`. */
+  send(command: never, options?: never): Promise<unknown>
+}
+
+/**
  * One record to put on a stream.
  * @group Kinesis output
  */
@@ -177,7 +197,7 @@ function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, re
  * @group Kinesis output
  */
 export async function putRecords(
-  client: KinesisClient,
+  client: PutRecordsClient,
   streamName: string,
   entries: readonly PutRecordsEntry[],
   options: PutRecordsOptions = {},
@@ -228,7 +248,7 @@ export async function putRecords(
       requests += 1
       for (const index of indices) attempts[index] = (attempts[index] ?? 0) + 1
       const outcome = await send(
-        client,
+        client as KinesisClient,
         Command,
         streamName,
         indices.map((index) => (prepared[index] as Prepared).entry),

@@ -5,10 +5,10 @@
  * @module
  */
 import { Buffer, isUtf8 } from 'node:buffer'
-import { unmarshall } from '@aws-sdk/util-dynamodb'
 import type { AttributeValue, DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda'
 import type { BatchRecord, RecordSource } from '../events.js'
 import { InvalidRecordError } from './errors.js'
+import { unmarshallImage } from './unmarshall.js'
 
 /**
  * How a Kinesis `data` payload or an SQS `body` becomes an item: parsed as JSON, as a UTF-8 string, or as raw bytes.
@@ -82,7 +82,7 @@ function dynamodbItem(record: DynamoDBRecord, id: string): unknown {
     throw decodeError(id, 'dynamodb has no NewImage, OldImage or Keys')
   }
   try {
-    return unmarshall(source as Record<string, AttributeValue> as Parameters<typeof unmarshall>[0])
+    return unmarshallImage(source as Record<string, AttributeValue>)
   } catch (error) {
     throw decodeError(id, `dynamodb image cannot be unmarshalled: ${(error as Error).message}`, error)
   }

@@ -5,27 +5,15 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceInUseException as TableInUseException,
-} from '@aws-sdk/client-dynamodb'
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  KinesisClient,
-  ResourceInUseException as StreamInUseException,
-} from '@aws-sdk/client-kinesis'
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
+import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { type EmbeddedServer, serveEmbedded } from './embedded-server.js'
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js'
 import type { FaultController, KinesisFaults } from './faults.js'
 import { lockFolder } from './folder-lock.js'
 import { LocalCloudError } from './local-cloud-error.js'
-import { createDynalite, createKinesalite } from './vendor.js'
+import { type LocalCloudModules, loadLocalCloudModules } from './peers.js'
 import { waitUntil } from './wait-until.js'
 
 /**
@@ -112,8 +100,12 @@ const defaults = {
  * Development only: kinesalite 3.3.3 and dynalite 4.0.0 implement the data-plane APIs listed in the README, not
  * enhanced fan-out, transactions or DynamoDB Streams.
  *
+ * kinesalite, dynalite, the Kinesis and DynamoDB clients, `@aws-sdk/lib-dynamodb` and `@smithy/node-http-handler` are
+ * optional peers, loaded by the first call: install them as dev dependencies (the README's `/local` section has the line).
+ *
  * @param options - ports, persistence folder, fault injection and region; see {@link LocalCloudOptions}
  * @returns the running cloud
+ * @throws LocalCloudError when one of those packages is not installed, naming it and the `npm install -D …` line
  *
  * @example
  * ```ts
@@ -149,6 +141,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (failure !== undefined) throw failure
   }
   try {
+    const modules = await loadLocalCloudModules()
     let paths: { kinesis: string; dynamodb: string } | undefined
     if (options.persistDir !== undefined) {
       paths = await persistPaths(options.persistDir)
@@ -156,7 +149,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     const kinesalite = await serveEmbedded(
       withRegion(region, () =>
-        createKinesalite({
+        modules.kinesalite({
           createStreamMs: 0,
           deleteStreamMs: 0,
           updateStreamMs: 0,
@@ -169,7 +162,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     undo.push(() => kinesalite.stop())
     const dynalite = await serveEmbedded(
       withRegion(region, () =>
-        createDynalite({
+        modules.dynalite({
           createTableMs: 0,
           deleteTableMs: 0,
           updateTableMs: 0,
@@ -181,7 +174,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     undo.push(() => dynalite.stop())
     const proxy = options.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, options.faults)
     if (proxy !== undefined) undo.push(() => proxy.stop())
-    return assemble(region, kinesalite, dynalite, proxy, stopAll)
+    return assemble(modules, region, kinesalite, dynalite, proxy, stopAll)
   } catch (error) {
     await stopAll().catch(() => undefined)
     throw error
@@ -190,6 +183,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
 /** The cloud's face over running services; `stopServices` stops them (proxy, then services, then the folder lock). */
 function assemble(
+  { kinesis: kinesisSdk, dynamodb: dynamodbSdk, documentClient: documentSdk, http }: LocalCloudModules,
   region: string,
   kinesalite: EmbeddedServer,
   dynalite: EmbeddedServer,
@@ -200,14 +194,16 @@ function assemble(
     endpoint,
     region,
     credentials: defaults.credentials,
-    requestHandler: new NodeHttpHandler(),
+    requestHandler: new http.NodeHttpHandler(),
   })
   const kinesisEndpoint = proxy?.server.url ?? kinesalite.url
-  const kinesis = new KinesisClient(clientConfig(kinesisEndpoint))
+  const kinesis = new kinesisSdk.KinesisClient(clientConfig(kinesisEndpoint))
   // Setup calls go straight to kinesalite, so that injected faults never break createStream.
-  const directKinesis = proxy === undefined ? kinesis : new KinesisClient(clientConfig(kinesalite.url))
-  const dynamodb = new DynamoDBClient(clientConfig(dynalite.url))
-  const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } })
+  const directKinesis = proxy === undefined ? kinesis : new kinesisSdk.KinesisClient(clientConfig(kinesalite.url))
+  const dynamodb = new dynamodbSdk.DynamoDBClient(clientConfig(dynalite.url))
+  const documentClient = documentSdk.DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  })
   let stopped: Promise<void> | undefined
 
   return {
@@ -219,13 +215,13 @@ function assemble(
     faults: proxy?.controller,
     async createStream(name, shardCount) {
       try {
-        await directKinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }))
+        await directKinesis.send(new kinesisSdk.CreateStreamCommand({ StreamName: name, ShardCount: shardCount }))
       } catch (error) {
-        if (!(error instanceof StreamInUseException)) throw error
+        if (!(error instanceof kinesisSdk.ResourceInUseException)) throw error
       }
       const summary = await waitUntil(`stream ${name} to be ACTIVE`, async () => {
         const { StreamDescriptionSummary } = await directKinesis.send(
-          new DescribeStreamSummaryCommand({ StreamName: name }),
+          new kinesisSdk.DescribeStreamSummaryCommand({ StreamName: name }),
         )
         return StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? StreamDescriptionSummary : undefined
       })
@@ -235,12 +231,12 @@ function assemble(
     async createTable(input) {
       const tableName = input.TableName
       try {
-        await dynamodb.send(new CreateTableCommand(input))
+        await dynamodb.send(new dynamodbSdk.CreateTableCommand(input))
       } catch (error) {
-        if (!(error instanceof TableInUseException)) throw error
+        if (!(error instanceof dynamodbSdk.ResourceInUseException)) throw error
       }
       await waitUntil(`table ${tableName} to be ACTIVE`, async () => {
-        const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))
+        const { Table } = await dynamodb.send(new dynamodbSdk.DescribeTableCommand({ TableName: tableName }))
         return Table?.TableStatus === 'ACTIVE' ? Table : undefined
       })
     },

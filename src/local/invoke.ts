@@ -111,6 +111,7 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *
  * @example
  * ```ts
+ * import middy from '@middy/core'
  * import { invoke } from 'serverless-done-right/local'
  *
  * const handler = async (event: { name: string }, context: { getRemainingTimeInMillis(): number }) =>
@@ -121,12 +122,35 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *
  * const slow = await invoke(() => new Promise(() => {}), {}, { timeoutMs: 50 })
  * console.log(slow.status, slow.errorMessage) // 'timeout' 'Task timed out after 0.05 seconds'
+ *
+ * // A Middy handler takes the raw event, whatever its middlewares turn it into.
+ * const doubled = await invoke(middy().handler(async (event: { n: number }) => event.n * 2), { n: 21 })
+ * console.log(doubled.result) // 42
  * ```
  * @group Local cloud
  */
-export async function invoke<E, R>(
+export function invoke<E, R>(
   handler: (event: E, context: Context) => Promise<R> | R,
   event: E,
+  options?: InvokeOptions,
+): Promise<InvokeResult<R>>
+/**
+ * Invokes a Middy handler once, with any raw event and no cast: its middlewares (a body parser, `validate()`) turn the
+ * event into the type its handler declares. See the plain-function signature above for the rest.
+ *
+ * @param handler - a Middy handler (`middy().use(…).handler(…)`), e.g. `.use(validate({ event: schema }))`
+ * @param event - the raw event Lambda would pass, such as an API Gateway event with a JSON string body
+ * @param options - timeout, memory, names and extra environment; see {@link InvokeOptions}
+ * @returns what happened, never rejects
+ */
+export function invoke<R>(
+  handler: { (event: never, context: Context): Promise<R>; readonly use: unknown },
+  event: unknown,
+  options?: InvokeOptions,
+): Promise<InvokeResult<R>>
+export async function invoke<R>(
+  handler: (event: never, context: Context) => Promise<R> | R,
+  event: unknown,
   options: InvokeOptions = {},
 ): Promise<InvokeResult<R>> {
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
@@ -175,7 +199,9 @@ export async function invoke<E, R>(
       fail: (error) => settle({ kind: 'error', error }),
       succeed: (result: unknown) => settle({ kind: 'ok', value: result as R }),
     }
-    const running = new Promise<R>((resolve) => resolve(handler(event, context))).then(
+    const running = new Promise<R>((resolve) =>
+      resolve((handler as (event: unknown, context: Context) => Promise<R> | R)(event, context)),
+    ).then(
       (value): Settled<R> => ({ kind: 'ok', value }),
       (error: unknown): Settled<R> => ({ kind: 'error', error }),
     )

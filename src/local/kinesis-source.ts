@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis'
-import { createReaderClient, retrying } from './esm/client.js'
+import type { Shard } from '@aws-sdk/client-kinesis'
 import { runLane } from './esm/lanes.js'
 import { type KinesisEventSourceOptions, resolveOptions } from './esm/options.js'
-import { readShard } from './esm/reader.js'
 import { type MappingIdentity, mappingIdentity } from './esm/records.js'
 import {
   createShardWorker,
@@ -22,6 +20,7 @@ import { copyStats, emptyStats, type KinesisEventSourceStats } from './esm/stats
 import { createWakeup, pause } from './esm/wakeup.js'
 import { runWindowLane } from './esm/windows.js'
 import { LocalOptionsError } from './options-error.js'
+import { type KinesisSourceEngine, loadKinesisSourceEngine } from './peers.js'
 
 export type {
   KinesisDestinationConfig,
@@ -56,6 +55,7 @@ export interface KinesisEventSource {
 }
 
 interface Session {
+  readonly engine: KinesisSourceEngine
   readonly runtime: Runtime
   readonly controller: AbortController
   readonly workers: Map<string, ShardWorker>
@@ -88,7 +88,7 @@ interface Session {
  * enhanced fan-out and filter criteria are not emulated.
  *
  * @param options - the cloud, stream and handler, and the mapping's parameters; see {@link KinesisEventSourceOptions}
- * @returns the event source, not started
+ * @returns the event source, not started; `start()` rejects with `LocalCloudError` when an optional peer is missing
  *
  * @example
  * ```ts
@@ -135,10 +135,10 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     const shards: Shard[] = []
     let nextToken: string | undefined
     do {
-      const page = await current.runtime.kinesis.send(
-        new ListShardsCommand(nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }),
-        { abortSignal: current.controller.signal },
-      )
+      const request = nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }
+      const page = await current.runtime.kinesis.send(new current.engine.ListShardsCommand(request), {
+        abortSignal: current.controller.signal,
+      })
       shards.push(...(page.Shards ?? []))
       nextToken = page.NextToken
     } while (nextToken !== undefined)
@@ -170,7 +170,7 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     while (!runtime.signal.aborted && !parentsFinished()) await runtime.progress.wait(runtime.signal)
     const runLaneOf = resolved.windowMs > 0 ? runWindowLane : runLane
     const lanes = worker.lanes.map((lane) => runLaneOf(runtime, worker, lane))
-    await readShard(runtime, worker)
+    await current.engine.readShard(runtime, worker)
     await Promise.all(lanes)
     if (runtime.signal.aborted || !worker.ended || worker.log.length > 0) return
     // A closed shard has children (a split or a merge). They are listed before the parent counts as finished, so
@@ -193,8 +193,10 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
 
   const start = async (): Promise<void> => {
     if (session !== undefined) return
+    const engine = await loadKinesisSourceEngine()
+    const { retrying } = engine
     const controller = new AbortController()
-    const kinesis = createReaderClient(cloud)
+    const kinesis = engine.createReaderClient(cloud)
     const retry = {
       signal: controller.signal,
       pauseMs: resolved.pollIntervalMs,
@@ -203,9 +205,7 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
     }
     try {
       identity ??= await retrying(async () => {
-        const { StreamDescriptionSummary } = await kinesis.send(
-          new DescribeStreamSummaryCommand({ StreamName: streamName }),
-        )
+        const { StreamDescriptionSummary } = await kinesis.send(new engine.DescribeSummary({ StreamName: streamName }))
         const streamArn = StreamDescriptionSummary?.StreamARN
         if (streamArn === undefined) throw new LocalOptionsError(`kinesisEventSource: stream ${streamName} has no ARN`)
         return mappingIdentity(streamArn, cloud.region, resolved.functionName)
@@ -224,7 +224,7 @@ export function kinesisEventSource(options: KinesisEventSourceOptions): KinesisE
       signal: controller.signal,
       progress: createWakeup(),
     }
-    const current: Session = { runtime, controller, workers: new Map(), tasks: new Set() }
+    const current: Session = { engine, runtime, controller, workers: new Map(), tasks: new Set() }
     session = current
     try {
       await retrying(() => discoverShards(current), retry)

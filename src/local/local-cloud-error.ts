@@ -6,8 +6,9 @@
 import { ServerlessDoneRightError } from '../errors.js'
 
 /**
- * The local cloud could not do what was asked: a stream or table did not become `ACTIVE` in time, or an existing one
- * does not match the request. Problems of kinesalite, dynalite or the network keep their own errors.
+ * The local cloud could not do what was asked: a package it needs is not installed (the message names the missing ones
+ * and the `npm install -D …` line), a stream or table did not become `ACTIVE` in time, or an existing one does not
+ * match the request. Problems of kinesalite, dynalite or the network keep their own errors.
  *
  * @example
  * ```ts

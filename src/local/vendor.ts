@@ -1,11 +1,8 @@
 /**
- * Typed entry points to kinesalite and dynalite, which ship no types. Loaded lazily with `createRequire` so that
- * importing `serverless-done-right/local` costs nothing until a local cloud starts. Internal.
+ * The options of kinesalite and dynalite, which ship no types. `peers.ts` loads them on first use. Internal.
  *
  * @module
  */
-import type { Server } from 'node:http'
-import { createRequire } from 'node:module'
 
 /** The kinesalite options this project uses (kinesalite 3.3.3 `index.js` and `db/index.js`). */
 export interface KinesaliteOptions {
@@ -31,24 +28,4 @@ export interface DynaliteOptions {
   updateTableMs?: number
   /** A LevelDB folder (classic-level) instead of memory. */
   path?: string
-}
-
-const requireCommonJs = createRequire(import.meta.url)
-
-/**
- * A kinesalite HTTP server, not yet listening. Its `close()` closes the LevelDB store first, then the server.
- * kinesalite reads `AWS_REGION` (for ARNs) while this runs.
- */
-export function createKinesalite(options: KinesaliteOptions): Server {
-  const kinesalite = requireCommonJs('kinesalite') as (options: KinesaliteOptions) => Server
-  return kinesalite(options)
-}
-
-/**
- * A dynalite HTTP server, not yet listening. Its `close()` closes the server, then the LevelDB store.
- * dynalite reads `AWS_REGION` (for ARNs) while this runs.
- */
-export function createDynalite(options: DynaliteOptions): Server {
-  const dynalite = requireCommonJs('dynalite') as (options: DynaliteOptions) => Server
-  return dynalite(options)
 }
