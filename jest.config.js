@@ -4,10 +4,12 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/test', '<rootDir>/recipes'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/types/', '/test/reliability/'],
+  // recipes/<name>/local.test.ts run on Node's test runner (they are what `init` scaffolds): test/init/ runs them.
+  testPathIgnorePatterns: ['/node_modules/', '/test/types/', '/test/reliability/', '/recipes/[^/]+/local\\.test\\.ts$'],
   moduleNameMapper: {
     '^serverless-done-right$': '<rootDir>/src/index.ts',
     '^serverless-done-right/local$': '<rootDir>/src/local/index.ts',
+    '^serverless-done-right/cdk$': '<rootDir>/recipes/deploy/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

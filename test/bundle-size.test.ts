@@ -78,9 +78,8 @@ const ceilings: Array<[string, string, number, string]> = [
 ]
 
 describe('bundle size', () => {
-  it.each(ceilings)('%s stays under its ceiling', async (what, source, ceiling, reason) => {
+  it.each(ceilings)('%s stays under its ceiling', async (_what, source, ceiling, _reason) => {
     const bytes = await minifiedBytes(source)
-    console.log(`${what}: ${bytes} bytes minified (ceiling ${ceiling}: ${reason})`)
     expect(bytes).toBeLessThanOrEqual(ceiling)
   })
 
@@ -130,7 +129,6 @@ describe("this library's share of each recipe bundle", () => {
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)
     const modules = Object.entries(output?.inputs ?? {}).filter(([path]) => path.startsWith('src/'))
     const bytes = modules.reduce((sum, [, input]) => sum + input.bytesInOutput, 0)
-    console.log(`${recipe}: ${bytes} bytes of this library (ceiling ${recipeShareCeiling})`)
     // Guards against a vacuous pass: the recipe really bundles the library.
     expect(modules.length).toBeGreaterThan(5)
     expect(bytes).toBeLessThanOrEqual(recipeShareCeiling)

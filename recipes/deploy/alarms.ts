@@ -4,6 +4,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { IFunction } from 'aws-cdk-lib/aws-lambda'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
 import type { Construct } from 'constructs'
+import { suppressNag, terminalQueueSuppression } from './nag.js'
 
 /** Every alarm looks at 5-minute periods and stays quiet when there is no data (no traffic is not a failure). */
 export const alarmPeriod = Duration.minutes(5)
@@ -72,6 +73,7 @@ export function onFailureQueue(scope: Construct, id: string): { queue: Queue; al
     enforceSSL: true,
     removalPolicy: RemovalPolicy.DESTROY,
   })
+  suppressNag(queue, [terminalQueueSuppression])
   const visible = queue.metricApproximateNumberOfMessagesVisible({ period: alarmPeriod, statistic: 'Maximum' })
   const alarm = thresholdAlarm(scope, `${id}Alarm`, visible, 1, 'Lambda gave up on a stream batch: see the queue.')
   return { queue, alarm }

@@ -8,7 +8,8 @@ import {
   type StackProps,
 } from 'aws-cdk-lib'
 import { LogProcessor } from '../kinesis-log-processor/infra.js'
-import { UserApi } from '../rest-user-api/infra.js'
+import { UserApi, type UserApiAuth } from '../rest-user-api/infra.js'
+import { userApiSettings } from '../rest-user-api/settings.js'
 import { StreamReducer } from '../stream-reducer/infra.js'
 
 /** Choices for {@link deployRecipes}. */
@@ -19,6 +20,11 @@ export interface DeployRecipesOptions {
   readonly prefix?: string | undefined
   /** The user API's gateway: HTTP API (payload 2.0) or REST API (payload 1.0). @defaultValue `'http'` */
   readonly userApiKind?: 'http' | 'rest' | undefined
+  /**
+   * Who may call the user API.
+   * @defaultValue a JWT authorizer with `userApiSettings.auth` (HTTP API), IAM (REST API, which has no JWT authorizer)
+   */
+  readonly userApiAuth?: UserApiAuth | undefined
 }
 
 /** The three recipe stacks: the reducer reads the log processor's input stream (a cross-stack reference). */
@@ -65,7 +71,9 @@ export function deployRecipes(app: App, options: DeployRecipesOptions = {}): Rec
     ...base,
     description: 'serverless-done-right: REST user API (API Gateway, function, users table, warm-up, alarms)',
   })
-  const api = new UserApi(userApi, 'UserApi', { apiKind: options.userApiKind })
+  const auth: UserApiAuth =
+    options.userApiAuth ?? (options.userApiKind === 'rest' ? { type: 'iam' } : { type: 'jwt', ...userApiSettings.auth })
+  const api = new UserApi(userApi, 'UserApi', { apiKind: options.userApiKind, auth })
   new CfnOutput(userApi, 'UsersUrl', { value: api.usersUrl })
   new CfnOutput(userApi, 'UsersTableName', { value: api.table.tableName })
 

@@ -50,9 +50,10 @@ export const threatRules: readonly ThreatRule[] = [
   {
     rule: 'sql-union-select',
     kind: 'sql-injection',
-    description: '`UNION [ALL] SELECT` appends rows from another query',
+    description:
+      '`UNION [ALL] SELECT` appends rows from another query, the `SELECT` maybe in parentheses: `UNION(SELECT …)`',
     fields: everywhere,
-    pattern: /\bunion(?:\s(?:all|distinct))?\s?select\b/,
+    pattern: /\bunion(?:\s(?:all|distinct))?\s?(?:\(\s?){0,8}select\b/,
   },
   {
     rule: 'sql-tautology',
@@ -67,6 +68,13 @@ export const threatRules: readonly ThreatRule[] = [
     description: "a quote closed, then the rest of the query commented out: `admin'--`, `1')#`",
     fields: everywhere,
     pattern: /['"`]\s?\)?\s?(?:--|#)/,
+  },
+  {
+    rule: 'sql-constant-condition',
+    kind: 'sql-injection',
+    description: "a quote closed, a condition on a constant, then the rest commented out: `admin' OR 1 -- `, `'||1#`",
+    fields: everywhere,
+    pattern: /['"`]\s?\)?\s?(?:or|and|xor|\|\||&&)\s?(?:[-+]?\d{1,12}|true|false|null)\s?(?:--|#)/,
   },
   {
     rule: 'sql-stacked-query',

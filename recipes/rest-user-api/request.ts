@@ -67,24 +67,35 @@ export function requestLine(event: RequestLineSource): RequestLine {
 /**
  * The headers with lower-case names. Payload 1.0 keeps the client's spelling (`Content-Type`, `If-Match`); HTTP
  * header names are case-insensitive, and `validate()` and the JSON body parser read lower-case names.
- * The same name in two spellings is joined with `, `, as HTTP joins repeated fields.
+ * Repeated fields are combined into one value joined with `, `, as RFC 9110 §5.3 says a recipient may: the same name
+ * in two spellings, and (payload 1.0) every value in `multiValueHeaders`, where 1.0's `headers` keeps only the last one
+ * (payload 2.0 already joins repeats with commas).
  */
 export function lowerCaseHeaders(
   headers: Record<string, string | undefined> | null | undefined,
+  multiValueHeaders?: Record<string, readonly string[] | undefined> | null,
 ): Record<string, string> {
   const lowered: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue
+  const add = (name: string, value: string) => {
     const key = name.toLowerCase()
     const previous = lowered[key]
     lowered[key] = previous === undefined ? value : `${previous}, ${value}`
+  }
+  const repeated = new Set<string>()
+  for (const [name, values] of Object.entries(multiValueHeaders ?? {})) {
+    if (!Array.isArray(values)) continue
+    repeated.add(name.toLowerCase())
+    for (const value of values) if (typeof value === 'string') add(name, value)
+  }
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined && !repeated.has(name.toLowerCase())) add(name, value)
   }
   return lowered
 }
 
 /**
  * The event a route's Middy chain receives: a shallow copy of the API Gateway event (the caller's event is never
- * changed) with the router's path parameters, lower-case headers, and `{}` for an absent query.
+ * changed) with the router's path parameters, lower-case headers (repeated fields combined), and `{}` for an absent query.
  *
  * The router's parameters replace API Gateway's own: the API may be deployed behind `ANY /{proxy+}` or `$default`,
  * where API Gateway's `pathParameters` would be `{ proxy: 'users/42' }` or absent.
@@ -92,7 +103,7 @@ export function lowerCaseHeaders(
 export function routedEvent<E extends ApiEvent>(event: E, pathParameters: Record<string, string>): E {
   return {
     ...event,
-    headers: lowerCaseHeaders(event.headers),
+    headers: lowerCaseHeaders(event.headers, 'multiValueHeaders' in event ? event.multiValueHeaders : undefined),
     queryStringParameters: { ...event.queryStringParameters },
     pathParameters,
   }

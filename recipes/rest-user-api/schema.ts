@@ -64,8 +64,8 @@ export const usersQuery = z
   })
 
 /**
- * The headers of a write that may carry a precondition: `If-Match` as `*` or entity tags of this API (`"3"`, `W/"3"`).
- * Other headers pass through untouched.
+ * The headers of a write that may carry a precondition: `If-Match` as `*` or entity tags (`"3"`, `W/"3"`); a tag this
+ * API did not issue matches no version (412), text that is no entity tag is a 400. Other headers pass through untouched.
  */
 export const preconditionHeaders = z.looseObject({
   'if-match': z
@@ -76,7 +76,7 @@ export const preconditionHeaders = z.looseObject({
       if (precondition === undefined) {
         context.addIssue({
           code: 'custom',
-          message: 'Must be * or entity tags this API issued, such as "3"',
+          message: 'Must be * or a list of entity tags, such as "3"',
           input: value,
         })
         return z.NEVER

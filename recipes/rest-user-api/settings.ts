@@ -7,6 +7,27 @@ export const userApiSettings = {
   function: {
     timeoutSeconds: 10,
     memoryMb: 256,
+    /**
+     * Concurrent instances reserved for (and the most allowed to) the function: a flood of requests cannot take the
+     * account's whole Lambda concurrency, nor run up an unbounded bill. At ~25 ms a request, 20 instances serve far
+     * more than the stage's rate limit below.
+     */
+    reservedConcurrency: 20,
+  },
+  /**
+   * Who may call the API: tokens from this issuer for one of these audiences (a JWT authorizer on every route; see
+   * recipes/deploy/README.md, "What is protected"). These are placeholders, safe to synthesize and deploy (no real
+   * token carries them, so the API answers 401 to everyone): put your identity provider's values here, or pass
+   * `-c jwtIssuer=… -c jwtAudience=…` to the CDK app. The recipe's local tests check tokens against the same values.
+   */
+  auth: {
+    issuer: 'https://issuer.example.com/',
+    audience: ['rest-user-api'],
+  },
+  /** API Gateway stage throttling: steady requests per second, and the burst above it, for the whole stage. */
+  throttle: {
+    rateLimit: 50,
+    burstLimit: 100,
   },
   /** Page size of `GET /users` when `limit` is absent, and its maximum. */
   paging: {

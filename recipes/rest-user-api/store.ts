@@ -59,6 +59,11 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException'
 }
 
+/** `If-Match` with tags this API never issued: no version can match, so the write is refused without being sent. */
+function matchesNothing(precondition: Precondition): boolean {
+  return precondition.kind === 'versions' && precondition.versions.length === 0
+}
+
 /** `attribute_exists(#id)`, plus `#version IN (…)` when the precondition names versions. */
 function existsCondition(precondition: Precondition): {
   ConditionExpression: string
@@ -125,6 +130,7 @@ export function userStore(options: UserStoreOptions): UserStore {
     },
 
     async replace(id, input, precondition, signal) {
+      if (matchesNothing(precondition)) return { ok: false, reason: await whyRefused(id, precondition, signal) }
       const condition = existsCondition(precondition)
       try {
         const { Attributes } = await documentClient.send(
@@ -160,6 +166,7 @@ export function userStore(options: UserStoreOptions): UserStore {
     },
 
     async remove(id, precondition, signal) {
+      if (matchesNothing(precondition)) return { ok: false, reason: await whyRefused(id, precondition, signal) }
       try {
         await documentClient.send(
           new DeleteCommand({ TableName: tableName, Key: { id }, ...existsCondition(precondition) }),

@@ -6,6 +6,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { refuseForeignRequest } from './loopback-only.js'
 
 /** A service listening on 127.0.0.1. */
 export interface EmbeddedServer {
@@ -30,7 +31,8 @@ type RequestListener = (request: IncomingMessage, response: ServerResponse) => v
 /**
  * Starts `server` on `port` (`0`: an ephemeral one) of 127.0.0.1.
  *
- * The server's request listeners are wrapped so that `stop()` knows which requests are in flight: kinesalite and
+ * Requests from web pages or under a non-loopback `Host` get `403` (see `refuseForeignRequest`). The server's request
+ * listeners are wrapped so that `stop()` knows which requests are in flight: kinesalite and
  * dynalite close their LevelDB store in `close()`, and a request still working on the store then would fail (and
  * kinesalite throws such errors, which would crash the process). So `stop()` refuses new requests first, waits for the
  * running ones to answer (up to `options.drainMs`, default 5000), and only then closes.
@@ -50,6 +52,8 @@ export async function serveEmbedded(
       request.socket.destroy()
       return
     }
+    // A web page (an Origin header) or a DNS-rebound name (a Host that is not loopback) never reaches the service.
+    if (refuseForeignRequest(request, response)) return
     inFlight += 1
     let finished = false
     const finish = () => {

@@ -3,13 +3,13 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Context } from 'aws-lambda'
-import { type ApiIdentity, eventV1, eventV2 } from './gateway/events.js'
+import { type GatewayJwtAuthorizer, jwtAuthorizer } from './gateway/authorizer.js'
+import { type ApiIdentity, eventV1, eventV2, randomId } from './gateway/events.js'
 import { type GatewayRequest, headerPairs, readBody, splitTarget } from './gateway/request.js'
-import { type GatewayResponse, gatewayMessage, responseV1, responseV2 } from './gateway/response.js'
+import { gatewayMessage, responseV1, responseV2, send } from './gateway/response.js'
 import { compileRoutes, matchRoute, type Route } from './gateway/routes.js'
 import { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
 import { LocalOptionsError } from './options-error.js'
@@ -62,6 +62,14 @@ export interface HttpGatewayOptions {
    * @defaultValue none
    */
   onInvoke?: (report: GatewayInvocation) => void
+  /**
+   * A JWT authorizer on every route, checked as API Gateway's JWT authorizer checks one (HS256 with a shared secret,
+   * or RS256/ES256 with a public key; needs the `jose` package): a request without a valid token for `issuer` and
+   * `audience` gets `401 {"message":"Unauthorized"}` and never reaches the handler; the token's claims are in the
+   * event's `requestContext.authorizer` (2.0: `.jwt.claims`; 1.0: `.claims`), every value a string.
+   * @defaultValue none: every request reaches its route
+   */
+  authorizer?: GatewayJwtAuthorizer
 }
 
 /**
@@ -118,13 +126,15 @@ const defaults = {
  *   `504 {"message":"Endpoint request timed out"}`; a body over 10 MB `413 {"message":"Request Too Long"}`, refused
  *   without reading it into memory; an event or a result over Lambda's 6 MB `502`.
  *
+ * - With `authorizer`, a JWT authorizer guards every route: no valid token, `401 {"message":"Unauthorized"}`.
+ *
  * Differences from AWS: the status codes above are a REST API's, for both formats (an HTTP API answers `500` and
- * `503` instead of `502` and `504`, and a REST API answers an unknown route with `403`); there are no authorizers,
- * stage variables, binary media type settings or throttling.
+ * `503` instead of `502` and `504`, and a REST API answers an unknown route with `403`); there are no Lambda or IAM
+ * authorizers, no authorization scopes, no stage variables, binary media type settings or throttling.
  *
  * @param options - routes, payload format, port, timeouts; see {@link HttpGatewayOptions}
  * @returns the running gateway, once it listens
- * @throws LocalOptionsError for a malformed route key, payload format, port or timeout
+ * @throws LocalOptionsError for a malformed route key, payload format, port, timeout or authorizer
  *
  * @example
  * ```ts
@@ -148,6 +158,7 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs[options.payloadFormat]
   const invokeOptions: InvokeOptions = { timeoutMs, ...options.invokeOptions }
   const routes = compileRoutes(typeof options.routes === 'function' ? { $default: options.routes } : options.routes)
+  const authorize = options.authorizer === undefined ? undefined : await jwtAuthorizer(options.authorizer)
   const api: ApiIdentity = {
     apiId: randomId(10),
     accountId: defaults.accountId,
@@ -187,11 +198,16 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
       protocol: `HTTP/${request.httpVersion}`,
       receivedAt,
     }
+    const claims = authorize === undefined ? undefined : await authorize(gatewayRequest)
+    if (authorize !== undefined && claims === undefined) {
+      send(response, gatewayMessage(401, 'Unauthorized'))
+      return
+    }
     const port = String(request.socket.localPort ?? '')
     const event =
       options.payloadFormat === '1.0'
-        ? eventV1(gatewayRequest, match, api, port)
-        : eventV2(gatewayRequest, match, api, port)
+        ? eventV1(gatewayRequest, match, api, port, claims)
+        : eventV2(gatewayRequest, match, api, port, claims)
     const { statusCode, invocation, answer } = await integrate(match.route, event)
     send(response, answer)
     options.onInvoke?.({ routeKey: match.route.key, statusCode, invocation })
@@ -260,20 +276,4 @@ function checkOptions(options: HttpGatewayOptions): void {
 function failed(statusCode: 502 | 504, invocation: InvokeResult | undefined) {
   const message = statusCode === 504 ? 'Endpoint request timed out' : 'Internal server error'
   return { statusCode, invocation, answer: gatewayMessage(statusCode, message) }
-}
-
-/** Writes a response; `closeConnection` when the request body was not read to its end. */
-function send(response: ServerResponse, answer: GatewayResponse, closeConnection = false): void {
-  const flat: string[] = []
-  for (const [name, value] of answer.headers) flat.push(name, value)
-  flat.push('Content-Length', String(answer.body.length))
-  if (closeConnection) flat.push('Connection', 'close')
-  response.writeHead(answer.statusCode, flat)
-  response.end(answer.body)
-}
-
-/** Lower-case letters and digits, like an API id (`puhdx84jy9`). */
-function randomId(length: number): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
-  return Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join('')
 }

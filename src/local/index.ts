@@ -7,6 +7,7 @@
  */
 export { type LocalCloud, type LocalCloudOptions, startLocalCloud } from './cloud.js'
 export type { FaultController, FaultCounts, KinesisFaults } from './faults.js'
+export type { GatewayJwtAuthorizer } from './gateway/authorizer.js'
 export {
   type GatewayHandler,
   type GatewayInvocation,

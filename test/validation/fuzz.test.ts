@@ -185,7 +185,6 @@ describe('validate() + httpErrors() under arbitrary input', () => {
     )
 
     // The property is only worth something if both answers actually happened, many times.
-    console.log(outcomes)
     expect(outcomes.success).toBeGreaterThan(250)
     expect(outcomes.clientError).toBeGreaterThan(2500)
     expect(prototypeUntouched()).toBe(true)

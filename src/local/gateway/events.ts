@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda'
+import type { AuthorizerClaims } from './authorizer.js'
 import { encodeBody, type GatewayRequest, headerValue, parseQuery } from './request.js'
 import type { RouteMatch } from './routes.js'
 
@@ -24,6 +25,12 @@ export function requestTime(date: Date): string {
   const two = (value: number) => String(value).padStart(2, '0')
   const month = months[date.getUTCMonth()] as string
   return `${two(date.getUTCDate())}/${month}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`
+}
+
+/** Lower-case letters and digits, like an API id (`puhdx84jy9`). */
+export function randomId(length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
+  return Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join('')
 }
 
 /** An id like API Gateway's `extendedRequestId` and HTTP API `requestId`: `ZhNHJhhLjoEEPiw=`. */
@@ -52,12 +59,16 @@ function domainOf(request: GatewayRequest, api: ApiIdentity): { domainName: stri
   return { domainName, domainPrefix: domainName.split('.')[0] ?? domainName }
 }
 
-/** A payload format 1.0 event: the REST API proxy integration's. */
+/**
+ * A payload format 1.0 event: the REST API proxy integration's. `claims`: what the authorizer verified, in
+ * `requestContext.authorizer.claims` as a Cognito user pool authorizer puts them.
+ */
 export function eventV1(
   request: GatewayRequest,
   match: RouteMatch<unknown>,
   api: ApiIdentity,
   port: string,
+  claims?: AuthorizerClaims,
 ): APIGatewayProxyEvent {
   const headerList = gatewayHeaders(request, port)
   const query = parseQuery(request.rawQueryString)
@@ -103,6 +114,7 @@ export function eventV1(
       },
       deploymentId: api.deploymentId,
       apiId: api.apiId,
+      ...(claims === undefined ? {} : { authorizer: { claims } }),
     },
     body: body ?? null,
     isBase64Encoded,
@@ -112,12 +124,16 @@ export function eventV1(
   return event as unknown as APIGatewayProxyEvent
 }
 
-/** A payload format 2.0 event: the HTTP API's. Optional keys are left out when empty, as API Gateway does. */
+/**
+ * A payload format 2.0 event: the HTTP API's. Optional keys are left out when empty, as API Gateway does. `claims`:
+ * what the JWT authorizer verified, in `requestContext.authorizer.jwt` as an HTTP API puts them.
+ */
 export function eventV2(
   request: GatewayRequest,
   match: RouteMatch<unknown>,
   api: ApiIdentity,
   port: string,
+  claims?: AuthorizerClaims,
 ): APIGatewayProxyEventV2 {
   const cookies: string[] = []
   const headerList: Array<readonly [string, string]> = []
@@ -139,7 +155,7 @@ export function eventV2(
       accountId: api.accountId,
       apiId: api.apiId,
       // Real HTTP API events carry `authorizer` even on routes without one (see the fixture).
-      authorizer: { lambda: null },
+      authorizer: claims === undefined ? { lambda: null } : { jwt: { claims, scopes: null } },
       ...domainOf(request, api),
       http: {
         method: request.method,

@@ -107,7 +107,9 @@ export function encodeBody(
   if (body === undefined) return { body: undefined, isBase64Encoded: false }
   if (contentType !== undefined && textTypes.test(contentType.trim())) {
     try {
-      return { body: new TextDecoder('utf-8', { fatal: true }).decode(body), isBase64Encoded: false }
+      // `ignoreBOM`: a leading byte order mark stays in the text, as API Gateway passes it on (without it, the decoder
+      // drops it and a body the function would refuse on AWS is accepted here).
+      return { body: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body), isBase64Encoded: false }
     } catch {
       // invalid UTF-8 under a text type: fall through to base64 rather than corrupt it
     }

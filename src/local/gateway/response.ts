@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { validateHeaderName, validateHeaderValue } from 'node:http'
+import { type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http'
 
 /** An HTTP response ready to write. */
 export interface GatewayResponse {
@@ -106,4 +106,14 @@ function structured(
     headers: pairs,
     body: isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text),
   }
+}
+
+/** Writes a response; `closeConnection` when the request body was not read to its end. */
+export function send(response: ServerResponse, answer: GatewayResponse, closeConnection = false): void {
+  const flat: string[] = []
+  for (const [name, value] of answer.headers) flat.push(name, value)
+  flat.push('Content-Length', String(answer.body.length))
+  if (closeConnection) flat.push('Connection', 'close')
+  response.writeHead(answer.statusCode, flat)
+  response.end(answer.body)
 }

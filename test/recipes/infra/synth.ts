@@ -27,12 +27,14 @@ export interface Synthesized {
 }
 
 /**
- * Builds one stack with `build` and synthesizes it once (the functions are bundled by the local esbuild).
- * CloudFormation's own template validation is left to the app test, which runs it once for every stack.
+ * Builds one stack with `build` and synthesizes it once (the functions are bundled by the local esbuild, unless
+ * `bundle` is `false`: for tests of the template alone). CloudFormation's own template validation is left to the app
+ * test, which runs it once for every stack.
  */
-export function synthesize(build: (stack: Stack) => void): Synthesized {
+export function synthesize(build: (stack: Stack) => void, options: { bundle?: boolean } = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'sdr-cdk-'))
-  const app = new App({ outdir, builtinCloudFormationValidation: false })
+  const context = options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}
+  const app = new App({ outdir, builtinCloudFormationValidation: false, context })
   const stack = new Stack(app, 'Test')
   build(stack)
   const template = Template.fromStack(stack)

@@ -26,11 +26,14 @@ interface Built {
   ids: { fn: string; table: string; rule: string }
 }
 
-function build(props: ConstructorParameters<typeof UserApi>[2]): Built {
+function build(props: ConstructorParameters<typeof UserApi>[2], bundle = true): Built {
   let api: UserApi | undefined
-  const synthesized = synthesize((stack) => {
-    api = new UserApi(stack, 'UserApi', props)
-  })
+  const synthesized = synthesize(
+    (stack) => {
+      api = new UserApi(stack, 'UserApi', props)
+    },
+    { bundle },
+  )
   const built = api as UserApi
   return {
     synthesized,
@@ -42,9 +45,11 @@ function build(props: ConstructorParameters<typeof UserApi>[2]): Built {
 let http: Built
 let rest: Built
 
+const jwtAuth = { type: 'jwt', ...settings.auth } as const
+
 beforeAll(() => {
-  http = build({})
-  rest = build({ apiKind: 'rest', warmupConcurrency: 7 })
+  http = build({ auth: jwtAuth })
+  rest = build({ apiKind: 'rest', warmupConcurrency: 7, auth: { type: 'iam' } })
 }, synthTimeoutMs)
 
 afterAll(() => {

@@ -26,11 +26,18 @@ const cases: Record<string, { attacks: Request[]; benign: Request[] }> = {
       { path: '/products?id=1%20uNiOn%20AlL%20sElEcT%20null,null' },
       { path: '/products?id=1%2520UNION%2520SELECT%25201' },
       { path: '/products?id=1/**/UNION/**/SELECT/**/1,2' },
+      // MySQL takes the SELECT in parentheses, with or without a space
+      { path: '/products?id=1%20UNION(SELECT%20password%20FROM%20users)' },
+      { path: '/products?id=1+UNION+ALL(SELECT+1)' },
+      { path: '/products?id=1+union+distinct+(+(select+1))' },
     ],
     benign: [
       { path: '/blog/union-station-opens' },
       { path: '/search?q=select+a+plan' },
       { path: '/search?q=union+jobs' },
+      { path: '/search?q=reunion(select+photos)' },
+      { path: '/search?q=trade+union+(selected+essays)' },
+      { path: '/search?q=union+(see+selection)' },
     ],
   },
   'sql-tautology': {
@@ -49,6 +56,20 @@ const cases: Record<string, { attacks: Request[]; benign: Request[] }> = {
   'sql-comment-terminator': {
     attacks: [{ path: "/login?user=admin'--&pass=x" }, { path: '/login?user=admin%27%29%23' }],
     benign: [{ path: "/products?name=O'Brien" }, { path: '/docs/command-line--flags' }],
+  },
+  'sql-constant-condition': {
+    attacks: [
+      { path: "/login?user=admin'+OR+1+--+&pass=x" },
+      { path: "/login?user='||1%23" },
+      { path: '/login?user=admin%22)%20or%20true%23' },
+      { path: "/login?user=x'%26%26-1--+" },
+    ],
+    benign: [
+      { path: "/search?q=rock+'n'+or+jazz+--+live" },
+      { path: "/search?q=it's+1+or+2+%23hashtag" },
+      { path: "/search?q='quoted'+or+1" },
+      { path: '/docs/or-1--draft' },
+    ],
   },
   'sql-stacked-query': {
     attacks: [{ path: '/items?id=1;DROP+TABLE+users' }, { path: '/items?id=1%3B%20dElEtE%20FrOm%20orders' }],

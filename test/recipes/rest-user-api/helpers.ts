@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger'
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { Context } from 'aws-lambda'
-import { type HttpGateway, httpGateway, type LocalCloud } from 'serverless-done-right/local'
+import { type GatewayJwtAuthorizer, type HttpGateway, httpGateway, type LocalCloud } from 'serverless-done-right/local'
 import { createUserApi } from '../../../recipes/rest-user-api/app.js'
 import type { ApiEvent } from '../../../recipes/rest-user-api/request.js'
 import { userApiSettings } from '../../../recipes/rest-user-api/settings.js'
@@ -81,13 +81,15 @@ export interface ServedUserApi {
 
 /**
  * Serves the user API on a new table `tableName` through `httpGateway` in `payloadFormat`, with the recipe's timeout;
- * `observe` sees each event the gateway built before the handler does.
+ * `observe` sees each event the gateway built before the handler does; `authorizer` guards every route with a JWT
+ * authorizer, as the deployment does.
  */
 export async function serveUserApi(
   cloud: LocalCloud,
   tableName: string,
   payloadFormat: '1.0' | '2.0',
   observe?: (event: ApiEvent) => void,
+  authorizer?: GatewayJwtAuthorizer,
 ): Promise<ServedUserApi> {
   await createUsersTable(cloud, tableName)
   const handler = createUserApi({ documentClient: cloud.documentClient, tableName, logger: silentLogger() })
@@ -101,6 +103,7 @@ export async function serveUserApi(
             return handler(event, context)
           },
     payloadFormat,
+    ...(authorizer === undefined ? {} : { authorizer }),
     invokeOptions: { memoryMb: testMemoryMb, timeoutMs: userApiSettings.function.timeoutSeconds * 1000 },
     onInvoke: ({ statusCode }) => {
       if (statusCode >= 500) serverErrors.push(statusCode)

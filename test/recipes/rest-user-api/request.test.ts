@@ -75,6 +75,12 @@ describe('lowerCaseHeaders', () => {
     })
     expect(lowerCaseHeaders(null)).toEqual({})
   })
+
+  it('combines every value of a repeated payload 1.0 field (multiValueHeaders), where headers keeps only the last', () => {
+    const headers = { 'If-Match': '"9"', Accept: '*/*' }
+    const multiValueHeaders = { 'If-Match': ['"1"', '"9"'], Accept: ['*/*'], 'if-match': ['"2"'] }
+    expect(lowerCaseHeaders(headers, multiValueHeaders)).toEqual({ 'if-match': '"1", "9", "2"', accept: '*/*' })
+  })
 })
 
 describe('routedEvent', () => {

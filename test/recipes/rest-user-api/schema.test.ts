@@ -75,7 +75,13 @@ describe('preconditionHeaders', () => {
     expect(preconditionHeaders.parse({ accept: '*/*' })).toEqual({ accept: '*/*' })
   })
 
-  it('refuses an If-Match this API did not issue', () => {
-    expect(preconditionHeaders.safeParse({ 'if-match': '"v2"' }).success).toBe(false)
+  it('reads a well-formed If-Match this API did not issue as matching no version (412, not 400)', () => {
+    expect(preconditionHeaders.parse({ 'if-match': '"v2"' })).toEqual({
+      'if-match': { kind: 'versions', versions: [] },
+    })
+  })
+
+  it('refuses an If-Match that is not a list of entity tags', () => {
+    expect(preconditionHeaders.safeParse({ 'if-match': 'v2' }).success).toBe(false)
   })
 })
