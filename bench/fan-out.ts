@@ -6,9 +6,7 @@
  * - (a) Powertools `BatchProcessor`, `processInParallel`, with its documented parser integration
  *   (`parser` + `innerSchema` + `transformer: 'base64'`);
  * - (b) the same `BatchProcessor` without parser, decode and validation done in its record handler;
- * - (c) a hand-written `for` loop doing the same decode / validate / await: the floor;
- * - (c+) the floor plus `budgetOf(context).completed.add(id)` per record: not a target, it shows what the budget
- *   contract alone costs.
+ * - (c) a hand-written `for` loop doing the same decode / validate / await: the floor.
  *
  * The same rounds also time a lighter configuration, decode only (no schema), with fanOut, (b) and the floor: the
  * user's own work per record is then about half as large, and the ratio (b) / fanOut moves with that share. Both
@@ -27,7 +25,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { parser } from '@aws-lambda-powertools/batch/parser'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import { z } from 'zod'
-import { budgetOf, fanOut } from '../src/index.js'
+import { fanOut } from '../src/index.js'
 import { lambdaContext } from './lib/lambda-context.js'
 import type { Figure, Target } from './lib/report.js'
 import { target } from './lib/report.js'
@@ -163,25 +161,6 @@ function candidates(): Candidate[] {
         }),
     },
     { section: SECTION, name: FLOOR, run: floorLoop((record) => noop(LogLine.parse(decode(record)))) },
-    {
-      // Not a target: shows what the budget contract alone (every finished id into budgetOf(context).completed,
-      // which the timeout guard's fallback reads) adds to the floor.
-      section: SECTION,
-      name: '(c+) the floor + budget.completed.add per record',
-      run: async (event) => {
-        const { completed } = budgetOf(context())
-        const batchItemFailures: { itemIdentifier: string }[] = []
-        for (const record of event.Records) {
-          try {
-            await noop(LogLine.parse(decode(record)))
-            completed.add(record.kinesis.sequenceNumber)
-          } catch {
-            batchItemFailures.push({ itemIdentifier: record.kinesis.sequenceNumber })
-          }
-        }
-        return { batchItemFailures }
-      },
-    },
     // Benchmarks issue: ours also without order (the default above is ordering 'key').
     { section: SECTION, name: "fanOut, ordering 'none'", run: (event) => unordered(event, context()) },
     { section: DECODE_ONLY, name: 'fanOut (this library)', run: (event) => oursDecodeOnly(event, context()) },

@@ -76,30 +76,42 @@ export function eventKind(event: unknown): EventKind {
   return 'other'
 }
 
+/** A sequence number or message id as the string Lambda expects: a number (a malformed record) is written out. */
+function identifier(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  return typeof value === 'number' ? String(value) : undefined
+}
+
 /**
  * The `itemIdentifier` Lambda expects in `batchItemFailures` for this record: the Kinesis `sequenceNumber`,
- * the DynamoDB `SequenceNumber`, or the SQS `messageId`. `undefined` when the record has none.
+ * the DynamoDB `SequenceNumber`, or the SQS `messageId`, always a string. `undefined` when the record has none (or is
+ * no object at all).
  */
 export function recordId(record: BatchRecord): string | undefined {
-  if ('kinesis' in record) return record.kinesis?.sequenceNumber
-  if ('dynamodb' in record) return record.dynamodb?.SequenceNumber
-  if ('messageId' in record) return record.messageId
+  if (!isObject(record)) return undefined
+  const { kinesis, dynamodb } = record as Partial<KinesisStreamRecord & DynamoDBRecord>
+  if ('kinesis' in record) return identifier(kinesis?.sequenceNumber)
+  if ('dynamodb' in record) return identifier(dynamodb?.SequenceNumber)
+  if ('messageId' in record) return identifier(record.messageId)
   return undefined
 }
 
 /**
  * The ordering key of a record: the Kinesis partition key, the SQS FIFO `MessageGroupId`, or the DynamoDB item key
- * (its key attributes, sorted by name). `undefined` for SQS standard messages, which have no order.
+ * (its key attributes, sorted by name). `undefined` for SQS standard messages, which have no order, and for a record
+ * that is no object.
  */
 export function recordKey(record: BatchRecord): string | undefined {
-  if ('kinesis' in record) return record.kinesis?.partitionKey
+  if (!isObject(record)) return undefined
+  const { kinesis, dynamodb, attributes } = record as Partial<KinesisStreamRecord & DynamoDBRecord & SQSRecord>
+  if ('kinesis' in record) return identifier(kinesis?.partitionKey)
   if ('dynamodb' in record) {
-    const keys = record.dynamodb?.Keys
-    if (keys === undefined) return undefined
+    const keys = dynamodb?.Keys
+    if (!isObject(keys)) return undefined
     let key = ''
     for (const name of Object.keys(keys).sort()) key += `${key === '' ? '' : '&'}${name}=${JSON.stringify(keys[name])}`
     return key
   }
-  if ('messageId' in record) return record.attributes?.MessageGroupId
+  if ('messageId' in record) return identifier(attributes?.MessageGroupId)
   return undefined
 }

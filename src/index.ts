@@ -4,6 +4,7 @@
  * @showGroups
  * @module serverless-done-right
  */
+export { type KinesisSinkOptions, kinesisSink } from './aws/kinesis-sink.js'
 export {
   type PutRecordsClient,
   type PutRecordsEntry,
@@ -30,8 +31,10 @@ export {
   fanOut,
 } from './batch/fan-out.js'
 export type { Ordering } from './batch/lanes.js'
+export type { DeadLetterHandler, RecordMeta } from './batch/pipeline.js'
 export type { BatchLogger, BatchSummary } from './batch/report.js'
-export type { DeadLetterHandler, RecordHandler, RecordMeta } from './batch/run-batch.js'
+export type { RecordHandler } from './batch/run-batch.js'
+export type { Sink, SinkItemResult, SinkMeta, SinkReport } from './batch/sink.js'
 export type { DecodeMode } from './batch/sources.js'
 export { type WindowHandler, windowReducer } from './batch/window.js'
 export type {

@@ -25,5 +25,6 @@ export { UserApi, type UserApiProps, userApiRoutes } from '../rest-user-api/infr
 export { StreamReducer, type StreamReducerProps } from '../stream-reducer/infra.js'
 export * from './alarms.js'
 export * from './event-source.js'
+export * from './nag.js'
 export * from './recipe-function.js'
 export * from './stacks.js'

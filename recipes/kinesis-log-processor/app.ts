@@ -11,9 +11,9 @@ import { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import middy from '@middy/core'
-import type { Context, KinesisStreamEvent } from 'aws-lambda'
-import { type BatchResponse, budgetOf, memoryWatchdog, timeoutGuard, warmup } from 'serverless-done-right'
-import { processLogBatch, unfinishedLogRecords } from './process-batch.js'
+import type { KinesisStreamEvent } from 'aws-lambda'
+import { type BatchResponse, memoryWatchdog, timeoutGuard, warmup } from 'serverless-done-right'
+import { logBatchHandler } from './process-batch.js'
 import { logProcessorSettings } from './settings.js'
 
 /** What {@link createLogProcessor} needs. */
@@ -48,8 +48,10 @@ const serviceName = 'kinesis-log-processor'
  *
  * The chain: `warmup()`, `timeoutGuard()` (the budget aborts at the soft deadline: no new record is read and no
  * output retry starts; whatever is unwritten is reported for retry), `memoryWatchdog()`, the Powertools logger and
- * tracer, then {@link processLogBatch}: read and validate every record with `fanOut` (invalid ones to the dead-letter
- * stream), detect threats, and write the enriched events with `putRecords`, partitioned by client IP.
+ * tracer, then {@link logBatchHandler}: `fanOut` reads and validates every record (invalid ones to the dead-letter
+ * stream), and its sink detects threats and writes the enriched events with `putRecords`, partitioned by client IP. When
+ * the hard phase answers instead, the guard's default fallback names exactly the records whose output `fanOut` has
+ * not confirmed.
  *
  * @param options - the Kinesis client, stream names, and optionally the brute-force threshold, a logger and a tracer
  * @returns the Lambda handler
@@ -74,21 +76,16 @@ export function createLogProcessor(options: LogProcessorOptions) {
   }
   const logger = options.logger ?? new Logger({ serviceName })
   const tracer = options.tracer ?? new Tracer({ serviceName })
-  const dependencies = {
+  // One batch handler per processor, built here, at module load: nothing in it belongs to one invocation.
+  const processBatch = logBatchHandler({
     kinesis: options.kinesis,
     outputStreamName: options.outputStreamName,
     deadLetterStreamName: options.deadLetterStreamName,
     bruteForceThreshold,
     concurrency: logProcessorSettings.concurrency,
     logger,
-    awaitingOutput: new WeakMap<Context, Set<string>>(),
-  }
-  // The hard phase names every record whose output is not confirmed, not only those fanOut has not finished reading.
-  const guard = timeoutGuard({
-    logger,
-    fallback: ({ event, context }) =>
-      unfinishedLogRecords(event, budgetOf(context).completed, dependencies.awaitingOutput.get(context)),
   })
+  const guard = timeoutGuard({ logger })
 
   return middy<KinesisStreamEvent, BatchResponse>(guard.middyOptions)
     .use(warmup({ logger }))
@@ -96,5 +93,5 @@ export function createLogProcessor(options: LogProcessorOptions) {
     .use(memoryWatchdog({ logger }))
     .use(injectLambdaContext(logger))
     .use(captureLambdaHandler(tracer))
-    .handler((event, context) => processLogBatch(event, context, dependencies))
+    .handler(processBatch)
 }

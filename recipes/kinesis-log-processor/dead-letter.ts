@@ -16,11 +16,10 @@ import type { DeadLetter } from './schema.js'
  */
 export const maxDeadLetterDataChars = 512 * 1024
 
-/** Where dead letters go, and the invocation's signal. */
+/** Where dead letters go. */
 export interface DeadLetterTarget {
   readonly kinesis: KinesisClient
   readonly streamName: string
-  readonly signal: AbortSignal
 }
 
 /** The dead letter of a record: the error, where the record came from and its data as received (base64). */
@@ -47,18 +46,19 @@ export function deadLetterOf(record: KinesisStreamRecord, error: InvalidRecordEr
 
 /**
  * A `fanOut` dead-letter function that writes each invalid record to the dead-letter stream (partition key: the
- * record's own, so one source key stays in order) and resolves only once Kinesis confirmed it. When the write fails
+ * record's own, so one source key stays in order), under the invocation's signal, and resolves only once Kinesis
+ * confirmed it. When the write fails
  * after `putRecords`' retries it rejects, and `fanOut` reports the record in `batchItemFailures` instead.
  */
 export function deadLetterSink(target: DeadLetterTarget): DeadLetterHandler {
-  return async (record, error) => {
+  return async (record, error, { signal }) => {
     const kinesisRecord = record as KinesisStreamRecord
     const letter = deadLetterOf(kinesisRecord, error)
     const { records } = await putRecords(
       target.kinesis,
       target.streamName,
       [{ partitionKey: kinesisRecord.kinesis.partitionKey, data: JSON.stringify(letter) }],
-      { signal: target.signal },
+      { signal },
     )
     const [result] = records
     if (result?.ok !== true) {

@@ -6,6 +6,7 @@
  */
 import type { ValidationIssue } from '../errors.js'
 import { ServerlessDoneRightError } from '../errors.js'
+import { describeError } from './report.js'
 
 /** The `options` of `Error` for a cause that may be absent. */
 const withCause = (cause: unknown) => (cause === undefined ? undefined : { cause })
@@ -67,10 +68,17 @@ export class InvalidRecordError extends ServerlessDoneRightError {
 }
 
 /**
- * Why a record was not processed: an earlier record of its key failed, or the budget aborted.
+ * Why a record was not processed: an earlier record of its key failed, the budget aborted, or the `fanOut` sink did
+ * not confirm the write of its result.
  * @group Errors
  */
-export type NotProcessedReason = 'skipped' | 'aborted'
+export type NotProcessedReason = 'skipped' | 'aborted' | 'unconfirmed'
+
+const notProcessed: Record<NotProcessedReason, string> = {
+  skipped: 'started: an earlier record with the same ordering key failed',
+  aborted: 'finished: the invocation budget aborted',
+  unconfirmed: 'confirmed: the sink did not confirm the write of its result',
+}
 
 /**
  * The error recorded for a record that was reported failed without its own failure: `skipped` because an earlier
@@ -90,19 +98,16 @@ export class RecordNotProcessedError extends ServerlessDoneRightError {
   readonly code = 'SDR_RECORD_NOT_PROCESSED'
   /** The record's identifier. */
   readonly recordId: string
-  /** `skipped` or `aborted`. */
+  /** `skipped`, `aborted` or `unconfirmed`. */
   readonly reason: NotProcessedReason
 
   /**
    * @param recordId - the record's identifier
-   * @param reason - `skipped` or `aborted`
-   * @param options - `cause`: the failure that blocked the key, or the budget's abort reason
+   * @param reason - `skipped`, `aborted` or `unconfirmed`
+   * @param options - `cause`: the failure that blocked the key, the budget's abort reason, or the sink's report entry
    */
   constructor(recordId: string, reason: NotProcessedReason, options: { cause?: unknown } = {}) {
-    super(
-      `Record ${recordId} not ${reason === 'skipped' ? 'started: an earlier record with the same ordering key failed' : 'finished: the invocation budget aborted'}`,
-      withCause(options.cause),
-    )
+    super(`Record ${recordId} not ${notProcessed[reason]}`, withCause(options.cause))
     this.name = 'RecordNotProcessedError'
     this.recordId = recordId
     this.reason = reason
@@ -146,7 +151,7 @@ export class BatchFailureError extends ServerlessDoneRightError {
    */
   constructor(recordErrors: readonly RecordError[], options: { cause?: unknown; records?: number } = {}) {
     const cause = options.cause ?? recordErrors[0]?.error
-    const first = cause instanceof Error ? `: ${cause.message}` : ''
+    const first = cause instanceof Error ? `: ${describeError(cause)}` : ''
     const which =
       options.records === undefined || options.records === recordErrors.length
         ? `All ${recordErrors.length} records of the batch failed`

@@ -6,12 +6,15 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { Context, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
-import { budgetOf } from '../budget.js'
+import { internalsOf } from '../budget/invocation.js'
 import { batchRecords } from '../events.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import type { Ordering } from './lanes.js'
-import type { BatchLogger, BatchSummary } from './report.js'
-import { type BatchOutcome, type DeadLetterHandler, type RecordHandler, runBatch, Status } from './run-batch.js'
+import { type BatchOutcome, isConfirmed, Status } from './outcome.js'
+import type { DeadLetterHandler } from './pipeline.js'
+import { type BatchLogger, type BatchSummary, reportSummary } from './report.js'
+import { type RecordHandler, runBatch } from './run-batch.js'
+import type { Sink } from './sink.js'
 import type { DecodeMode } from './sources.js'
 
 /**
@@ -40,7 +43,7 @@ export type FanOutHandler = (event: unknown, context: Context) => Promise<BatchR
  * Options of {@link fanOut}. Every field is optional.
  * @group Batches
  */
-export interface FanOutOptions<T = unknown> {
+export interface FanOutOptions<T = unknown, R = unknown> {
   /**
    * How Kinesis `data` (after base64) and SQS `body` become the item: `json`, `text` (UTF-8 string) or `buffer`.
    * DynamoDB Streams items are always the unmarshalled `NewImage` (`OldImage` for `REMOVE`).
@@ -80,7 +83,8 @@ export interface FanOutOptions<T = unknown> {
   drainMs?: number
   /**
    * Throw a `BatchFailureError` (with every record's error) when every record failed, so that Lambda counts the
-   * invocation as failed and `BisectBatchOnFunctionError` can split the batch. `false` returns every record in
+   * invocation as failed and `BisectBatchOnFunctionError` can split the batch. Not when the budget aborted during the
+   * batch: records cut short by the deadline or memory pressure are reported in `batchItemFailures` instead. `false` returns every record in
    * `batchItemFailures` instead.
    * @defaultValue `true`
    */
@@ -91,10 +95,20 @@ export interface FanOutOptions<T = unknown> {
    */
   logger?: BatchLogger
   /**
-   * Called once per batch with the summary, e.g. to publish metrics.
+   * Called once per batch with the summary, e.g. to publish metrics. If it throws, the error is logged and ignored.
    * @defaultValue none
    */
   onSummary?: (summary: BatchSummary) => void
+  /**
+   * The batched output stage: once the handler has mapped the records, the sink gets every result in batch order
+   * (with each one's record meta) and reports per result which were written (`kinesisSink()` writes them with
+   * `putRecords`). A record is complete only when the sink confirms its write; an unconfirmed one goes to
+   * `batchItemFailures`, and so does the rest of its ordering key. The sink has until the time the handler must
+   * answer (the timeout guard's hard phase, or the deadline): a result not confirmed by then is reported, and the
+   * timeout guard's fallback names exactly the records not yet confirmed.
+   * @defaultValue none: a record is complete when its handler resolves
+   */
+  sink?: Sink<R>
 }
 
 function isEmptyBatch(event: unknown): boolean {
@@ -108,7 +122,8 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
     const kind = status[index]
     const error = errors[index]
     const notRun = kind === Status.skipped ? 'skipped' : kind === Status.aborted ? 'aborted' : undefined
-    return { id, error: notRun === undefined ? error : new RecordNotProcessedError(id, notRun, { cause: error }) }
+    if (notRun === undefined || error instanceof RecordNotProcessedError) return { id, error }
+    return { id, error: new RecordNotProcessedError(id, notRun, { cause: error }) }
   })
 }
 
@@ -122,14 +137,17 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  * - A record is never lost: it succeeded, was confirmed by the dead-letter function, or is in `batchItemFailures`.
  * - When `budgetOf(context).signal` aborts (`timeoutGuard()`, `memoryWatchdog()`), no new record starts, in-flight
  *   records see the signal, and the handler returns once they settle or `drainMs` after the abort (sooner when the
- *   hard phase is nearer), reporting every
- *   unfinished record. Finished records are added to `budgetOf(context).completed` as they finish, and
- *   `budget.check()` runs before each record starts.
+ *   hard phase is nearer), reporting every unfinished record. `budget.check()` runs before each record starts.
+ * - With a `sink`, the handler maps each record and the sink writes the results together; a record is complete only
+ *   once the sink confirms it. When `timeoutGuard()` answers in the engine's place, its fallback names exactly the
+ *   records this engine has not confirmed: nothing for the caller to track.
+ * - A logger or `onSummary` that throws, or an error that cannot even be printed, changes nothing in the answer.
  *
- * @param recordHandler - handles one decoded (and validated) item; throw to fail the record
- * @param options - decoding, schema, invalid-record policy, ordering, concurrency, drain, logging
+ * @param recordHandler - handles one decoded (and validated) item; throw to fail the record; with a `sink`, its
+ *   result is what the sink writes
+ * @param options - decoding, schema, invalid-record policy, ordering, concurrency, drain, logging, sink
  * @returns a handler for Middy's `.handler(...)` or for direct export
- * @throws BatchFailureError when every record failed and `throwOnFullBatchFailure` is on
+ * @throws BatchFailureError when every record failed, the budget did not abort, and `throwOnFullBatchFailure` is on
  * @throws UnsupportedEventError when the event is not a batch
  *
  * @example
@@ -154,7 +172,10 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  * ```
  * @group Batches
  */
-export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: FanOutOptions<T> = {}): FanOutHandler {
+export function fanOut<T = unknown, R = unknown>(
+  recordHandler: RecordHandler<T, R>,
+  options: FanOutOptions<T, R> = {},
+): FanOutHandler {
   // The defaults, as each option's TSDoc gives them.
   const {
     decode = 'json',
@@ -166,34 +187,27 @@ export function fanOut<T = unknown>(recordHandler: RecordHandler<T>, options: Fa
     throwOnFullBatchFailure = true,
     logger = console,
     onSummary,
+    sink,
   } = options
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be an integer ≥ 1')
   if (!Number.isFinite(drainMs) || drainMs < 0) throw new RangeError('drainMs must be a number ≥ 0')
-  const settings = { handler: recordHandler, decode, schema, onInvalid, ordering, concurrency, drainMs, logger }
+  if (sink !== undefined && typeof sink !== 'function') throw new TypeError('sink must be a function')
+  const settings = { handler: recordHandler, decode, schema, onInvalid, ordering, concurrency, drainMs, logger, sink }
 
   return async function fanOutHandler(event: unknown, context: Context): Promise<BatchResponse> {
     const records = batchRecords(event) ?? (isEmptyBatch(event) ? [] : undefined)
     if (records === undefined) throw new UnsupportedEventError('fanOut')
-    // A context-less call (a unit test calling the handler directly) still gets a budget of its own.
-    const budget = budgetOf(context ?? ({} as Context))
-    const outcome = await runBatch(settings, records, budget)
+    const outcome = await runBatch(settings, records, internalsOf(context))
     const { summary, ids, status } = outcome
     const batchItemFailures: { itemIdentifier: string }[] = []
     for (let i = 0; i < ids.length; i++) {
-      if (status[i] !== Status.succeeded && status[i] !== Status.deadLettered) {
-        batchItemFailures.push({ itemIdentifier: ids[i] as string })
-      }
+      if (!isConfirmed(status[i] as number)) batchItemFailures.push({ itemIdentifier: ids[i] as string })
     }
-    if (batchItemFailures.length === 0) logger.info('fanOut batch done', summary)
-    else logger.warn('fanOut batch done with failures', summary)
-    if (onSummary !== undefined) {
-      try {
-        onSummary(summary)
-      } catch (error) {
-        logger.error('onSummary threw', { error })
-      }
-    }
-    if (throwOnFullBatchFailure && ids.length > 0 && batchItemFailures.length === ids.length) {
+    const messages = ['fanOut batch done', 'fanOut batch done with failures'] as const
+    reportSummary(logger, messages, summary, batchItemFailures.length > 0, onSummary)
+    // A batch cut short by the budget is answered, not thrown: bisecting it would not help, the next call has time.
+    const cutShort = summary.abortReason !== undefined
+    if (throwOnFullBatchFailure && !cutShort && ids.length > 0 && batchItemFailures.length === ids.length) {
       throw new BatchFailureError(recordErrorsOf(outcome))
     }
     return { batchItemFailures }

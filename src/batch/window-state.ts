@@ -31,6 +31,8 @@ export class WindowState<A> {
   readonly #size = new StateSize()
   readonly #flushIdBase: string
   #flushes = 0
+  /** The JSON of the state the current fold started from: the incoming state, or `{}` after a flush. */
+  #baseJson: string
 
   /**
    * @param invocation - the event and what the flushes need
@@ -43,8 +45,9 @@ export class WindowState<A> {
     const { event, window, ids } = invocation
     // A copy through JSON: the caller's event is never mutated, and the same text feeds the flush ids.
     const incomingJson = JSON.stringify(event.state ?? {})
-    this.#entries = new Map(Object.entries(JSON.parse(incomingJson) as Record<string, A>))
-    for (const [name, value] of this.#entries) this.#size.touch(name, value)
+    this.#baseJson = incomingJson
+    this.#entries = new Map()
+    this.rewind()
     this.#flushIdBase = JSON.stringify([
       window.start,
       window.end,
@@ -54,6 +57,17 @@ export class WindowState<A> {
       ids[0] ?? null,
       ids.at(-1) ?? null,
     ])
+  }
+
+  /**
+   * Back to the state the current fold started from (the incoming state, or an empty one after a flush): the records
+   * folded since must be folded again. How a failed record leaves no trace, even when `reduce` mutated its accumulator
+   * before it threw.
+   */
+  rewind(): void {
+    this.#entries = new Map(Object.entries(JSON.parse(this.#baseJson) as Record<string, A>))
+    this.#size.clear()
+    for (const [name, value] of this.#entries) this.#size.touch(name, value)
   }
 
   /** The accumulator of `name`, or `undefined`. */
@@ -66,8 +80,13 @@ export class WindowState<A> {
     return this.#entries.has(name)
   }
 
-  /** Stores the accumulator of `name` and updates the size estimate. */
+  /**
+   * Stores the accumulator of `name` and updates the size estimate.
+   *
+   * @throws TypeError when `value` cannot be carried as JSON (a BigInt, a cycle) as far as the estimate measured it
+   */
   set(name: string, value: A): void {
+    if (typeof value === 'bigint') throw new TypeError(`reduce returned a BigInt for key ${JSON.stringify(name)}`)
     this.#entries.set(name, value)
     this.#size.touch(name, value)
   }
@@ -123,5 +142,6 @@ export class WindowState<A> {
     }
     this.#entries = new Map()
     this.#size.clear()
+    this.#baseJson = '{}'
   }
 }

@@ -6,8 +6,8 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
+import type { DeadLetterHandler } from './pipeline.js'
 import type { BatchLogger } from './report.js'
-import type { DeadLetterHandler } from './run-batch.js'
 import type { DecodeMode } from './sources.js'
 
 /**

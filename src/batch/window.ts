@@ -5,21 +5,15 @@
  * @module
  */
 import type { Context, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
-import { budgetOf, type InvocationBudget } from '../budget.js'
-import { batchRecords, recordId, recordSource } from '../events.js'
+import { internalsOf } from '../budget/invocation.js'
+import { batchRecords, recordId } from '../events.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
-import { asInvalidRecordError, itemChecker } from './item.js'
-import { type RecordDecoder, recordDecoder } from './sources.js'
+import { reportSummary, safeLog } from './report.js'
+import { windowFolder } from './window-fold.js'
 import { WindowState } from './window-state.js'
 import type { TumblingWindowEvent, WindowReducerOptions, WindowResponse, WindowSummary } from './window-types.js'
 
 type WindowRecord = KinesisStreamRecord | DynamoDBRecord
-
-interface FoldCounts {
-  folded: number
-  invalid: number
-  deadLettered: number
-}
 
 const defaults = {
   decode: 'json',
@@ -27,6 +21,16 @@ const defaults = {
   maxStateBytes: 900 * 1024,
   logger: console,
 } as const
+
+/** A tumbling-window event, or `undefined` when `input` is none (no window, or a state that is no object). */
+function windowEventOf(input: unknown): { event: TumblingWindowEvent; records: WindowRecord[] } | undefined {
+  const records = batchRecords(input) as WindowRecord[] | undefined
+  const event = input as TumblingWindowEvent
+  if (records === undefined || typeof event.window !== 'object' || event.window === null) return undefined
+  const { state } = event
+  if (state !== undefined && state !== null && (typeof state !== 'object' || Array.isArray(state))) return undefined
+  return { event, records }
+}
 
 /**
  * A Lambda handler made by {@link windowReducer}. It takes any event (so that it fits `middy()` without type
@@ -84,79 +88,29 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  */
 export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOptions<T, A>): WindowHandler<A> {
   const { key, reduce, initial, flush, onSummary } = options
-  const check = options.schema === undefined ? undefined : itemChecker(options.schema)
   const maxStateBytes = options.maxStateBytes ?? defaults.maxStateBytes
   if (!(maxStateBytes > 0)) throw new RangeError('maxStateBytes must be a number > 0')
-  const onInvalid = options.onInvalid ?? defaults.onInvalid
   const logger = options.logger ?? defaults.logger
-  const decodeMode = options.decode ?? defaults.decode
-
-  /** Decodes and checks one record; `undefined` when it was dead-lettered, a thrown error when it fails. */
-  async function readItem(record: WindowRecord, id: string, decode: RecordDecoder, counts: FoldCounts) {
-    try {
-      const decoded = decode(record, id)
-      const checked = check === undefined ? (decoded as T) : check(decoded, id)
-      return { item: checked instanceof Promise ? await checked : checked }
-    } catch (error) {
-      counts.invalid++
-      const invalid = asInvalidRecordError(error, id)
-      logger.warn('Invalid record', { id, reason: invalid.reason, error: invalid.message })
-      if (onInvalid === 'fail') throw invalid
-      try {
-        await onInvalid(record, invalid)
-      } catch (sinkError) {
-        logger.error('Dead-letter sink failed; record reported as failed', { id, error: sinkError })
-        throw invalid
-      }
-      counts.deadLettered++
-      return undefined
-    }
+  const readSettings = {
+    decode: options.decode ?? defaults.decode,
+    schema: options.schema,
+    onInvalid: options.onInvalid ?? defaults.onInvalid,
+    logger,
   }
 
-  /** Folds the records in order; returns the index of the first record that failed (or the count) and its error. */
-  async function fold(records: readonly WindowRecord[], state: WindowState<A>, budget: InvocationBudget) {
-    const { ids } = state.invocation
-    const decode = recordDecoder(recordSource(records[0]) === 'dynamodb' ? 'dynamodb' : 'kinesis', decodeMode)
-    const counts: FoldCounts = { folded: 0, invalid: 0, deadLettered: 0 }
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i] as WindowRecord
-      const id = ids[i] as string
-      try {
-        budget.check()
-      } catch (error) {
-        budget.abort(error instanceof Error ? error : new Error(String(error)))
-      }
-      if (budget.signal.aborted) {
-        return {
-          counts,
-          firstFailure: i,
-          failure: new RecordNotProcessedError(id, 'aborted', { cause: budget.signal.reason }),
-        }
-      }
-      try {
-        const read = await readItem(record, id, decode, counts)
-        if (read === undefined) continue
-        // String() so that a key returned as a number meets the same key read back from the state's JSON.
-        const name = String(key(read.item, record))
-        state.set(name, reduce(state.has(name) ? (state.get(name) as A) : initial(), read.item, record))
-        counts.folded++
-      } catch (error) {
-        logger.debug('Record failed', { id, error })
-        return { counts, firstFailure: i, failure: error }
-      }
-      if (state.estimatedBytes > maxStateBytes) await state.flushAll('state-limit')
-    }
-    return { counts, firstFailure: records.length, failure: undefined }
-  }
+  const fold = windowFolder<T, A>({ key, reduce, initial, maxStateBytes, logger, read: readSettings })
 
   return async function windowHandler(input: unknown, context: Context): Promise<WindowResponse<A>> {
     const started = performance.now()
-    const records = batchRecords(input) as WindowRecord[] | undefined
-    const event = input as TumblingWindowEvent
-    if (records === undefined || typeof event.window !== 'object' || event.window === null) {
-      throw new UnsupportedEventError('windowReducer', 'a Kinesis or DynamoDB Streams tumbling-window event')
+    const parsed = windowEventOf(input)
+    if (parsed === undefined) {
+      throw new UnsupportedEventError(
+        'windowReducer',
+        'a Kinesis or DynamoDB Streams tumbling-window event (with a window, and a state that is an object)',
+      )
     }
-    const budget = budgetOf(context ?? ({} as Context))
+    const { event, records } = parsed
+    const budget = internalsOf(context)
     const window = { start: String(event.window.start), end: String(event.window.end) }
     const ids = records.map((record) => recordId(record) ?? '')
     const state = new WindowState<A>({ event, window, ids, signal: budget.signal, logger }, flush)
@@ -172,8 +126,9 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
       }))
       throw new BatchFailureError(recordErrors, { records: records.length })
     }
-    if (terminatedEarly)
-      logger.warn('Lambda terminated the window early (state over 1 MB); lower maxStateBytes', { window })
+    if (terminatedEarly) {
+      safeLog(logger, 'warn', 'Lambda terminated the window early (state over 1 MB); lower maxStateBytes', { window })
+    }
     if (final && state.keys > 0) await state.flushAll(terminatedEarly ? 'terminated-early' : 'final')
     // The estimate decides early flushes; the state Lambda gets is measured exactly, once.
     let stateBytes = state.exactBytes()
@@ -191,15 +146,8 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
       final,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     }
-    if (batchItemFailures.length === 0) logger.info('windowReducer invocation done', summary)
-    else logger.warn('windowReducer invocation done with failures', summary)
-    if (onSummary !== undefined) {
-      try {
-        onSummary(summary)
-      } catch (error) {
-        logger.error('onSummary threw', { error })
-      }
-    }
+    const messages = ['windowReducer invocation done', 'windowReducer invocation done with failures'] as const
+    reportSummary(logger, messages, summary, batchItemFailures.length > 0, onSummary)
     return { state: state.toObject(), batchItemFailures }
   }
 }

@@ -74,10 +74,13 @@ new CfnOutput(stack, 'OnFailureQueueUrl', { value: logs.onFailureQueue.queueUrl 
   'rest-user-api': {
     imports: `import { App, CfnOutput, Stack } from 'aws-cdk-lib'
 import { UserApi } from '../src/infra.js'
+import { userApiSettings } from '../src/settings.js'
 `,
-    construct: `// \`-c userApi=rest\`: a REST API (payload 1.0) instead of an HTTP API (payload 2.0).
+    construct: `// \`-c userApi=rest\`: a REST API (payload 1.0) instead of an HTTP API (payload 2.0), behind IAM auth (a REST API has
+// no JWT authorizer). The HTTP API checks JWTs from \`userApiSettings.auth\` (placeholders: set your issuer and audience).
 const apiKind = app.node.tryGetContext('userApi') === 'rest' ? 'rest' : 'http'
-const api = new UserApi(stack, 'UserApi', { apiKind })
+const auth = apiKind === 'rest' ? ({ type: 'iam' } as const) : ({ type: 'jwt', ...userApiSettings.auth } as const)
+const api = new UserApi(stack, 'UserApi', { apiKind, auth })
 new CfnOutput(stack, 'UsersUrl', { value: api.usersUrl })
 new CfnOutput(stack, 'UsersTableName', { value: api.table.tableName })
 `,

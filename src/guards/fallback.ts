@@ -4,7 +4,7 @@
  * @module
  */
 import type { Request } from '@middy/core'
-import { budgetOf } from '../budget.js'
+import { internalsOf } from '../budget/invocation.js'
 import type { TimeoutApproachingError } from '../errors.js'
 import { batchRecords, eventKind, recordId } from '../events.js'
 import { problemBody, problemResponse } from '../http-response.js'
@@ -15,12 +15,13 @@ interface ItemFailure {
 }
 
 /**
- * The records of a batch event that are not in `completed`, as `batchItemFailures` entries, in batch order.
+ * The records of a batch event that are not in `confirmed` (what the engines running them have confirmed, asked once
+ * the hard phase comes), as `batchItemFailures` entries, in batch order.
  * `undefined` when a partial response cannot be trusted, so the whole batch must fail instead: a record has no
  * identifier to name, or the event belongs to a tumbling window (whose response must carry the window's `state`,
  * which only the handler has).
  */
-export function unfinishedRecords(event: unknown, completed: ReadonlySet<string>): ItemFailure[] | undefined {
+export function unfinishedRecords(event: unknown, confirmed: ReadonlySet<string>): ItemFailure[] | undefined {
   const records = batchRecords(event)
   if (records === undefined) return undefined
   const { window } = event as { window?: unknown }
@@ -29,14 +30,14 @@ export function unfinishedRecords(event: unknown, completed: ReadonlySet<string>
   for (const record of records) {
     const id = recordId(record)
     if (id === undefined || id === '') return undefined
-    if (!completed.has(id)) failures.push({ itemIdentifier: id })
+    if (!confirmed.has(id)) failures.push({ itemIdentifier: id })
   }
   return failures
 }
 
 /**
  * The default hard-phase answer: a `504` problem+json response for API Gateway (payload 1.0 and 2.0), a
- * `{ batchItemFailures }` naming every record not known to be finished for Kinesis, DynamoDB Streams and SQS, and
+ * `{ batchItemFailures }` naming every record no engine has confirmed for Kinesis, DynamoDB Streams and SQS, and
  * otherwise (or when a partial batch response cannot be trusted) `error` is thrown.
  */
 export function defaultFallback(request: Request, error: TimeoutApproachingError): unknown {
@@ -51,7 +52,7 @@ export function defaultFallback(request: Request, error: TimeoutApproachingError
         }),
       )
     case 'batch': {
-      const batchItemFailures = unfinishedRecords(event, budgetOf(context).completed)
+      const batchItemFailures = unfinishedRecords(event, internalsOf(context).confirmedIds())
       if (batchItemFailures === undefined) throw error
       return { batchItemFailures }
     }

@@ -19,15 +19,22 @@ export interface GuardLogger {
   debug?(message: string, ...extra: unknown[]): void
 }
 
-/** Writes one line at `level`, through `info` when the logger has no such method. */
+/**
+ * Writes one line at `level`, through `info` when the logger has no such method. A logger that throws is ignored: it
+ * runs inside the guards' timers and phases, where its failure would cost the invocation its answer.
+ */
 function write(
   logger: GuardLogger | undefined,
   level: 'warn' | 'debug',
   message: string,
   fields: Record<string, unknown>,
 ): void {
-  if (logger !== undefined)
-    (typeof logger[level] === 'function' ? logger[level] : logger.info).call(logger, message, fields)
+  try {
+    if (logger !== undefined)
+      (typeof logger[level] === 'function' ? logger[level] : logger.info).call(logger, message, fields)
+  } catch {
+    // An observer's failure must not change the answer.
+  }
 }
 
 /** Writes a warning, through `info` when the logger has no `warn`. */

@@ -7,7 +7,7 @@
 import { getHeapStatistics } from 'node:v8'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { type BudgetAlarm, budgetOf, type InvocationBudget } from '../budget.js'
+import { type BudgetAlarm, type BudgetInternals, beginBudget } from '../budget/invocation.js'
 import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
 import { heapUsage, oldGenerationLimitMb } from './heap.js'
 import { leakTrend } from './leak-trend.js'
@@ -96,7 +96,7 @@ type Slots = Record<symbol, unknown>
 
 /** One running invocation, as the watchdog sees it. */
 interface Watch {
-  readonly budget: InvocationBudget
+  readonly budget: BudgetInternals
   readonly requestId: string
   readonly limitMb: number | undefined
   readonly coldStart: boolean
@@ -308,7 +308,7 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
 
   function memoryWatchdogBefore(request: Request): undefined {
     invocations++
-    const budget = budgetOf(request.context)
+    const budget = beginBudget(request)
     const watch: Watch = {
       budget,
       requestId: request.context.awsRequestId,
@@ -344,7 +344,11 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MiddlewareO
       heapLimitMb: round(heapLimitMb),
       leakSuspected,
     }
-    onReport?.(memory)
+    try {
+      onReport?.(memory)
+    } catch {
+      // An observer's failure must not change the answer.
+    }
     logDetail(logger, 'Memory report', { ...memory })
   }
 

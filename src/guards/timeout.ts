@@ -4,7 +4,7 @@
  * @module
  */
 import type { MiddlewareObj, Request } from '@middy/core'
-import { type BudgetAlarm, budgetOf } from '../budget.js'
+import { type BudgetAlarm, beginBudget, internalsOf } from '../budget/invocation.js'
 import { TimeoutApproachingError } from '../errors.js'
 import { eventKind } from '../events.js'
 import { defaultFallback } from './fallback.js'
@@ -35,15 +35,14 @@ export interface TimeoutGuardOptions {
    * `TimeoutApproachingError`, also passed as `error`); what it returns is the invocation's response, what it
    * throws is the invocation's error, and `undefined` makes the invocation throw `error`.
    * @defaultValue a `504` problem+json for API Gateway events (payload 1.0 and 2.0), `{ batchItemFailures }`
-   * naming every record not in `budgetOf(context).completed` for Kinesis, DynamoDB Streams and SQS batches, and
+   * naming every record the batch engine has not confirmed for Kinesis, DynamoDB Streams and SQS batches, and
    * otherwise a thrown `TimeoutApproachingError` (`phase: 'hard'`)
    */
   fallback?: (request: Request, error: TimeoutApproachingError) => unknown
   /**
-   * API Gateway's integration timeout: for its events the deadline is the earlier of Lambda's and the request's
-   * arrival (`requestContext.requestTimeEpoch`, `timeEpoch` in 2.0) plus this, and `middyOptions.requestStart` gives
-   * the chain a copy of the context counting down to it, so the guard's 504 beats the gateway's bare one. An arrival
-   * in the future or older than this counts as now. Set it when yours is not the default; `Infinity`: no front door.
+   * API Gateway's integration timeout: the deadline of its events is the earlier of Lambda's and the arrival
+   * (`requestTimeEpoch`, `timeEpoch` in 2.0) plus this; `middyOptions.requestStart` gives the chain a context counting
+   * down to it. An arrival in the future or older than this counts as now. `Infinity`: no front door.
    * @defaultValue `29000` for payload 1.0 (a REST API's default), `30000` for 2.0 (an HTTP API's default and maximum)
    */
   integrationTimeoutMs?: number
@@ -173,7 +172,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   const softAlarm = Symbol('timeoutGuard soft alarm')
 
   function softAbort(request: Request): void {
-    const budget = budgetOf(request.context)
+    const budget = internalsOf(request.context)
     const remainingMs = budget.remainingMs()
     budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs }))
     logWarning(logger, 'Deadline approaching: budget aborted', {
@@ -187,12 +186,13 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     const slots = request.internal as Slots
     const alarm = slots[softAlarm] as BudgetAlarm | undefined
     if (alarm === undefined) return
-    budgetOf(request.context).cancelAlarm(alarm)
+    internalsOf(request.context).cancelAlarm(alarm)
     slots[softAlarm] = undefined
   }
 
   function timeoutGuardBefore(request: Request): undefined {
-    const budget = budgetOf(request.context)
+    // The first guard of an invocation begins its budget: a reused context object never carries the last one's.
+    const budget = beginBudget(request)
     const now = Date.now()
     const remainingMs = budget.deadline - now
     if (remainingMs === Infinity) return undefined
@@ -208,7 +208,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   function timeoutGuardOnError(request: Request): undefined {
     settle(request)
     if (!isEarlyTimeout(request.error)) return undefined
-    const budget = budgetOf(request.context)
+    const budget = internalsOf(request.context)
     const remainingMs = budget.remainingMs()
     const error = new TimeoutApproachingError({ phase: 'hard', remainingMs }, { cause: request.error })
     budget.abort(error)

@@ -6,6 +6,7 @@ import middy from '@middy/core'
 import type { DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
 import fc from 'fast-check'
 import { BatchFailureError, type BatchResponse, budgetOf, fanOut, TimeoutApproachingError } from 'serverless-done-right'
+import { internalsOf } from '../../src/budget/invocation.js'
 import { lambdaContext } from '../helpers/context.js'
 import { dynamodbRecord, kinesisRecord, memoryLogger, sleep, sqsRecord } from './factories.js'
 
@@ -156,8 +157,8 @@ describe('fanOut property', () => {
           if (threw.has(index) || plan.invalid) expect(reportedSet.has(id)).toBe(true)
         })
         // The budget names exactly the records done.
-        for (const id of budget.completed) expect(reportedSet.has(id)).toBe(false)
-        expect(budget.completed.size + reported.length).toBe(ids.length)
+        for (const id of internalsOf(context).confirmedIds()) expect(reportedSet.has(id)).toBe(false)
+        expect(internalsOf(context).confirmedIds().size + reported.length).toBe(ids.length)
         // In flight never exceeds concurrency.
         expect(peak).toBeLessThanOrEqual(batch.concurrency)
         // Per-key start order is batch order, with no gap, and nothing starts after a failure in its lane.

@@ -13,6 +13,7 @@ import {
   UnsupportedEventError,
 } from 'serverless-done-right'
 import { z } from 'zod'
+import { internalsOf } from '../../src/budget/invocation.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
 import { dynamodbRecord, kinesisEvent, kinesisRawRecord, memoryLogger, sleep, sqsRecord } from './factories.js'
@@ -43,7 +44,9 @@ describe('fanOut', () => {
       { item: 'Hello, this is a test.', id: event.Records[0]?.kinesis.sequenceNumber, key: '1' },
       { item: 'This is only a test.', id: event.Records[1]?.kinesis.sequenceNumber, key: '1' },
     ])
-    expect([...budgetOf(context).completed]).toEqual(event.Records.map((record) => record.kinesis.sequenceNumber))
+    expect([...internalsOf(context).confirmedIds()]).toEqual(
+      event.Records.map((record) => record.kinesis.sequenceNumber),
+    )
     const summaries = calls.filter((call) => call.level === 'info')
     expect(summaries).toHaveLength(1)
     expect(summaries[0]?.extra[0]).toMatchObject({ source: 'kinesis', records: 2, succeeded: 2, peakInFlight: 1 })
@@ -254,7 +257,7 @@ describe('fanOut', () => {
       expect(dead[1]?.error.reason).toBe('decode')
       // The sink rejected record 5: it is reported, not lost.
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[5]?.kinesis.sequenceNumber }])
-      expect(budgetOf(context).completed.size).toBe(5)
+      expect(internalsOf(context).confirmedIds().size).toBe(5)
     })
   })
 
@@ -348,7 +351,9 @@ describe('fanOut', () => {
       expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
         event.Records.slice(4).map((record) => record.kinesis.sequenceNumber),
       )
-      expect([...budget.completed].sort()).toEqual(event.Records.slice(0, 4).map((r) => r.kinesis.sequenceNumber))
+      expect([...internalsOf(context).confirmedIds()].sort()).toEqual(
+        event.Records.slice(0, 4).map((r) => r.kinesis.sequenceNumber),
+      )
       expect(summary).toMatchObject({ succeeded: 4, aborted: 8, abortReason: expect.stringMatching(/deadline/) })
     })
 
@@ -377,14 +382,14 @@ describe('fanOut', () => {
       expect(sinceAbort).toBeGreaterThanOrEqual(49) // the hung record got its whole drain
       expect(sinceAbort).toBeLessThan(50 + 50 + lateness)
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]?.kinesis.sequenceNumber }])
-      expect([...budget.completed]).toEqual([event.Records[0]?.kinesis.sequenceNumber])
+      expect([...internalsOf(context).confirmedIds()]).toEqual([event.Records[0]?.kinesis.sequenceNumber])
     })
 
     it('runs budget.check() before every record and stops when a check aborts the budget', async () => {
       const context = lambdaContext()
       const budget = budgetOf(context)
       let checks = 0
-      budget.addCheck(() => {
+      internalsOf(context).addCheck(() => {
         checks++
         if (checks === 3) budget.abort(new Error('memory pressure'))
       })

@@ -2,8 +2,8 @@ import { isUtf8 } from 'node:buffer'
 import type { DynamoDBRecord, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
 import fc from 'fast-check'
 import { InvalidRecordError } from 'serverless-done-right'
-import { issuePointer } from '../../src/batch/item.js'
 import { recordDecoder } from '../../src/batch/sources.js'
+import { pointerOf } from '../../src/json-pointer.js'
 import { fixture } from '../helpers/fixtures.js'
 import { dynamodbRecord, kinesisRawRecord, kinesisRecord, sqsRecord } from './factories.js'
 
@@ -110,7 +110,7 @@ describe('record decoders', () => {
   })
 
   it('turns Standard Schema issue paths into JSON pointers', () => {
-    expect(issuePointer(undefined)).toBe('')
-    expect(issuePointer(['a', 0, { key: 'b/c' }, 'd~e'])).toBe('/a/0/b~1c/d~0e')
+    expect(pointerOf('', undefined)).toBe('')
+    expect(pointerOf('', ['a', 0, { key: 'b/c' }, 'd~e'])).toBe('/a/0/b~1c/d~0e')
   })
 })

@@ -7,7 +7,6 @@ import type { KinesisStreamHandler } from 'aws-lambda'
 import {
   type BatchResponse,
   type BatchSummary,
-  budgetOf,
   fanOut,
   memoryWatchdog,
   type RecordMeta,
@@ -16,6 +15,7 @@ import {
   windowReducer,
 } from 'serverless-done-right'
 import { z } from 'zod'
+import { internalsOf } from '../../src/budget/invocation.js'
 import { lambdaContext } from '../helpers/context.js'
 import { kinesisEvent, memoryLogger, sleep } from './factories.js'
 
@@ -49,7 +49,7 @@ describe('fanOut behind timeoutGuard', () => {
     expect(failed.length).toBeGreaterThan(0)
     expect(failed.length).toBeLessThan(60)
     expect(handled.length + failed.length).toBe(60)
-    expect(budgetOf(context).completed.size).toBe(handled.length)
+    expect(internalsOf(context).confirmedIds().size).toBe(handled.length)
     expect(elapsed).toBeLessThan(1000) // returned by the soft phase's drain, before Lambda's deadline
   })
 })

@@ -11,6 +11,7 @@ import {
   windowReducer,
 } from 'serverless-done-right'
 import { z } from 'zod'
+import { internalsOf } from '../../src/budget/invocation.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
 import { kinesisEvent, kinesisRawRecord, memoryLogger } from './factories.js'
@@ -265,7 +266,7 @@ describe('windowReducer', () => {
 
     const context = lambdaContext()
     let seen = 0
-    budgetOf(context).addCheck(() => {
+    internalsOf(context).addCheck(() => {
       if (++seen === 3) budgetOf(context).abort(new TimeoutApproachingError({ phase: 'soft', remainingMs: 50 }))
     })
     const aborted = await handler(windowEvent(clicks('abab')), context)

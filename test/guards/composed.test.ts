@@ -9,6 +9,7 @@ import {
   timeoutGuard,
   warmup,
 } from 'serverless-done-right'
+import { internalsOf } from '../../src/budget/invocation.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
 import { forever, recordingLogger, sleep, timerTracker } from './helpers.js'
@@ -45,7 +46,7 @@ describe('warmup + timeoutGuard + memoryWatchdog in one handler', () => {
     const context = lambdaContext({ timeoutMs: 3000, memoryMb: 10_240 }) // jest's own RSS is above 128 MB
     expect(await handler(fixture('kinesis-stream'), context)).toEqual({ batchItemFailures: [] })
     expect(lines).toEqual(['Hello, this is a test.', 'This is only a test.'])
-    expect(budgetOf(context).completed.size).toBe(2)
+    expect(internalsOf(context).confirmedIds().size).toBe(2)
     expect(reports).toHaveLength(1)
     expect(reports[0]?.coldStart).toBe(true) // the watchdog's first invocation: the ping never reached it
     expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([])

@@ -8,6 +8,7 @@ import {
   type TimeoutGuardOptions,
   timeoutGuard,
 } from 'serverless-done-right'
+import { internalsOf } from '../../src/budget/invocation.js'
 import { phaseDelays } from '../../src/guards/timeout.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
@@ -134,7 +135,7 @@ describe('timeoutGuard(): hard phase', () => {
     const [first, second] = event.Records
     const context = lambdaContext({ timeoutMs: 600 })
     const handler = guarded(async (_event, ctx) => {
-      budgetOf(ctx).completed.add(first?.kinesis.sequenceNumber as string) // what fanOut shares as it goes
+      internalsOf(ctx).reportProgress(() => [first?.kinesis.sequenceNumber as string]) // what fanOut reports when asked
       return forever()
     }, margins)
     const deadline = budgetOf(context).deadline
@@ -169,7 +170,11 @@ describe('timeoutGuard(): hard phase', () => {
     }, margins)
     const context = lambdaContext({ timeoutMs: 600 })
     const response = await handler(event, context)
-    expect(budgetOf(context).completed.has(first?.messageId as string)).toBe(true)
+    expect(
+      internalsOf(context)
+        .confirmedIds()
+        .has(first?.messageId as string),
+    ).toBe(true)
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: second?.messageId }] })
   })
 
@@ -191,7 +196,11 @@ describe('timeoutGuard(): hard phase', () => {
     const context = lambdaContext({ timeoutMs: 600 })
     const response = await handler(event, context)
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: second?.messageId }] })
-    expect(budgetOf(context).completed.has(first?.messageId as string)).toBe(true)
+    expect(
+      internalsOf(context)
+        .confirmedIds()
+        .has(first?.messageId as string),
+    ).toBe(true)
     // The soft phase warned; the hard phase never came: fanOut answered, not the fallback.
     expect(logger.lines.map((line) => line.fields.phase)).toEqual(['soft'])
     expect(budgetOf(context).signal.reason).toMatchObject({ phase: 'soft' })

@@ -23,3 +23,30 @@ new HttpError(404, { details: 'typo' })
 new ValidationError([{ message: 'missing pointer' }])
 
 export { deadline, signal, status }
+
+// The public budget has exactly its five members: nothing the guards and engines share among themselves.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const fiveMembers: Exactly<keyof InvocationBudget, 'signal' | 'deadline' | 'remainingMs' | 'abort' | 'check'> = true
+// @ts-expect-error the return-by time is internal
+budget.returnBy
+// @ts-expect-error alarms are internal
+budget.alarm(10, () => undefined, undefined)
+// @ts-expect-error alarms are internal
+budget.cancelAlarm
+// @ts-expect-error checks are registered by guards only
+budget.addCheck(() => undefined)
+// @ts-expect-error completion tracking is gone: the engine answers the fallback itself
+budget.completed
+// @ts-expect-error progress is reported by engines only
+budget.reportProgress
+// @ts-expect-error nor asked from outside
+budget.confirmedIds
+
+// No export of the package reaches the internals either.
+type Exports = keyof typeof import('serverless-done-right')
+const noInternals: Exactly<
+  Extract<Exports, 'internalsOf' | 'beginBudget' | 'BudgetInternals' | 'AlarmClock' | 'readSlot' | 'writeSlot'>,
+  never
+> = true
+
+export { fiveMembers, noInternals }

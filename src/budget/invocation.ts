@@ -1,0 +1,162 @@
+/**
+ * The budget of one invocation, as the guards and engines see it: the public {@link InvocationBudget} plus what they
+ * share among themselves (the time the handler must be back by, the alarms, the checks, and who answers "which records
+ * are confirmed?"). Internal: `src/index.ts` never exports this module, and no public signature names its types.
+ *
+ * @module
+ */
+import type { Context } from 'aws-lambda'
+import type { InvocationBudget } from '../budget.js'
+import { AlarmClock, type BudgetAlarm } from './alarms.js'
+import { readSlot, writeSlot } from './context-slot.js'
+
+export type { BudgetAlarm } from './alarms.js'
+
+/** Answers, when asked (only the timeout fallback asks), the identifiers of the records it has confirmed. */
+export type ProgressReport = () => Iterable<string>
+
+/** What guards and engines share about one invocation. Never part of the public API. */
+export interface BudgetInternals extends InvocationBudget {
+  /**
+   * Epoch milliseconds by which the handler must have returned: `deadline`, or earlier when `timeoutGuard()` answers in
+   * the invocation's place before it (its hard phase). `fanOut` ends its drain before it.
+   */
+  returnBy: number
+  /** Calls `fire(argument)` in about `delayMs` ms on the invocation's one timer, unless cancelled first. */
+  alarm<T>(delayMs: number, fire: (argument: T) => void, argument: T, now?: number): BudgetAlarm
+  /** Cancels an alarm of this budget; idempotent. */
+  cancelAlarm(alarm: BudgetAlarm): void
+  /** Registers a cheap check (the memory watchdog's) that `check()` runs; returns its remover. */
+  addCheck(check: () => void): () => void
+  /** An engine running records of this invocation registers how to ask it for the records it has confirmed. */
+  reportProgress(report: ProgressReport): void
+  /** Every record identifier any engine of this invocation has confirmed, asked now. */
+  confirmedIds(): Set<string>
+}
+
+/** The epoch milliseconds at which Lambda ends the invocation; `Infinity` when the context has no clock. */
+function deadlineOf(context: Partial<Context>): number {
+  const remaining =
+    typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
+  return Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Infinity
+}
+
+/**
+ * The budget of one invocation. A class rather than an object literal: a literal with getters takes V8's slow path.
+ * The `AbortController` is created only when somebody reads `signal`: most invocations never do.
+ */
+class Invocation extends AlarmClock implements BudgetInternals {
+  readonly deadline: number
+  returnBy: number
+  /** The context's `awsRequestId` when the budget was made: another id on the same context object is a new invocation. */
+  readonly requestId: unknown
+  /** The Middy request whose first guard began (or adopted) this budget, if a guard did. */
+  owner: object | undefined
+  #controller: AbortController | undefined
+  #reason: Error | undefined
+  readonly #checks: Array<() => void> = []
+  #reports: ProgressReport[] | undefined
+
+  constructor(context: Partial<Context>, owner: object | undefined) {
+    super()
+    this.deadline = deadlineOf(context)
+    this.returnBy = this.deadline
+    this.requestId = context.awsRequestId
+    this.owner = owner
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason)
+    }
+    return this.#controller.signal
+  }
+
+  // The public methods are arrow-function fields, so that they work detached (`const { remainingMs } = budget`).
+  readonly remainingMs = (): number => Math.max(0, this.deadline - Date.now())
+
+  readonly abort = (reason: Error): void => {
+    if (this.#reason !== undefined) return
+    this.#reason = reason
+    this.#controller?.abort(reason)
+  }
+
+  readonly check = (): void => {
+    const checks = this.#checks
+    for (let i = 0; i < checks.length; i++) checks[i]?.()
+  }
+
+  addCheck(check: () => void): () => void {
+    const checks = this.#checks
+    checks.push(check)
+    return () => {
+      const at = checks.indexOf(check)
+      if (at !== -1) checks.splice(at, 1)
+    }
+  }
+
+  reportProgress(report: ProgressReport): void {
+    if (this.#reports === undefined) this.#reports = [report]
+    else this.#reports.push(report)
+  }
+
+  /**
+   * True for a budget nobody has used yet and whose deadline is the one `context` gives now: made by a `budgetOf` call
+   * of this very invocation before its first guard ran (a middleware before the guards, a test), so the guard adopts it.
+   */
+  isPristineFor(context: Partial<Context>): boolean {
+    if (this.owner !== undefined || this.#reason !== undefined || this.#reports !== undefined) return false
+    const deadline = deadlineOf(context)
+    return deadline === this.deadline || Math.abs(deadline - this.deadline) <= adoptionToleranceMs
+  }
+
+  confirmedIds(): Set<string> {
+    const confirmed = new Set<string>()
+    for (const report of this.#reports ?? []) for (const id of report()) confirmed.add(id)
+    return confirmed
+  }
+}
+
+/** How far a pristine budget's deadline may be from the context's for a guard to adopt it. */
+const adoptionToleranceMs = 50
+
+/** The context of a call made without one (a unit test calling a handler directly) still gets a budget of its own. */
+function contextOf(context: Context | undefined): Context {
+  return context ?? ({} as Context)
+}
+
+/**
+ * The budget of the invocation `context` belongs to: the one kept with the context if it was made for the same
+ * `awsRequestId`, otherwise a fresh one (a context object reused for a later invocation never sees the previous
+ * invocation's abort, deadline or progress).
+ */
+export function internalsOf(context: Context | undefined): BudgetInternals {
+  const target = contextOf(context)
+  const kept = readSlot(target) as Invocation | undefined
+  if (kept !== undefined && kept.requestId === target.awsRequestId) return kept
+  const fresh = new Invocation(target, undefined)
+  writeSlot(target, fresh)
+  return fresh
+}
+
+/**
+ * The budget a guard's `before` works with: the one the first guard of this very request began (or an unused one made
+ * for this invocation before it), otherwise a fresh one.
+ * A harness or adapter that reuses its context object for every invocation, with the same `awsRequestId`, still gets a
+ * fresh budget per invocation as long as one guard runs.
+ */
+export function beginBudget(request: { readonly context: Context }): BudgetInternals {
+  const target = contextOf(request.context)
+  const kept = readSlot(target) as Invocation | undefined
+  if (kept !== undefined && kept.requestId === target.awsRequestId) {
+    if (kept.owner === request) return kept
+    if (kept.isPristineFor(target)) {
+      kept.owner = request
+      return kept
+    }
+  }
+  const fresh = new Invocation(target, request)
+  writeSlot(target, fresh)
+  return fresh
+}
