@@ -51,6 +51,7 @@ export {
   type HttpErrorOptions,
   type MemoryPressureDetails,
   MemoryPressureError,
+  PermanentError,
   ServerlessDoneRightError,
   TimeoutApproachingError,
   ValidationError,

@@ -29,8 +29,8 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'the whole main entry',
     `export * from './src/index.ts'`,
-    49_000,
-    'every middleware, the batch engine, the window reducer and putRecords together; measured 48.0 KB with the option checker and JSON logger of issues 14/15, the sink stage and the DynamoDB unmarshaller: a new area must fit or justify a raise',
+    50_500,
+    'every middleware, the batch engine, the window reducer and putRecords together; measured 49.6 KB with issue 16 (front door, lambda-warmer protocol, PermanentError) on top of 48.0 KB with the option checker and JSON logger of issues 14/15, the sink stage and the DynamoDB unmarshaller: a new area must fit or justify a raise',
   ],
   [
     'warmup()',
@@ -41,8 +41,8 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'timeoutGuard()',
     `export { timeoutGuard } from './src/guards/timeout.ts'`,
-    11_500,
-    'two phases, fallbacks for HTTP and batches (event kinds, problem+json), the budget with its internals (a fresh budget per invocation, progress asked from the engines) + the shared option checker (src/options.ts, option-rules.ts) and JSON console logger of issues 14/15 (~3.5-4.7 KB); measured 10.6 KB',
+    12_500,
+    'two phases, fallbacks for HTTP and batches (event kinds, problem+json), the budget with its internals (a fresh budget per invocation, progress asked from the engines), the front door of issue 16 (API Gateway integration timeout from the arrival time, 0.75 KB) + the shared option checker (src/options.ts, option-rules.ts) and JSON console logger of issues 14/15 (~3.5-4.7 KB); measured 11.4 KB',
   ],
   [
     'memoryWatchdog()',
@@ -108,11 +108,12 @@ describe('bundle size', () => {
 // This library's own code inside each recipe's Lambda bundle, bundled as CDK's NodejsFunction bundles it (only
 // `@aws-sdk/*` external, since Lambda provides it). The benchmarks issue sets 25 KB (1,024 bytes each): a user who
 // composes every guard, the fan-out engine and putRecords should pay less than that for us. `npm run bench` shows the
-// same figure per module (cold-start section). Raised to 36 KB for issues 14/15: every factory now checks its options
-// (src/options.ts, option-rules.ts) and logs JSON by default (src/logger.ts), ~4.7 KB shared by all of them; measured
-// 35.5 KB for the log processor after the sink stage and the DynamoDB image unmarshaller of issue 14 also landed.
-// The 25 KB target is the lead's to revisit.
-const recipeShareCeiling = 36 * 1024
+// same figure per module (cold-start section). NOT MET since issues 14-16 (BENCHMARKS.md says so): every factory now
+// checks its options (src/options.ts, option-rules.ts) and logs JSON by default (src/logger.ts), ~4.7 KB shared by all;
+// the sink stage, contained observers and the DynamoDB image unmarshaller (issues 14/15), the front door and the
+// lambda-warmer protocol (issue 16, ~1.3 KB) came on top. The ceiling holds the measured figure so that growth stays a
+// decision: 37 KB.
+const recipeShareCeiling = 37 * 1024
 
 describe("this library's share of each recipe bundle", () => {
   it.each(['kinesis-log-processor', 'rest-user-api', 'stream-reducer'])('%s', async (recipe) => {

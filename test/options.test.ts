@@ -271,7 +271,7 @@ describe('the kinds of option errors', () => {
 
   it('lists the known names when nothing is close', () => {
     expect(() => timeoutGuard({ zzz: 1 } as never)).toThrow(
-      'timeoutGuard(options): unknown option zzz; known options: softMarginMs, hardMarginMs, fallback, logger',
+      'timeoutGuard(options): unknown option zzz; known options: softMarginMs, hardMarginMs, fallback, integrationTimeoutMs, logger',
     )
   })
 

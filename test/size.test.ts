@@ -11,16 +11,24 @@ const root = new URL('..', import.meta.url).pathname
 const src = join(root, 'src')
 
 // Exceptions, each with its reason. An exception that no longer exceeds fails the test, so the list only shrinks.
-const fileExceptions: Record<string, string> = {}
+const fileExceptions: Record<string, string> = {
+  'src/guards/timeout.ts':
+    "issue 16's front-door option and its docs met the options split at the merge; the front door already lives in front-door.ts, the docs to trim next",
+  'src/guards/warmup.ts':
+    "issue 16's lambda-warmer protocol (target, test flag) met the options split at the merge; the ping answers to move to ping.ts next",
+}
 const functionExceptions: Record<string, string> = {
   'src/guards/timeout.ts timeoutGuard':
     'its deadline logic is being changed on the `guards16` branch (front-door deadline); split it there or after',
   // Written on the `localsrc` branch at the same time as this test on `options`; met at the merge, to be split next.
   'src/local/esm/source.ts createStreamEventSource':
     'the stream event source engine shared by Kinesis and DynamoDB Streams: its start/drain/stop closures share one session; to split into a plain-function core like esm/shard.ts',
+  'src/guards/warmup.ts warmup':
+    'as its file: the protocol of issue 16 and the option split of issue 15 met at the merge',
   'src/local/cloud.ts assemble': 'builds the LocalCloud face over up to four endpoints; to split per service',
   'src/local/sqs-source.ts sqsEventSource': 'the SQS mapping emulator; its poller set-up to move into sqs/poller.ts',
-  'src/local/service-proxy.ts startServiceProxy': 'one line over: the request handler to move out with the fault proxy merge',
+  'src/local/service-proxy.ts startServiceProxy':
+    'one line over: the request handler to move out with the fault proxy merge',
 }
 
 function sourceFiles(folder: string): string[] {

@@ -11,6 +11,7 @@ import { type LoggerOption, loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { resolveOptions } from '../options.js'
 import { defaultFallback } from './fallback.js'
+import { frontDoorStart } from './front-door.js'
 
 /**
  * Options of {@link timeoutGuard}. Every field is optional.
@@ -40,6 +41,14 @@ export interface TimeoutGuardOptions {
    */
   fallback?: (request: Request, error: TimeoutApproachingError) => unknown
   /**
+   * API Gateway's integration timeout: the deadline of its events is the earlier of Lambda's and the arrival
+   * (`requestTimeEpoch`, `timeEpoch` in 2.0) plus this; `middyOptions.requestStart` gives the chain a context counting
+   * down to it. An arrival in the future or older than this counts as now. `Infinity`: no front door.
+   * @defaultValue per payload format: 29 000 ms for 1.0 (a REST API's default), 30 000 ms for 2.0 (an HTTP API's default and
+   * maximum)
+   */
+  integrationTimeoutMs?: number
+  /**
    * Receives one warning when the soft phase fires and one when the hard phase answers: a Powertools `Logger` or
    * anything with `debug`, `info`, `warn` and `error`; `false` logs nothing.
    * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
@@ -60,6 +69,8 @@ export interface TimeoutGuardMiddyOptions {
   readonly timeoutEarlyResponse: () => never
   /** Cancels the guard's per-invocation alarm. */
   readonly requestEnd: (request: Request) => void
+  /** Before any middleware: for an API Gateway event, the context the chain sees counts down to the front door. */
+  readonly requestStart: (request: Request) => void
 }
 
 /**
@@ -80,6 +91,7 @@ const timeoutGuardSpec = {
   softMarginMs: rules.ms({ above: 0 }),
   hardMarginMs: rules.ms({ above: 0 }),
   fallback: rules.fn(),
+  integrationTimeoutMs: rules.either(rules.oneOf(Infinity), rules.ms({ above: 0 })),
   logger: rules.logger(),
 }
 
@@ -132,7 +144,7 @@ export function phaseDelays(
  * @param options - margins, fallback and logger; see {@link TimeoutGuardOptions} for each default
  * @returns a Middy middleware (`before`, `after`, `onError`) carrying `middyOptions` for `middy()`
  * @throws TypeError at creation for an unknown option or a value of the wrong type; RangeError unless
- *   `0 < hardMarginMs < softMarginMs <= 2^31-1`
+ *   `0 < hardMarginMs < softMarginMs <= 2^31-1` and `integrationTimeoutMs` is `Infinity` or in `(0, 2^31-1]`
  *
  * @example
  * ```ts
@@ -239,6 +251,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
         throw error
       },
       requestEnd: settle,
+      requestStart: frontDoorStart(resolved.integrationTimeoutMs),
     },
   }
 }

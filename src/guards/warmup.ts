@@ -24,8 +24,13 @@ export interface WarmupPing {
   readonly invocation: number
   /** Instances the ping asked to keep warm (lambda-warmer's `concurrency`), capped at `maxConcurrency`; usually 1. */
   readonly concurrency: number
-  /** This copy's number: 1 for the leader or a plain ping, `2…N` for a lambda-warmer concurrency copy. */
+  /**
+   * This copy's number (`__WARMER_INVOCATION__`): `2…N`, or `1…N` for copies a warmer function sent to another
+   * function; 1 for the leader or a plain ping.
+   */
   readonly copy: number
+  /** True when a lambda-warmer leader sent this ping as one of its copies: a copy never fans out. */
+  readonly isCopy: boolean
   /** The leader's request id, shared by every copy of one concurrency ping; `undefined` for a plain ping. */
   readonly correlationId: string | undefined
 }
@@ -60,12 +65,14 @@ export interface WarmupOptions {
    */
   logger?: LoggerOption
   /**
-   * Invokes this function again, for lambda-warmer concurrency warming: called with the copy's payload and number
-   * (`2…N`) for every copy when a ping asks for `concurrency: N > 1`. Use an `Event` invocation for all but the last
-   * copy and `RequestResponse` for the last, as lambda-warmer does. A rejection is logged, never thrown.
+   * Invokes a copy, for lambda-warmer concurrency warming: called with the copy's payload, its number and the
+   * function to invoke. A ping asking for `concurrency: N > 1` makes copies `2…N` of this function (`target` is
+   * `undefined`); a ping whose `target` names another function makes copies `1…N` of that one (`target` is its name).
+   * Use an `Event` invocation for all but the last copy and `RequestResponse` for the last, as lambda-warmer does. A
+   * rejection is logged, never thrown.
    * @defaultValue `undefined` (concurrency copies are not invoked, and the log line says so)
    */
-  invoke?: (payload: WarmerPayload, index: number) => unknown
+  invoke?: (payload: WarmerPayload, index: number, target: string | undefined) => unknown
   /**
    * How long the leader and every copy of a concurrency ping stay busy, so that `N` distinct instances answer.
    * @defaultValue `75`
@@ -96,6 +103,7 @@ const warmupSpec = {
 }
 
 type Recognise = (event: unknown, context: Context) => WarmupSource | undefined
+type Invoke = NonNullable<WarmupOptions['invoke']>
 
 function recogniser(options: WarmupOptions): Recognise {
   const { isWarmup, scheduleRule } = options
@@ -122,7 +130,9 @@ type CopiesOutcome =
  * Concurrency warming works like lambda-warmer: a ping asking for `concurrency: N > 1` makes its receiver (the
  * leader) call `invoke` for copies `2…N` with `{ warmer: true, __WARMER_INVOCATION__: i, __WARMER_CONCURRENCY__: N,
  * __WARMER_CORRELATIONID__: <leader's request id> }`; the leader waits for all of them, and the leader and every copy
- * stay busy `delayMs` so that `N` distinct instances answer. A copy never fans out again.
+ * stay busy `delayMs` so that `N` distinct instances answer. A ping whose `target` names another function (a warmer
+ * function warming it) makes copies `1…N` of that function instead. A copy (any ping carrying
+ * `__WARMER_INVOCATION__`) never fans out again, and a ping with lambda-warmer's `test` flag invokes nothing.
  *
  * @param options - how pings are recognised and answered; see {@link WarmupOptions} for each default
  * @returns a Middy middleware with a `before` that answers pings
@@ -139,8 +149,10 @@ type CopiesOutcome =
  *     warmup({
  *       scheduleRule: 'warm-up-every-5-minutes', // its Scheduled Events are pings too
  *       logger: console,
- *       // lambda-warmer concurrency: re-invoke this function for copies 2…N, e.g. with @aws-sdk/client-lambda:
- *       // invoke: (payload, index) => lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(payload),
+ *       // lambda-warmer concurrency: invoke copies (of this function, or of the ping's `target`), e.g. with
+ *       // @aws-sdk/client-lambda:
+ *       // invoke: (payload, index, target) => lambda.send(new InvokeCommand({
+ *       //   FunctionName: target ?? process.env.AWS_LAMBDA_FUNCTION_NAME, Payload: JSON.stringify(payload),
  *       //   InvocationType: index === payload.__WARMER_CONCURRENCY__ ? 'RequestResponse' : 'Event' })),
  *     }),
  *   )
@@ -176,19 +188,26 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     return answer
   }
 
-  async function warmCopies(ping: WarmupPing, run: NonNullable<WarmupOptions['invoke']>): Promise<CopiesOutcome> {
+  /** Invokes copies `from…N` (of `target`, or of this function when it is `undefined`) and waits for them all. */
+  async function warmCopies(
+    ping: WarmupPing,
+    run: Invoke,
+    from: number,
+    target: string | undefined,
+  ): Promise<CopiesOutcome> {
     const correlationId = ping.correlationId as string
     const calls: Promise<unknown>[] = []
-    for (let index = 2; index <= ping.concurrency; index++) {
+    for (let index = from; index <= ping.concurrency; index++) {
       const payload: WarmerPayload = {
         warmer: true,
         __WARMER_INVOCATION__: index,
         __WARMER_CONCURRENCY__: ping.concurrency,
         __WARMER_CORRELATIONID__: correlationId,
       }
-      calls.push(Promise.resolve().then(() => run(payload, index)))
+      calls.push(Promise.resolve().then(() => run(payload, index, target)))
     }
-    const [settled] = await Promise.all([Promise.allSettled(calls), sleep(delayMs)])
+    // The leader is one of the N instances only when it warms its own function.
+    const [settled] = await Promise.all([Promise.allSettled(calls), sleep(target === undefined ? delayMs : 0)])
     const failures = settled.filter((result) => result.status === 'rejected')
     const first = failures[0]?.reason
     const outcome: CopiesOutcome = { copies: 'invoked', invoked: calls.length, failed: failures.length }
@@ -196,20 +215,22 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     return outcome
   }
 
-  async function answerConcurrencyPing(request: Request, ping: WarmupPing): Promise<unknown> {
-    if (ping.copy > 1) {
+  async function answerConcurrencyPing(request: Request, ping: WarmupPing, target: string | undefined, test: boolean) {
+    if (ping.isCopy) {
       await sleep(delayMs)
       return respond(request, ping, { copies: 'none' })
     }
+    if (test) return respond(request, ping, { copies: 'skipped', reason: 'test ping' })
     if (invoke === undefined) return respond(request, ping, { copies: 'skipped', reason: 'no invoke option' })
-    return respond(request, ping, await warmCopies(ping, invoke))
+    return respond(request, ping, await warmCopies(ping, invoke, target === undefined ? 2 : 1, target))
   }
 
   function warmupBefore(request: Request): unknown {
     invocations++
     const source = recognise(request.event, request.context)
     if (source === undefined) return undefined
-    const asked = concurrencyRequest(request.event)
+    const asked = concurrencyRequest(request.event, request.context)
+    const { target } = asked // set only when it names another function: this one is a warmer, its copies go there
     const concurrency = Math.min(asked.concurrency, maxConcurrency)
     const ping: WarmupPing = {
       source,
@@ -217,10 +238,15 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
       invocation: invocations,
       concurrency,
       copy: asked.copy,
-      correlationId: asked.copy > 1 ? asked.correlationId : concurrency > 1 ? request.context.awsRequestId : undefined,
+      isCopy: asked.isCopy,
+      correlationId: asked.isCopy
+        ? asked.correlationId
+        : concurrency > 1 || target !== undefined
+          ? request.context.awsRequestId
+          : undefined,
     }
-    if (ping.copy === 1 && concurrency === 1) return respond(request, ping, { copies: 'none' })
-    return answerConcurrencyPing(request, ping)
+    if (concurrency === 1 && target === undefined) return respond(request, ping, { copies: 'none' })
+    return answerConcurrencyPing(request, ping, target, asked.test)
   }
 
   return { name: 'warmup', before: warmupBefore }

@@ -37,7 +37,8 @@ export interface HttpGatewayOptions {
   port?: number
   /**
    * The integration timeout: a handler still running after this many milliseconds gets `504`.
-   * @defaultValue `29000` (a REST API's default)
+   * @defaultValue per payload format: 29 000 ms for 1.0 (a REST API's default), 30 000 ms for 2.0 (an HTTP API's default and
+   * maximum), as `timeoutGuard()` assumes
    */
   timeoutMs?: number
   /**
@@ -85,13 +86,14 @@ const megabyte = 1024 * 1024
 /** The defaults of {@link HttpGatewayOptions} (and internal limits); the TSDoc `@defaultValue`s are tested against them. */
 export const httpGatewayDefaults = {
   port: 0,
-  timeoutMs: 29_000,
   stage: '$default',
   /** API Gateway's payload limit. */
   maxRequestBytes: 10 * megabyte,
   /** A synchronous Lambda invocation's limit, for the event and for the response. */
   maxInvokePayloadBytes: 6 * megabyte,
   accountId: '000000000000',
+  /** The integration timeout when `timeoutMs` is not given, per payload format (as `timeoutGuard()` assumes). */
+  timeoutMsByFormat: { '1.0': 29_000, '2.0': 30_000 },
 } as const
 
 const httpGatewaySpec = {
@@ -111,5 +113,5 @@ export function resolveHttpGatewayOptions(options: HttpGatewayOptions) {
   const resolved = resolveOptions(options, httpGatewayDefaults, httpGatewaySpec, check)
   requireOptions(resolved, ['routes', 'payloadFormat'], check)
   checkOptions(resolved.invokeOptions, invokeRules, localCheck('httpGateway(options.invokeOptions)'))
-  return resolved
+  return { ...resolved, timeoutMs: resolved.timeoutMs ?? httpGatewayDefaults.timeoutMsByFormat[resolved.payloadFormat] }
 }

@@ -41,6 +41,7 @@ import {
   memoryWatchdog,
   type NotProcessedReason,
   type Ordering,
+  PermanentError,
   type PutRecordsClient,
   type PutRecordsEntry,
   type PutRecordsEntryResult,
@@ -83,7 +84,7 @@ import {
 import { z } from 'zod'
 
 // The README's HTTP chain: guards, the JSON body parser, validation and problem+json errors.
-const guardOptions: TimeoutGuardOptions = {}
+const guardOptions: TimeoutGuardOptions = { integrationTimeoutMs: 29_000 }
 const guard: TimeoutGuardMiddleware = timeoutGuard(guardOptions)
 const middyOptions: TimeoutGuardMiddyOptions = guard.middyOptions
 const warmupOptions: WarmupOptions = {
@@ -168,6 +169,7 @@ export function classify(error: unknown): string {
   if (error instanceof MemoryPressureError) return String((error.details satisfies MemoryPressureDetails).rssMb)
   if (error instanceof BatchFailureError) return error.recordErrors.map((entry: RecordError) => entry.id).join()
   if (error instanceof RecordNotProcessedError) return error.reason satisfies NotProcessedReason as string
+  if (error instanceof PermanentError) return error.reason
   if (error instanceof TimeoutApproachingError || error instanceof UnsupportedEventError) return error.code
   if (error instanceof ResponseValidationError) return error.code
   return error instanceof ServerlessDoneRightError ? error.code : 'unknown'
