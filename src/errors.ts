@@ -152,7 +152,7 @@ export class TimeoutApproachingError extends ServerlessDoneRightError {
   readonly code = 'SDR_TIMEOUT_APPROACHING'
   /** `soft`: work should drain; `hard`: the fallback answered. */
   readonly phase: 'soft' | 'hard'
-  /** Milliseconds left before Lambda's deadline when the error was made. */
+  /** Milliseconds left before the invocation's deadline (Lambda's, or API Gateway's when earlier) when it was made. */
   readonly remainingMs: number
 
   /**
@@ -222,5 +222,29 @@ export class MemoryPressureError extends ServerlessDoneRightError {
     )
     this.name = 'MemoryPressureError'
     this.details = details
+  }
+}
+
+/**
+ * A record that can never succeed: a batch record handler throws it to send the record, with its `reason`, to the
+ * batch's dead-letter handler (`onInvalid`) instead of a retry; it then counts as complete, and in the summary. Until
+ * the batch engine supports it, `fanOut` and `windowReducer` treat it as any other failure.
+ * @example
+ * ```ts
+ * import { PermanentError } from 'serverless-done-right'
+ * const error = new PermanentError('order o-1: the amount must be positive')
+ * console.log(error.code, error.reason) // 'SDR_PERMANENT' 'order o-1: the amount must be positive'
+ * ```
+ * @group Errors
+ */
+export class PermanentError extends ServerlessDoneRightError {
+  readonly code = 'SDR_PERMANENT'
+  /** Why the record can never succeed; handed to the dead-letter handler with the record. */
+  readonly reason: string
+  /** @param reason - why the record can never succeed; `options.cause`, the error that showed it, is kept for logs */
+  constructor(reason: string, options: { cause?: unknown } = {}) {
+    super(typeof reason === 'string' && reason !== '' ? reason : 'Permanent failure', options)
+    this.name = 'PermanentError'
+    this.reason = this.message
   }
 }

@@ -51,14 +51,21 @@ export {
   type HttpErrorOptions,
   type MemoryPressureDetails,
   MemoryPressureError,
+  PermanentError,
   ServerlessDoneRightError,
   TimeoutApproachingError,
   ValidationError,
   type ValidationIssue,
 } from './errors.js'
 export type { BatchRecord, RecordSource } from './events.js'
-export type { GuardLogger } from './guards/logger.js'
-export { type MemoryReport, type MemoryWatchdogOptions, memoryWatchdog } from './guards/memory.js'
+export {
+  type MemoryReport,
+  type MemorySummary,
+  type MemoryWatchdogMiddleware,
+  type MemoryWatchdogMiddyOptions,
+  type MemoryWatchdogOptions,
+  memoryWatchdog,
+} from './guards/memory.js'
 export type { WarmerPayload, WarmupSource } from './guards/ping.js'
 export {
   type TimeoutGuardMiddleware,
@@ -67,6 +74,7 @@ export {
   timeoutGuard,
 } from './guards/timeout.js'
 export { type WarmupOptions, type WarmupPing, warmup } from './guards/warmup.js'
+export { type GuardLogger, jsonConsoleLogger, type LoggerOption, type StructuredLogger } from './logger.js'
 export { type HttpErrorsLogger, type HttpErrorsOptions, httpErrors } from './validation/http-errors.js'
 export { ResponseValidationError } from './validation/response-error.js'
 export type { ValidatedEvent, ValidatedResponse, ValidateSchemas } from './validation/types.js'

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import {
   HttpError,
   MemoryPressureError,
+  PermanentError,
   ServerlessDoneRightError,
   TimeoutApproachingError,
   ValidationError,
@@ -71,5 +72,20 @@ describe('error hierarchy', () => {
       { cause: 'x' },
     )
     expect([memory.code, memory.name, memory.cause]).toEqual(['SDR_MEMORY_PRESSURE', 'MemoryPressureError', 'x'])
+  })
+
+  it('builds a PermanentError that carries its reason and cause, with a reason even when given none', () => {
+    const cause = new Error('404 from the accounts service')
+    const permanent = new PermanentError('account a-1 was deleted', { cause })
+    expect(permanent).toBeInstanceOf(ServerlessDoneRightError)
+    expect([permanent.code, permanent.name, permanent.reason, permanent.message, permanent.cause]).toEqual([
+      'SDR_PERMANENT',
+      'PermanentError',
+      'account a-1 was deleted',
+      'account a-1 was deleted',
+      cause,
+    ])
+    expect(new PermanentError('').reason).toBe('Permanent failure')
+    expect(new PermanentError(undefined as unknown as string).reason).toBe('Permanent failure')
   })
 })

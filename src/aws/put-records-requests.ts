@@ -128,28 +128,6 @@ export function headsPerKey(pending: readonly number[], entries: readonly PutRec
   return heads
 }
 
-/** Each numeric option's lowest and highest allowed value, and whether it must be an integer. */
-const ranges: ReadonlyArray<[name: keyof Settings, min: number, max: number, integer?: true]> = [
-  ['maxAttempts', 1, Number.POSITIVE_INFINITY, true],
-  ['baseDelayMs', 0, Number.POSITIVE_INFINITY],
-  ['maxDelayMs', 0, Number.POSITIVE_INFINITY],
-  ['maxEntriesPerRequest', 1, 500, true],
-  ['maxBytesPerRequest', 1, Number.POSITIVE_INFINITY],
-  ['maxEntryBytes', 1, Number.POSITIVE_INFINITY],
-]
-
-/** Throws a `RangeError` naming the first option outside what Kinesis (or arithmetic) allows. */
-export function checkSettings(settings: Settings): void {
-  for (const [name, min, max, integer] of ranges) {
-    const value = settings[name] as number
-    // `!(… && …)` so that NaN (and a non-number) fails as well.
-    if (!(value >= min && value <= max && (!integer || Number.isInteger(value)))) {
-      const expected = `${integer ? 'an integer ' : ''}${max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `${min} to ${max}`}`
-      throw new RangeError(`putRecords(options): ${name} must be ${expected}, got ${value}`)
-    }
-  }
-}
-
 /** What one request did: a result entry per sent entry (empty when the request failed retryably), or a fatal error. */
 export type RequestOutcome = { readonly records: readonly PutRecordsResultEntry[] } | { readonly fatal: Failure }
 

@@ -6,19 +6,20 @@
  * @module
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import { type PutRecordsOptions, resolvePutRecordsOptions } from './put-records-options.js'
 import { packEntries } from './put-records-pack.js'
 import {
-  checkSettings,
   chunk,
-  type Failure,
   headsPerKey,
   loadPutRecordsCommand,
   type Prepared,
   pause,
   prepare,
-  type Settings,
   send,
 } from './put-records-requests.js'
+import { blockKeysAfter, fail, failAborted, type Run, takeResults, unsettled } from './put-records-run.js'
+
+export type { PutRecordsOptions } from './put-records-options.js'
 
 /**
  * The client {@link putRecords} sends with: a `KinesisClient` of `@aws-sdk/client-kinesis` v3 (only `send` is called).
@@ -86,79 +87,6 @@ export interface PutRecordsResult {
   readonly requests: number
 }
 
-/**
- * Options of {@link putRecords}. Every field is optional.
- * @group Kinesis output
- */
-export interface PutRecordsOptions {
-  /**
-   * Attempts per entry, the first included. A throttled or failed entry is sent again until it has had this many.
-   * @defaultValue 5
-   */
-  maxAttempts?: number
-  /**
-   * The backoff before retry `n` is a random delay in `[0, min(maxDelayMs, baseDelayMs * 2 ** (n - 1))]` (full jitter).
-   * @defaultValue 50
-   */
-  baseDelayMs?: number
-  /**
-   * The longest backoff between two attempts.
-   * @defaultValue 2000
-   */
-  maxDelayMs?: number
-  /**
-   * Entries per request; Kinesis accepts at most 500.
-   * @defaultValue 500
-   */
-  maxEntriesPerRequest?: number
-  /**
-   * Bytes per request (data plus partition key, UTF-8). Kinesis's own limit is 5 MiB on older streams and 10 MiB
-   * since 2025; the default fits both.
-   * @defaultValue 5242880 (5 MiB)
-   */
-  maxBytesPerRequest?: number
-  /**
-   * Bytes per entry (data plus partition key). Larger entries fail as `InvalidEntry` without being sent.
-   * @defaultValue 1048576 (1 MiB, the default record size limit of a stream)
-   */
-  maxEntryBytes?: number
-  /**
-   * Keep the entries of each partition key in input order in the stream, even across retries. PutRecords itself does
-   * not: when entry 3 is throttled and entry 5 (same key) is written, resending 3 puts it after 5. With this on, a
-   * request carries at most one unwritten entry per partition key, the next is sent only after it is written, and when
-   * one fails for good the later entries of its key are not sent (`PrecedingEntryFailed`). It costs one request per
-   * entry of the busiest key; turn it off when order does not matter.
-   * @defaultValue true
-   */
-  keepKeyOrder?: boolean
-  /**
-   * Pack the entries of each partition key, in input order, into as few records as `maxEntryBytes` allows: their data
-   * joined with a line feed (`\n`), so JSON entries make a JSON Lines record. A key with 500 entries then takes one
-   * request instead of 500 (with `keepKeyOrder`, a request carries one record per key). Every entry of a record gets
-   * that record's result. An entry whose data holds a line feed fails as `InvalidEntry`. Consumers split each record
-   * on line feeds: `fanOut(handler, { decode: 'json-lines' })` hands the handler the record's items in order.
-   * @defaultValue false
-   */
-  pack?: boolean
-  /**
-   * Stops the work: no request starts after it aborts and a backoff wait ends at once. Entries not yet written are
-   * reported `Aborted`. A request already on the wire is let finish (its records are probably written by then).
-   * @defaultValue undefined (never aborts)
-   */
-  signal?: AbortSignal
-}
-
-const defaults = {
-  maxAttempts: 5,
-  baseDelayMs: 50,
-  maxDelayMs: 2000,
-  maxEntriesPerRequest: 500,
-  maxBytesPerRequest: 5 * 1024 * 1024,
-  maxEntryBytes: 1024 * 1024,
-  keepKeyOrder: true,
-  pack: false,
-} as const
-
 /** Called once every entry has its result (each is either failed while prepared, written, or failed at the end). */
 function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, requests: number): PutRecordsResult {
   const records = results as readonly PutRecordsEntryResult[]
@@ -185,7 +113,8 @@ function summarize(results: ReadonlyArray<PutRecordsEntryResult | undefined>, re
  * @param options - limits, backoff, ordering and signal; see {@link PutRecordsOptions}
  * @returns a result per entry (`{ ok: true, sequenceNumber, shardId }` or `{ ok: false, errorCode, errorMessage }`),
  *   the number that failed, and the number of requests sent
- * @throws RangeError when an option is out of range (`maxAttempts` below 1, `maxEntriesPerRequest` over 500, …)
+ * @throws TypeError for an unknown option or a value of the wrong type, RangeError for one out of range (`maxAttempts`
+ *   below 1, `maxEntriesPerRequest` over 500, …), before anything is sent
  *
  * @example
  * ```ts
@@ -213,45 +142,28 @@ export async function putRecords(
   entries: readonly PutRecordsEntry[],
   options: PutRecordsOptions = {},
 ): Promise<PutRecordsResult> {
-  const settings: Settings = { ...defaults, ...options }
-  checkSettings(settings)
+  const settings = resolvePutRecordsOptions(options)
   if (settings.pack) {
     const plan = packEntries(entries, settings)
     return plan.unpack(await putRecords(client, streamName, plan.entries, { ...options, pack: false }))
   }
   const Command = await loadPutRecordsCommand()
   const aborted = () => settings.signal?.aborted === true
-  const keyOf = (index: number) => (entries[index] as PutRecordsEntry).partitionKey
-  const results: Array<PutRecordsEntryResult | undefined> = Array.from(entries, () => undefined)
+  const run: Run = {
+    entries,
+    keepKeyOrder: settings.keepKeyOrder,
+    results: Array.from(entries, () => undefined),
+    attempts: Array.from(entries, () => 0),
+    lastFailure: [],
+  }
   const prepared: Prepared[] = []
-  const attempts: number[] = Array.from(entries, () => 0)
-  const lastFailure: Array<Failure | undefined> = []
-  const fail = (index: number, failure: Failure) => {
-    results[index] = { ok: false, ...failure, attempts: attempts[index] ?? 0 }
-  }
-  /** After an entry failed for good, the later entries of its key must not be written before it: fail them too. */
-  const blockKeysAfter = (failed: readonly number[]) => {
-    if (!settings.keepKeyOrder || failed.length === 0) return
-    const firstFailed = new Map<string, number>()
-    for (const index of failed) if (!firstFailed.has(keyOf(index))) firstFailed.set(keyOf(index), index)
-    results.forEach((result, index) => {
-      const first = firstFailed.get(keyOf(index))
-      if (result === undefined && first !== undefined && index > first) {
-        fail(index, {
-          errorCode: 'PrecedingEntryFailed',
-          errorMessage: `Entry ${first} with the same partition key failed`,
-        })
-      }
-    })
-  }
-
   entries.forEach((entry, index) => {
     const outcome = prepare(entry, settings)
     if ('entry' in outcome) prepared[index] = outcome
-    else fail(index, outcome)
+    else fail(run, index, outcome)
   })
-  blockKeysAfter(results.flatMap((result, index) => (result === undefined ? [] : [index])))
-  let pending = results.flatMap((result, index) => (result === undefined ? [index] : []))
+  blockKeysAfter(run, unsettled(run, false))
+  let pending = unsettled(run, true)
   let requests = 0
 
   while (pending.length > 0 && !aborted()) {
@@ -261,52 +173,23 @@ export async function putRecords(
     for (const indices of chunk(round, prepared, settings)) {
       if (aborted()) break
       requests += 1
-      for (const index of indices) attempts[index] = (attempts[index] ?? 0) + 1
-      const outcome = await send(
-        client as KinesisClient,
-        Command,
-        streamName,
-        indices.map((index) => (prepared[index] as Prepared).entry),
-      )
+      for (const index of indices) run.attempts[index] = (run.attempts[index] ?? 0) + 1
+      const batch = indices.map((index) => (prepared[index] as Prepared).entry)
+      const outcome = await send(client as KinesisClient, Command, streamName, batch)
       if ('fatal' in outcome) {
-        for (const index of pending) if (results[index] === undefined) fail(index, outcome.fatal)
-        return summarize(results, requests)
+        for (const index of pending) if (run.results[index] === undefined) fail(run, index, outcome.fatal)
+        return summarize(run.results, requests)
       }
-      indices.forEach((index, position) => {
-        const record = outcome.records[position]
-        if (record?.SequenceNumber !== undefined && record.ErrorCode === undefined) {
-          const shardId = record.ShardId ?? ''
-          results[index] = { ok: true, sequenceNumber: record.SequenceNumber, shardId, attempts: attempts[index] ?? 1 }
-          return
-        }
-        lastFailure[index] = {
-          errorCode: record?.ErrorCode ?? 'InternalFailure',
-          errorMessage: record?.ErrorMessage ?? 'The response had no result for this entry',
-        }
-        const made = attempts[index] ?? 1
-        if (made < settings.maxAttempts) retryNumber = Math.max(retryNumber, made)
-        else {
-          fail(index, lastFailure[index])
-          failedForGood.push(index)
-        }
-      })
+      const retry = takeResults(run, indices, outcome.records, settings.maxAttempts, failedForGood)
+      retryNumber = Math.max(retryNumber, retry)
     }
-    blockKeysAfter(failedForGood)
-    pending = pending.filter((index) => results[index] === undefined)
+    blockKeysAfter(run, failedForGood)
+    pending = pending.filter((index) => run.results[index] === undefined)
     if (retryNumber > 0 && pending.length > 0) {
       const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (retryNumber - 1))
       await pause(Math.random() * ceiling, settings.signal)
     }
   }
-  for (const index of pending) {
-    const last = lastFailure[index]
-    fail(index, {
-      errorCode: 'Aborted',
-      errorMessage:
-        last === undefined
-          ? 'The signal aborted before the entry was sent'
-          : `The signal aborted before a retry; last error ${last.errorCode}: ${last.errorMessage}`,
-    })
-  }
-  return summarize(results, requests)
+  for (const index of pending) failAborted(run, index)
+  return summarize(run.results, requests)
 }

@@ -8,11 +8,14 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { Context, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
 import { internalsOf } from '../budget/invocation.js'
 import { batchRecords } from '../events.js'
+import { type LoggerOption, loggerFrom } from '../logger.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions, show } from '../options.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import type { Ordering } from './lanes.js'
 import { type BatchOutcome, isConfirmed, Status } from './outcome.js'
 import type { DeadLetterHandler } from './pipeline.js'
-import { type BatchLogger, type BatchSummary, reportSummary } from './report.js'
+import { type BatchSummary, reportSummary } from './report.js'
 import { type RecordHandler, runBatch } from './run-batch.js'
 import type { Sink } from './sink.js'
 import type { DecodeMode } from './sources.js'
@@ -92,10 +95,11 @@ export interface FanOutOptions<T = unknown, R = unknown> {
    */
   throwOnFullBatchFailure?: boolean
   /**
-   * Where the one summary per batch (`info`, or `warn` when records failed) and each invalid record (`warn`) go.
-   * @defaultValue `console`
+   * Where the one summary per batch (`info`, or `warn` when records failed) and each invalid record (`warn`) go: a
+   * Powertools `Logger` or anything with `debug`, `info`, `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: BatchLogger
+  logger?: LoggerOption
   /**
    * Called once per batch with the summary, e.g. to publish metrics. If it throws, the error is logged and ignored.
    * @defaultValue none
@@ -111,6 +115,30 @@ export interface FanOutOptions<T = unknown, R = unknown> {
    * @defaultValue none: a record is complete when its handler resolves
    */
   sink?: Sink<R>
+}
+
+/** The defaults of {@link FanOutOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const fanOutDefaults = {
+  decode: 'json',
+  onInvalid: 'fail',
+  ordering: 'key',
+  concurrency: 16,
+  drainMs: 200,
+  throwOnFullBatchFailure: true,
+} as const
+
+/** The rules of {@link FanOutOptions}, checked once when the handler is made. */
+export const fanOutSpec = {
+  decode: rules.oneOf('json', 'text', 'buffer', 'json-lines'),
+  schema: rules.standardSchema(),
+  onInvalid: rules.either(rules.oneOf('fail'), rules.fn()),
+  ordering: rules.oneOf('key', 'batch', 'none'),
+  concurrency: rules.number({ min: 1, max: 10_000, integer: true }),
+  drainMs: rules.ms(),
+  throwOnFullBatchFailure: rules.boolean(),
+  logger: rules.logger(),
+  onSummary: rules.fn(),
+  sink: rules.fn(),
 }
 
 function isEmptyBatch(event: unknown): boolean {
@@ -149,6 +177,8 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  *   result is what the sink writes
  * @param options - decoding, schema, invalid-record policy, ordering, concurrency, drain, logging, sink
  * @returns a handler for Middy's `.handler(...)` or for direct export
+ * @throws TypeError or RangeError when the handler is made, for an unknown option (naming the closest known one) or a
+ *   bad value
  * @throws BatchFailureError when every record failed, the budget did not abort, and `throwOnFullBatchFailure` is on
  * @throws UnsupportedEventError when the event is not a batch
  *
@@ -178,22 +208,13 @@ export function fanOut<T = unknown, R = unknown>(
   recordHandler: RecordHandler<T, R>,
   options: FanOutOptions<T, R> = {},
 ): FanOutHandler {
-  // The defaults, as each option's TSDoc gives them.
-  const {
-    decode = 'json',
-    schema,
-    onInvalid = 'fail',
-    ordering = 'key',
-    concurrency = 16,
-    drainMs = 200,
-    throwOnFullBatchFailure = true,
-    logger = console,
-    onSummary,
-    sink,
-  } = options
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be an integer ≥ 1')
-  if (!Number.isFinite(drainMs) || drainMs < 0) throw new RangeError('drainMs must be a number ≥ 0')
-  if (sink !== undefined && typeof sink !== 'function') throw new TypeError('sink must be a function')
+  const owner = 'fanOut(recordHandler, options)'
+  if (typeof recordHandler !== 'function')
+    throw new TypeError(`${owner}: recordHandler must be a function, got ${show(recordHandler)}`)
+  const resolved = resolveOptions(options, fanOutDefaults, fanOutSpec, { owner })
+  const { decode, schema, onInvalid, ordering, concurrency, drainMs, throwOnFullBatchFailure, onSummary, sink } =
+    resolved
+  const logger = loggerFrom(resolved.logger)
   const settings = { handler: recordHandler, decode, schema, onInvalid, ordering, concurrency, drainMs, logger, sink }
 
   return async function fanOutHandler(event: unknown, context: Context): Promise<BatchResponse> {

@@ -6,23 +6,16 @@
  * @module
  */
 import type { RecordSource } from '../events.js'
+import type { StructuredLogger } from '../logger.js'
 
 /**
- * The logger `fanOut` and `windowReducer` write to: `console`, a Powertools `Logger`, or anything with these four
- * methods. Per-record messages are `debug`, except invalid records (`warn`, each one: a poison record must never
- * block a shard silently) and dead-letter or sink failures (`error`). A logger that throws is ignored.
+ * The logger `fanOut` and `windowReducer` write to, the library's one {@link StructuredLogger}. Per-record messages are
+ * `debug`, except invalid records (`warn`, each one: a poison record must never block a shard silently) and
+ * dead-letter or sink failures (`error`). A logger that throws is ignored.
+ * @deprecated Use `StructuredLogger`.
  * @group Batches
  */
-export interface BatchLogger {
-  /** Per-record detail, such as the error a record handler threw. */
-  debug(message: string, ...extra: unknown[]): void
-  /** The summary of a batch in which everything succeeded. */
-  info(message: string, ...extra: unknown[]): void
-  /** Invalid records, and the summary of a batch with failures. */
-  warn(message: string, ...extra: unknown[]): void
-  /** A dead-letter function, a sink or a flush that failed. */
-  error(message: string, ...extra: unknown[]): void
-}
+export type BatchLogger = StructuredLogger
 
 /**
  * One batch handled by `fanOut`. The outcome counts are disjoint and add up to `records`; every record counted in

@@ -6,8 +6,8 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
+import type { LoggerOption } from '../logger.js'
 import type { DeadLetterHandler } from './pipeline.js'
-import type { BatchLogger } from './report.js'
 import type { DecodeMode } from './sources.js'
 
 /**
@@ -118,10 +118,11 @@ export interface WindowReducerOptions<T, A> {
    */
   maxStateBytes?: number
   /**
-   * Where the one summary per invocation and each invalid record go.
-   * @defaultValue `console`
+   * Where the one summary per invocation and each invalid record go: a Powertools `Logger` or anything with `debug`,
+   * `info`, `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: BatchLogger
+  logger?: LoggerOption
   /**
    * Called once per invocation with the summary.
    * @defaultValue none

@@ -7,6 +7,9 @@
 import type { Context, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
 import { internalsOf } from '../budget/invocation.js'
 import { batchRecords, recordId } from '../events.js'
+import { loggerFrom } from '../logger.js'
+import * as rules from '../option-rules.js'
+import { requireOptions, resolveOptions } from '../options.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import { reportSummary, safeLog } from './report.js'
 import { windowFolder } from './window-fold.js'
@@ -15,12 +18,22 @@ import type { TumblingWindowEvent, WindowReducerOptions, WindowResponse, WindowS
 
 type WindowRecord = KinesisStreamRecord | DynamoDBRecord
 
-const defaults = {
-  decode: 'json',
-  onInvalid: 'fail',
-  maxStateBytes: 900 * 1024,
-  logger: console,
-} as const
+/** The defaults of {@link WindowReducerOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const windowReducerDefaults = { decode: 'json', onInvalid: 'fail', maxStateBytes: 900 * 1024 } as const
+
+/** The rules of {@link WindowReducerOptions}, checked once when the handler is made. */
+export const windowReducerSpec = {
+  key: rules.fn(),
+  reduce: rules.fn(),
+  initial: rules.fn(),
+  flush: rules.fn(),
+  decode: rules.oneOf('json', 'text', 'buffer', 'json-lines'),
+  schema: rules.standardSchema(),
+  onInvalid: rules.either(rules.oneOf('fail'), rules.fn()),
+  maxStateBytes: rules.number({ min: 2, max: 1024 * 1024, integer: true }),
+  logger: rules.logger(),
+  onSummary: rules.fn(),
+}
 
 /** A tumbling-window event, or `undefined` when `input` is none (no window, or a state that is no object). */
 function windowEventOf(input: unknown): { event: TumblingWindowEvent; records: WindowRecord[] } | undefined {
@@ -58,6 +71,8 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  *
  * @param options - `key`, `reduce`, `initial`, `flush`, and optionally `schema`, `onInvalid`, `decode`, `maxStateBytes`
  * @returns a handler for Middy's `.handler(...)` or for direct export
+ * @throws TypeError or RangeError when the handler is made, for a missing or unknown option (naming the closest known
+ *   one) or a bad value
  * @throws BatchFailureError when a record of the final invocation fails
  * @throws UnsupportedEventError when the event is not a tumbling-window batch
  *
@@ -87,16 +102,12 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  * @group Batches
  */
 export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOptions<T, A>): WindowHandler<A> {
-  const { key, reduce, initial, flush, onSummary } = options
-  const maxStateBytes = options.maxStateBytes ?? defaults.maxStateBytes
-  if (!(maxStateBytes > 0)) throw new RangeError('maxStateBytes must be a number > 0')
-  const logger = options.logger ?? defaults.logger
-  const readSettings = {
-    decode: options.decode ?? defaults.decode,
-    schema: options.schema,
-    onInvalid: options.onInvalid ?? defaults.onInvalid,
-    logger,
-  }
+  const owner = 'windowReducer(options)'
+  const resolved = resolveOptions(options, windowReducerDefaults, windowReducerSpec, { owner })
+  requireOptions(resolved, ['key', 'reduce', 'initial', 'flush'], { owner })
+  const { key, reduce, initial, flush, onSummary, maxStateBytes } = resolved
+  const logger = loggerFrom(resolved.logger)
+  const readSettings = { decode: resolved.decode, schema: resolved.schema, onInvalid: resolved.onInvalid, logger }
 
   const fold = windowFolder<T, A>({ key, reduce, initial, maxStateBytes, logger, read: readSettings })
 

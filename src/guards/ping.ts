@@ -5,7 +5,6 @@
  * @module
  */
 import type { Context } from 'aws-lambda'
-import { checkOption } from './options.js'
 
 /**
  * Which warmer sent a ping; `custom` when `WarmupOptions.isWarmup` recognised it.
@@ -44,7 +43,6 @@ export function ruleMatcher(rule: string | RegExp): (arn: string) => boolean {
     const pattern = new RegExp(rule.source, rule.flags.replace(/[gy]/g, ''))
     return (arn) => pattern.test(arn)
   }
-  checkOption(rule !== '' && typeof rule === 'string', 'warmup', 'scheduleRule', 'a RegExp or a name', rule, TypeError)
   return (arn) => arn === rule || arn.endsWith(`/${rule}`)
 }
 
@@ -90,22 +88,65 @@ function positiveInteger(value: unknown): number | undefined {
 export interface ConcurrencyRequest {
   /** Instances asked for: lambda-warmer's `concurrency` (or `__WARMER_CONCURRENCY__` in a copy); 1 when absent. */
   readonly concurrency: number
-  /** This copy's number: 1 for the leader (or a plain ping), `2…N` for a fanned-out copy. */
+  /** This copy's number (`__WARMER_INVOCATION__`, `1…N`); 1 for a ping that is no copy. */
   readonly copy: number
-  /** The leader's request id, carried by every copy; `undefined` in the leader. */
+  /**
+   * True when the ping carries `__WARMER_INVOCATION__`: a leader sent it as one of its copies (copy 1 too, when a
+   * warmer function warms another one). A copy never fans out again.
+   */
+  readonly isCopy: boolean
+  /** The leader's request id, carried by every copy; `undefined` in a ping that is no copy. */
   readonly correlationId: string | undefined
+  /** lambda-warmer's `test` flag (any truthy value): answer, but invoke nothing. */
+  readonly test: boolean
+  /**
+   * lambda-warmer's `target`, when it names another function than `context`'s (see {@link namesOtherFunction}): this
+   * function is then a warmer, and its copies go there. `undefined` in a copy, or when the target is this function.
+   */
+  readonly target: string | undefined
 }
 
-/** Reads lambda-warmer's concurrency fields from a ping. Malformed values count as absent. */
-export function concurrencyRequest(event: unknown): ConcurrencyRequest {
+/** Reads lambda-warmer's concurrency fields from a ping received with `context`. Malformed values count as absent. */
+export function concurrencyRequest(event: unknown, context?: Context): ConcurrencyRequest {
   const fields: Fields = isObject(event) ? event : {}
+  const test = Boolean(fields.test)
   const copy = positiveInteger(fields.__WARMER_INVOCATION__)
-  if (copy === undefined)
-    return { concurrency: positiveInteger(fields.concurrency) ?? 1, copy: 1, correlationId: undefined }
+  if (copy === undefined) {
+    const named = typeof fields.target === 'string' && fields.target !== '' ? fields.target : undefined
+    const target = namesOtherFunction(named, context) ? named : undefined
+    return {
+      concurrency: positiveInteger(fields.concurrency) ?? 1,
+      copy: 1,
+      isCopy: false,
+      correlationId: undefined,
+      test,
+      target,
+    }
+  }
   const correlationId = fields.__WARMER_CORRELATIONID__
   return {
     concurrency: positiveInteger(fields.__WARMER_CONCURRENCY__) ?? copy,
     copy,
+    isCopy: true,
     correlationId: typeof correlationId === 'string' ? correlationId : undefined,
+    test,
+    target: undefined,
   }
+}
+
+/**
+ * True when lambda-warmer's `target` names a function other than the one running, as lambda-warmer decides it: the
+ * target is this function when it is `name:version`, `name:alias` (the alias this invocation came through, the last
+ * segment of `invokedFunctionArn`), or the bare name while the version is `$LATEST`.
+ */
+export function namesOtherFunction(target: string | undefined, context: Context | undefined): boolean {
+  if (target === undefined) return false
+  const name = context?.functionName
+  const version = context?.functionVersion
+  const alias = context?.invokedFunctionArn?.split(':').pop()
+  return !(
+    target === `${name}:${version}` ||
+    target === `${name}:${alias}` ||
+    (target === name && version === '$LATEST')
+  )
 }

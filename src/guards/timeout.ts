@@ -7,9 +7,11 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import { type BudgetAlarm, beginBudget, internalsOf } from '../budget/invocation.js'
 import { TimeoutApproachingError } from '../errors.js'
 import { eventKind } from '../events.js'
+import { type LoggerOption, loggerFrom } from '../logger.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { defaultFallback } from './fallback.js'
-import { type GuardLogger, logWarning } from './logger.js'
-import { checkOption } from './options.js'
+import { frontDoorStart } from './front-door.js'
 
 /**
  * Options of {@link timeoutGuard}. Every field is optional.
@@ -39,10 +41,19 @@ export interface TimeoutGuardOptions {
    */
   fallback?: (request: Request, error: TimeoutApproachingError) => unknown
   /**
-   * Receives one warning when the soft phase fires and one when the hard phase answers.
-   * @defaultValue `undefined` (no logging)
+   * API Gateway's integration timeout: the deadline of its events is the earlier of Lambda's and the arrival
+   * (`requestTimeEpoch`, `timeEpoch` in 2.0) plus this; `middyOptions.requestStart` gives the chain a context counting
+   * down to it. An arrival in the future or older than this counts as now. `Infinity`: no front door.
+   * @defaultValue per payload format: 29 000 ms for 1.0 (a REST API's default), 30 000 ms for 2.0 (an HTTP API's default and
+   * maximum)
    */
-  logger?: GuardLogger
+  integrationTimeoutMs?: number
+  /**
+   * Receives one warning when the soft phase fires and one when the hard phase answers: a Powertools `Logger` or
+   * anything with `debug`, `info`, `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
+   */
+  logger?: LoggerOption
 }
 
 /**
@@ -58,6 +69,8 @@ export interface TimeoutGuardMiddyOptions {
   readonly timeoutEarlyResponse: () => never
   /** Cancels the guard's per-invocation alarm. */
   readonly requestEnd: (request: Request) => void
+  /** Before any middleware: for an API Gateway event, the context the chain sees counts down to the front door. */
+  readonly requestStart: (request: Request) => void
 }
 
 /**
@@ -70,6 +83,17 @@ export interface TimeoutGuardMiddleware extends MiddlewareObj {
 }
 
 const guardPackage = 'serverless-done-right'
+
+/** The defaults of {@link TimeoutGuardOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const timeoutGuardDefaults = { softMarginMs: 1000, hardMarginMs: 250, fallback: defaultFallback } as const
+
+const timeoutGuardSpec = {
+  softMarginMs: rules.ms({ above: 0 }),
+  hardMarginMs: rules.ms({ above: 0 }),
+  fallback: rules.fn(),
+  integrationTimeoutMs: rules.either(rules.oneOf(Infinity), rules.ms({ above: 0 })),
+  logger: rules.logger(),
+}
 
 /** `request.internal`, seen as the place a middleware keeps per-invocation state under its own symbol. */
 type Slots = Record<symbol, unknown>
@@ -119,7 +143,8 @@ export function phaseDelays(
  *
  * @param options - margins, fallback and logger; see {@link TimeoutGuardOptions} for each default
  * @returns a Middy middleware (`before`, `after`, `onError`) carrying `middyOptions` for `middy()`
- * @throws RangeError at creation unless `0 < hardMarginMs < softMarginMs`
+ * @throws TypeError at creation for an unknown option or a value of the wrong type; RangeError unless
+ *   `0 < hardMarginMs < softMarginMs <= 2^31-1` and `integrationTimeoutMs` is `Infinity` or in `(0, 2^31-1]`
  *
  * @example
  * ```ts
@@ -144,20 +169,12 @@ export function phaseDelays(
  * @group Guards
  */
 export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMiddleware {
-  const softMarginMs = options.softMarginMs ?? 1000
-  const hardMarginMs = options.hardMarginMs ?? 250
-  const { logger } = options
-  const fallback = options.fallback ?? defaultFallback
-  const guard = 'timeoutGuard'
-  checkOption(hardMarginMs > 0 && hardMarginMs < Infinity, guard, 'hardMarginMs', 'finite, > 0', hardMarginMs)
-  checkOption(
-    softMarginMs > hardMarginMs && softMarginMs < Infinity,
-    guard,
-    'softMarginMs',
-    'finite, > hardMarginMs',
-    softMarginMs,
-  )
-  checkOption(typeof fallback === 'function', guard, 'fallback', 'a function', fallback, TypeError)
+  const owner = 'timeoutGuard(options)'
+  const resolved = resolveOptions(options, timeoutGuardDefaults, timeoutGuardSpec, { owner })
+  const { softMarginMs, hardMarginMs, fallback } = resolved
+  if (!(softMarginMs > hardMarginMs))
+    throw new RangeError(`${owner}: softMarginMs must be > hardMarginMs (${hardMarginMs}), got ${softMarginMs}`)
+  const logger = loggerFrom(resolved.logger)
   // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
   const softAlarm = Symbol('timeoutGuard soft alarm')
 
@@ -165,7 +182,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     const budget = internalsOf(request.context)
     const remainingMs = budget.remainingMs()
     budget.abort(new TimeoutApproachingError({ phase: 'soft', remainingMs }))
-    logWarning(logger, 'Deadline approaching: budget aborted', {
+    logger.warn('Deadline approaching: budget aborted', {
       phase: 'soft',
       remainingMs,
       requestId: request.context.awsRequestId,
@@ -202,7 +219,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     const remainingMs = budget.remainingMs()
     const error = new TimeoutApproachingError({ phase: 'hard', remainingMs }, { cause: request.error })
     budget.abort(error)
-    logWarning(logger, 'Deadline reached: fallback answers', {
+    logger.warn('Deadline reached: fallback answers', {
       phase: 'hard',
       remainingMs,
       requestId: request.context.awsRequestId,
@@ -234,6 +251,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
         throw error
       },
       requestEnd: settle,
+      requestStart: frontDoorStart(resolved.integrationTimeoutMs),
     },
   }
 }

@@ -6,8 +6,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import type { GuardLogger } from './logger.js'
-import { checkOption } from './options.js'
+import { type LoggerOption, loggerFrom } from '../logger.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
 
 /**
@@ -23,8 +24,13 @@ export interface WarmupPing {
   readonly invocation: number
   /** Instances the ping asked to keep warm (lambda-warmer's `concurrency`), capped at `maxConcurrency`; usually 1. */
   readonly concurrency: number
-  /** This copy's number: 1 for the leader or a plain ping, `2…N` for a lambda-warmer concurrency copy. */
+  /**
+   * This copy's number (`__WARMER_INVOCATION__`): `2…N`, or `1…N` for copies a warmer function sent to another
+   * function; 1 for the leader or a plain ping.
+   */
   readonly copy: number
+  /** True when a lambda-warmer leader sent this ping as one of its copies: a copy never fans out. */
+  readonly isCopy: boolean
   /** The leader's request id, shared by every copy of one concurrency ping; `undefined` for a plain ping. */
   readonly correlationId: string | undefined
 }
@@ -53,17 +59,20 @@ export interface WarmupOptions {
    */
   response?: unknown
   /**
-   * Where the one structured line per ping goes (`info`).
-   * @defaultValue `undefined` (no logging)
+   * Where the one structured line per ping goes (`info`): a Powertools `Logger` or anything with `debug`, `info`,
+   * `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: GuardLogger
+  logger?: LoggerOption
   /**
-   * Invokes this function again, for lambda-warmer concurrency warming: called with the copy's payload and number
-   * (`2…N`) for every copy when a ping asks for `concurrency: N > 1`. Use an `Event` invocation for all but the last
-   * copy and `RequestResponse` for the last, as lambda-warmer does. A rejection is logged, never thrown.
-   * @defaultValue `undefined` (concurrency fan-out is skipped, and the log line says so)
+   * Invokes a copy, for lambda-warmer concurrency warming: called with the copy's payload, its number and the
+   * function to invoke. A ping asking for `concurrency: N > 1` makes copies `2…N` of this function (`target` is
+   * `undefined`); a ping whose `target` names another function makes copies `1…N` of that one (`target` is its name).
+   * Use an `Event` invocation for all but the last copy and `RequestResponse` for the last, as lambda-warmer does. A
+   * rejection is logged, never thrown.
+   * @defaultValue `undefined` (concurrency copies are not invoked, and the log line says so)
    */
-  invoke?: (payload: WarmerPayload, index: number) => unknown
+  invoke?: (payload: WarmerPayload, index: number, target: string | undefined) => unknown
   /**
    * How long the leader and every copy of a concurrency ping stay busy, so that `N` distinct instances answer.
    * @defaultValue `75`
@@ -77,23 +86,37 @@ export interface WarmupOptions {
   maxConcurrency?: number
 }
 
+/** The defaults of {@link WarmupOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const warmupDefaults = { delayMs: 75, maxConcurrency: 100 } as const
+
+const warmupSpec = {
+  isWarmup: rules.fn(),
+  scheduleRule: rules.either(
+    rules.string(),
+    rules.where((value) => value instanceof RegExp, 'a RegExp', 'type'),
+  ),
+  response: () => undefined,
+  logger: rules.logger(),
+  invoke: rules.fn(),
+  delayMs: rules.ms(),
+  maxConcurrency: rules.number({ min: 1, integer: true }),
+}
+
 type Recognise = (event: unknown, context: Context) => WarmupSource | undefined
+type Invoke = NonNullable<WarmupOptions['invoke']>
 
 function recogniser(options: WarmupOptions): Recognise {
   const { isWarmup, scheduleRule } = options
-  if (isWarmup !== undefined) {
-    checkOption(typeof isWarmup === 'function', 'warmup', 'isWarmup', 'a function', isWarmup, TypeError)
-    return (event, context) => (isWarmup(event, context) ? 'custom' : undefined)
-  }
+  if (isWarmup !== undefined) return (event, context) => (isWarmup(event, context) ? 'custom' : undefined)
   const matchesRule = scheduleRule === undefined ? undefined : ruleMatcher(scheduleRule)
   return (event, context) => pingSource(event, context, matchesRule)
 }
 
 /** What the leader of a concurrency ping did about its copies, for the log line. */
-type FanOut =
-  | { fanOut: 'none' }
-  | { fanOut: 'skipped'; reason: string }
-  | { fanOut: 'invoked'; invoked: number; failed: number; firstError?: string }
+type CopiesOutcome =
+  | { copies: 'none' }
+  | { copies: 'skipped'; reason: string }
+  | { copies: 'invoked'; invoked: number; failed: number; firstError?: string }
 
 /**
  * Answers warm-up pings before anything else runs. Put it first in the chain: on a ping no later middleware's
@@ -107,11 +130,14 @@ type FanOut =
  * Concurrency warming works like lambda-warmer: a ping asking for `concurrency: N > 1` makes its receiver (the
  * leader) call `invoke` for copies `2…N` with `{ warmer: true, __WARMER_INVOCATION__: i, __WARMER_CONCURRENCY__: N,
  * __WARMER_CORRELATIONID__: <leader's request id> }`; the leader waits for all of them, and the leader and every copy
- * stay busy `delayMs` so that `N` distinct instances answer. A copy never fans out again.
+ * stay busy `delayMs` so that `N` distinct instances answer. A ping whose `target` names another function (a warmer
+ * function warming it) makes copies `1…N` of that function instead. A copy (any ping carrying
+ * `__WARMER_INVOCATION__`) never fans out again, and a ping with lambda-warmer's `test` flag invokes nothing.
  *
  * @param options - how pings are recognised and answered; see {@link WarmupOptions} for each default
  * @returns a Middy middleware with a `before` that answers pings
- * @throws TypeError or RangeError at creation when an option has the wrong type or range
+ * @throws TypeError at creation for an unknown option (naming the closest known one) or a value of the wrong type,
+ *   RangeError for a number out of range
  *
  * @example
  * ```ts
@@ -123,8 +149,10 @@ type FanOut =
  *     warmup({
  *       scheduleRule: 'warm-up-every-5-minutes', // its Scheduled Events are pings too
  *       logger: console,
- *       // lambda-warmer concurrency: re-invoke this function for copies 2…N, e.g. with @aws-sdk/client-lambda:
- *       // invoke: (payload, index) => lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(payload),
+ *       // lambda-warmer concurrency: invoke copies (of this function, or of the ping's `target`), e.g. with
+ *       // @aws-sdk/client-lambda:
+ *       // invoke: (payload, index, target) => lambda.send(new InvokeCommand({
+ *       //   FunctionName: target ?? process.env.AWS_LAMBDA_FUNCTION_NAME, Payload: JSON.stringify(payload),
  *       //   InvocationType: index === payload.__WARMER_CONCURRENCY__ ? 'RequestResponse' : 'Event' })),
  *     }),
  *   )
@@ -136,40 +164,23 @@ type FanOut =
  * @group Guards
  */
 export function warmup(options: WarmupOptions = {}): MiddlewareObj {
-  const delayMs = options.delayMs ?? 75
-  const maxConcurrency = options.maxConcurrency ?? 100
-  const { invoke, logger, response } = options
-  const guard = 'warmup'
-  checkOption(delayMs >= 0 && delayMs < Infinity, guard, 'delayMs', 'finite, >= 0', delayMs)
-  checkOption(
-    Number.isSafeInteger(maxConcurrency) && maxConcurrency >= 1,
-    guard,
-    'maxConcurrency',
-    'a whole number >= 1',
-    maxConcurrency,
-  )
-  checkOption(invoke === undefined || typeof invoke === 'function', guard, 'invoke', 'a function', invoke, TypeError)
-  checkOption(
-    logger === undefined || typeof logger?.info === 'function',
-    guard,
-    'logger',
-    'a logger with info()',
-    logger,
-    TypeError,
-  )
+  const { delayMs, maxConcurrency, invoke, response, ...rest } = resolveOptions(options, warmupDefaults, warmupSpec, {
+    owner: 'warmup(options)',
+  })
+  const logger = loggerFrom(rest.logger)
   const recognise = recogniser(options)
   let invocations = 0
 
-  function respond(request: Request, ping: WarmupPing, fanOut: FanOut): unknown {
+  function respond(request: Request, ping: WarmupPing, copies: CopiesOutcome): unknown {
     const answer =
       response === undefined
         ? { warmup: true, coldStart: ping.coldStart, invocation: ping.invocation }
         : typeof response === 'function'
           ? (response as (ping: WarmupPing) => unknown)(ping)
           : response
-    logger?.info(fanOut.fanOut === 'skipped' ? 'Warm-up ping; fan-out skipped' : 'Warm-up ping', {
+    logger.info(copies.copies === 'skipped' ? 'Warm-up ping; copies skipped' : 'Warm-up ping', {
       ...ping,
-      ...fanOut,
+      ...copies,
       requestId: request.context.awsRequestId,
     })
     // Setting earlyResponse (not only returning it) ends the chain even when the answer is `undefined`.
@@ -177,40 +188,49 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     return answer
   }
 
-  async function warmCopies(ping: WarmupPing, run: NonNullable<WarmupOptions['invoke']>): Promise<FanOut> {
+  /** Invokes copies `from…N` (of `target`, or of this function when it is `undefined`) and waits for them all. */
+  async function warmCopies(
+    ping: WarmupPing,
+    run: Invoke,
+    from: number,
+    target: string | undefined,
+  ): Promise<CopiesOutcome> {
     const correlationId = ping.correlationId as string
     const calls: Promise<unknown>[] = []
-    for (let index = 2; index <= ping.concurrency; index++) {
+    for (let index = from; index <= ping.concurrency; index++) {
       const payload: WarmerPayload = {
         warmer: true,
         __WARMER_INVOCATION__: index,
         __WARMER_CONCURRENCY__: ping.concurrency,
         __WARMER_CORRELATIONID__: correlationId,
       }
-      calls.push(Promise.resolve().then(() => run(payload, index)))
+      calls.push(Promise.resolve().then(() => run(payload, index, target)))
     }
-    const [settled] = await Promise.all([Promise.allSettled(calls), sleep(delayMs)])
+    // The leader is one of the N instances only when it warms its own function.
+    const [settled] = await Promise.all([Promise.allSettled(calls), sleep(target === undefined ? delayMs : 0)])
     const failures = settled.filter((result) => result.status === 'rejected')
     const first = failures[0]?.reason
-    const outcome: FanOut = { fanOut: 'invoked', invoked: calls.length, failed: failures.length }
+    const outcome: CopiesOutcome = { copies: 'invoked', invoked: calls.length, failed: failures.length }
     if (first !== undefined) outcome.firstError = String(first?.message ?? first)
     return outcome
   }
 
-  async function answerConcurrencyPing(request: Request, ping: WarmupPing): Promise<unknown> {
-    if (ping.copy > 1) {
+  async function answerConcurrencyPing(request: Request, ping: WarmupPing, target: string | undefined, test: boolean) {
+    if (ping.isCopy) {
       await sleep(delayMs)
-      return respond(request, ping, { fanOut: 'none' })
+      return respond(request, ping, { copies: 'none' })
     }
-    if (invoke === undefined) return respond(request, ping, { fanOut: 'skipped', reason: 'no invoke option' })
-    return respond(request, ping, await warmCopies(ping, invoke))
+    if (test) return respond(request, ping, { copies: 'skipped', reason: 'test ping' })
+    if (invoke === undefined) return respond(request, ping, { copies: 'skipped', reason: 'no invoke option' })
+    return respond(request, ping, await warmCopies(ping, invoke, target === undefined ? 2 : 1, target))
   }
 
   function warmupBefore(request: Request): unknown {
     invocations++
     const source = recognise(request.event, request.context)
     if (source === undefined) return undefined
-    const asked = concurrencyRequest(request.event)
+    const asked = concurrencyRequest(request.event, request.context)
+    const { target } = asked // set only when it names another function: this one is a warmer, its copies go there
     const concurrency = Math.min(asked.concurrency, maxConcurrency)
     const ping: WarmupPing = {
       source,
@@ -218,10 +238,15 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
       invocation: invocations,
       concurrency,
       copy: asked.copy,
-      correlationId: asked.copy > 1 ? asked.correlationId : concurrency > 1 ? request.context.awsRequestId : undefined,
+      isCopy: asked.isCopy,
+      correlationId: asked.isCopy
+        ? asked.correlationId
+        : concurrency > 1 || target !== undefined
+          ? request.context.awsRequestId
+          : undefined,
     }
-    if (ping.copy === 1 && concurrency === 1) return respond(request, ping, { fanOut: 'none' })
-    return answerConcurrencyPing(request, ping)
+    if (concurrency === 1 && target === undefined) return respond(request, ping, { copies: 'none' })
+    return answerConcurrencyPing(request, ping, target, asked.test)
   }
 
   return { name: 'warmup', before: warmupBefore }

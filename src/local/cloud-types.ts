@@ -8,68 +8,9 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import type { SQSClient } from '@aws-sdk/client-sqs'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { StreamStore } from './dynamodb-streams/store.js'
-import type { FaultController, KinesisFaults } from './faults.js'
-import type { ServiceFaults } from './service-proxy.js'
+import type { FaultController } from './faults.js'
 
-/**
- * Options of `startLocalCloud`. Every field is optional.
- * @group Local cloud
- */
-export interface LocalCloudOptions {
-  /**
-   * The port kinesalite listens on, on 127.0.0.1. With `faults`, the proxy takes an ephemeral port.
-   * @defaultValue `0` (an ephemeral port, read back into `endpoints.kinesis`)
-   */
-  kinesisPort?: number
-  /**
-   * The port of the DynamoDB endpoint on 127.0.0.1 (the proxy that captures DynamoDB Streams; dynalite behind it takes
-   * an ephemeral port).
-   * @defaultValue `0` (an ephemeral port, read back into `endpoints.dynamodb`)
-   */
-  dynamodbPort?: number
-  /**
-   * A folder for LevelDB stores (`<persistDir>/kinesis`, `<persistDir>/dynamodb`), created if missing: streams,
-   * records, tables and items survive `stop()` and come back when a cloud starts on the same folder. One running cloud
-   * per folder: it holds `<persistDir>/local-cloud.pid` until `stop()`, and a second one gets a `LocalCloudError`.
-   * @defaultValue `undefined`: everything in memory, gone at `stop()`
-   */
-  persistDir?: string
-  /**
-   * Puts a fault proxy in front of Kinesis: `endpoints.kinesis` and the `kinesis` client go through it, and
-   * `faults` on the result steers it while running. `createStream` bypasses it.
-   * @defaultValue `undefined`: no proxy
-   */
-  faults?: KinesisFaults
-  /**
-   * Whole-request faults on the DynamoDB endpoint (`ProvisionedThroughputExceededException` or `ThrottlingException`,
-   * `500 InternalServerError`, latency), steered by `dynamodbFaults` on the result. A refused write is not applied and
-   * yields no stream record. `operations` defaults to `'all'`.
-   * @defaultValue `undefined`: no faults
-   */
-  dynamodbFaults?: ServiceFaults
-  /**
-   * Starts an SQS endpoint (fauxqs, an optional peer: `npm install -D fauxqs @aws-sdk/client-sqs`), with the `sqs`
-   * client and `createQueue`. Without the peers, `startLocalCloud` rejects with a `LocalCloudError` naming that line.
-   * @defaultValue `false`
-   */
-  sqs?: boolean
-  /**
-   * The port the SQS emulator listens on, on 127.0.0.1 (with `sqsFaults`, the proxy in front takes an ephemeral one).
-   * @defaultValue `0` (ephemeral)
-   */
-  sqsPort?: number
-  /**
-   * Whole-request faults on the SQS endpoint (`400 ThrottlingException`, `500 InternalFailure`, latency), steered by
-   * `sqsFaults` on the result. `operations` (`'ReceiveMessage'`, `'DeleteMessage'`, …) defaults to `'all'`.
-   * @defaultValue `undefined`: no faults
-   */
-  sqsFaults?: ServiceFaults
-  /**
-   * The region of the clients and of every ARN the services return.
-   * @defaultValue `'us-east-1'`
-   */
-  region?: string
-}
+export type { LocalCloudOptions } from './cloud-options.js'
 
 /**
  * A running local cloud: endpoints, ready clients, helpers, and `stop()`.

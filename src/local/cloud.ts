@@ -5,7 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { LocalCloud, LocalCloudOptions } from './cloud-types.js'
+import { type LocalCloudOptions, localCloudDefaults, resolveLocalCloudOptions } from './cloud-options.js'
+import type { LocalCloud } from './cloud-types.js'
 import { streamCapture } from './dynamodb-streams/capture.js'
 import { createStreamStore, type StreamStore } from './dynamodb-streams/store.js'
 import { type EmbeddedServer, serveEmbedded } from './embedded-server.js'
@@ -18,15 +19,6 @@ import { dynamodbErrors, type LocalSqs, startLocalSqs } from './sqs/endpoint.js'
 import { waitUntil } from './wait-until.js'
 
 export type { LocalCloud, LocalCloudOptions } from './cloud-types.js'
-
-const defaults = {
-  kinesisPort: 0,
-  dynamodbPort: 0,
-  region: 'us-east-1',
-  /** Open shards kinesalite allows in total (its own default is 10); AWS accounts start at 500 or 200. */
-  shardLimit: 500,
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-} as const
 
 /**
  * Starts kinesalite and dynalite in this process on 127.0.0.1 and returns ready AWS SDK v3 clients for them.
@@ -41,6 +33,8 @@ const defaults = {
  * optional peers, loaded by the first call: install them as dev dependencies (the README's `/local` section has the line).
  *
  * @param options - ports, persistence folder, fault injection and region; see {@link LocalCloudOptions}
+ * @throws LocalOptionsError (the promise rejects) for an unknown option or a bad value, `LocalCloudError` for bad
+ *   fault settings, before anything starts
  * @returns the running cloud
  * @throws LocalCloudError when one of those packages is not installed, naming it and the `npm install -D …` line
  *
@@ -69,7 +63,8 @@ const defaults = {
  * @group Local cloud
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const region = options.region ?? defaults.region
+  const settings = resolveLocalCloudOptions(options)
+  const { region } = settings
   const undo: Array<() => Promise<void>> = []
   /** Stops what was started, last first; every step runs even if an earlier one fails. */
   const stopAll = async () => {
@@ -80,9 +75,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   try {
     const modules = await loadLocalCloudModules()
     let paths: { kinesis: string; dynamodb: string } | undefined
-    if (options.persistDir !== undefined) {
-      paths = await persistPaths(options.persistDir)
-      undo.push(await lockFolder(options.persistDir))
+    if (settings.persistDir !== undefined) {
+      paths = await persistPaths(settings.persistDir)
+      undo.push(await lockFolder(settings.persistDir))
     }
     const kinesalite = await serveEmbedded(
       withRegion(region, () =>
@@ -90,11 +85,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           createStreamMs: 0,
           deleteStreamMs: 0,
           updateStreamMs: 0,
-          shardLimit: defaults.shardLimit,
+          shardLimit: localCloudDefaults.shardLimit,
           ...(paths && { path: paths.kinesis }),
         }),
       ),
-      options.kinesisPort ?? defaults.kinesisPort,
+      settings.kinesisPort,
     )
     undo.push(() => kinesalite.stop())
     const dynalite = await serveEmbedded(
@@ -109,20 +104,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       0, // the proxy in front of it takes dynamodbPort
     )
     undo.push(() => dynalite.stop())
-    const proxy = options.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, options.faults)
+    const proxy = settings.faults === undefined ? undefined : await startFaultProxy(kinesalite.url, settings.faults)
     if (proxy !== undefined) undo.push(() => proxy.stop())
     const streams = createStreamStore(region)
     const dynamodbProxy = await startServiceProxy({
       upstream: dynalite.url,
-      faults: options.dynamodbFaults,
+      faults: settings.dynamodbFaults,
       errors: dynamodbErrors,
       handle: streamCapture(streams),
-      port: options.dynamodbPort ?? defaults.dynamodbPort,
+      port: settings.dynamodbPort,
     })
     undo.push(() => dynamodbProxy.stop())
     const sqs =
-      options.sqs === true
-        ? await startLocalSqs(modules.http, region, options.sqsPort ?? 0, options.sqsFaults)
+      settings.sqs === true
+        ? await startLocalSqs(modules.http, region, settings.sqsPort, settings.sqsFaults)
         : undefined
     if (sqs !== undefined) undo.push(() => sqs.stop())
     return assemble(modules, region, { kinesalite, dynamodbProxy, proxy, streams, sqs }, stopAll)
@@ -149,7 +144,7 @@ function assemble(
   const clientConfig = (endpoint: string) => ({
     endpoint,
     region,
-    credentials: defaults.credentials,
+    credentials: localCloudDefaults.credentials,
     requestHandler: new http.NodeHttpHandler(),
   })
   const kinesisEndpoint = proxy?.server.url ?? kinesalite.url

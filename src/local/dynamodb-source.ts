@@ -115,7 +115,7 @@ export type DynamoDbEventSource = StreamEventSource
  * @group Local cloud
  */
 export function dynamoDbEventSource(options: DynamoDbEventSourceOptions): DynamoDbEventSource {
-  const resolved = resolveOptions(options, 'dynamoDbEventSource')
+  const resolved = resolveOptions(options, 'dynamoDbEventSource', 'tableName', ['TRIM_HORIZON', 'LATEST'])
   return createStreamEventSource(
     dynamoDbAdapter(options.cloud, options.tableName, resolved.startingPosition),
     resolved,

@@ -5,6 +5,8 @@
  * @module
  */
 import { randomInt } from 'node:crypto'
+import * as rules from '../option-rules.js'
+import { checkOptions, withDefaults } from '../options.js'
 import { LocalCloudError } from './local-cloud-error.js'
 import { seededRandom } from './seeded-random.js'
 
@@ -107,23 +109,36 @@ function zeroCounts(): FaultCounts {
   }
 }
 
+const rate = rules.number({ min: 0, max: 1 })
+
+const faultsSpec = {
+  putRecordsThrottleRate: rate,
+  putRecordsInternalFailureRate: rate,
+  requestThrottleRate: rate,
+  requestInternalFailureRate: rate,
+  latencyMs: rules.ms(),
+  operations: rules.either(
+    rules.oneOf('all'),
+    rules.where(
+      (value) => Array.isArray(value) && value.every((item) => typeof item === 'string'),
+      'an array of operation names',
+      'type',
+    ),
+  ),
+  seed: rules.number({ integer: true }),
+}
+
+/** Checks fault settings (given ones, or all of them) and throws `LocalCloudError` naming the first bad one. */
+export function checkFaults(faults: KinesisFaults, owner = 'faults'): void {
+  checkOptions(faults, faultsSpec, { owner, error: (message) => new LocalCloudError(message) })
+}
+
 function checkSettings(settings: Required<KinesisFaults>): void {
-  const rates = [
-    'putRecordsThrottleRate',
-    'putRecordsInternalFailureRate',
-    'requestThrottleRate',
-    'requestInternalFailureRate',
-  ] as const
-  for (const name of rates) {
-    const rate = settings[name]
-    if (!(rate >= 0 && rate <= 1)) throw new LocalCloudError(`faults.${name} must be between 0 and 1, got ${rate}`)
-  }
+  checkFaults(settings)
   if (settings.requestThrottleRate + settings.requestInternalFailureRate > 1)
     throw new LocalCloudError('faults.requestThrottleRate + faults.requestInternalFailureRate must not exceed 1')
   if (settings.putRecordsThrottleRate + settings.putRecordsInternalFailureRate > 1)
     throw new LocalCloudError('faults.putRecordsThrottleRate + faults.putRecordsInternalFailureRate must not exceed 1')
-  if (!(settings.latencyMs >= 0))
-    throw new LocalCloudError(`faults.latencyMs must be 0 or more, got ${settings.latencyMs}`)
 }
 
 /** The live state behind a {@link FaultController}, as the proxy uses it. Internal. */
@@ -140,7 +155,7 @@ export interface FaultState {
 
 /** Settings with defaults filled in and checked, a seeded generator, and zeroed counts. */
 export function createFaultState(faults: KinesisFaults): FaultState {
-  let settings: Required<KinesisFaults> = { ...defaults, seed: randomInt(2 ** 31), ...faults }
+  let settings = withDefaults({ ...defaults, seed: randomInt(2 ** 31) }, faults) as Required<KinesisFaults>
   checkSettings(settings)
   let random = seededRandom(settings.seed)
   let counts = zeroCounts()
@@ -153,7 +168,7 @@ export function createFaultState(faults: KinesisFaults): FaultState {
         return { ...counts }
       },
       update(changes) {
-        const next = { ...settings, ...changes }
+        const next = withDefaults(settings, changes) as Required<KinesisFaults>
         checkSettings(next)
         if (changes.seed !== undefined) random = seededRandom(changes.seed)
         settings = next

@@ -6,83 +6,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Context } from 'aws-lambda'
-import { type GatewayJwtAuthorizer, jwtAuthorizer } from './gateway/authorizer.js'
+import { jwtAuthorizer } from './gateway/authorizer.js'
 import { type ApiIdentity, eventV1, eventV2, randomId } from './gateway/events.js'
 import { type GatewayRequest, headerPairs, readBody, splitTarget } from './gateway/request.js'
 import { gatewayMessage, responseV1, responseV2, send } from './gateway/response.js'
 import { compileRoutes, matchRoute, type Route } from './gateway/routes.js'
+import {
+  httpGatewayDefaults as defaults,
+  type GatewayHandler,
+  type HttpGatewayOptions,
+  resolveHttpGatewayOptions,
+} from './http-gateway-options.js'
 import { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
-import { LocalOptionsError } from './options-error.js'
 
-/**
- * A Lambda handler the gateway can call. Typed with a `never` event so that any handler fits, a Middy handler
- * included; it receives an `APIGatewayProxyEvent` (format 1.0) or an `APIGatewayProxyEventV2` (format 2.0).
- * @group Local cloud
- */
-export type GatewayHandler = (event: never, context: Context) => unknown
-
-/**
- * Options of {@link httpGateway}.
- * @group Local cloud
- */
-export interface HttpGatewayOptions {
-  /**
-   * The routes, keyed `'METHOD /path'` with `{name}` and greedy `{name+}` parameters (`'GET /users/{id}'`,
-   * `'ANY /files/{path+}'`), plus `'$default'` for everything else; or one handler for every request (`$default`).
-   * The most specific path wins, then an exact method over `ANY`, as in API Gateway.
-   */
-  routes: Readonly<Record<string, GatewayHandler>> | GatewayHandler
-  /** The event shape: `'1.0'` (REST API proxy integration) or `'2.0'` (HTTP API). */
-  payloadFormat: '1.0' | '2.0'
-  /**
-   * The loopback port to listen on; `0` picks a free one.
-   * @defaultValue `0`
-   */
-  port?: number
-  /**
-   * The integration timeout: a handler still running after this many milliseconds gets `504`.
-   * @defaultValue `29000` (a REST API's default)
-   */
-  timeoutMs?: number
-  /**
-   * How the handler is invoked (see `invoke()`). `timeoutMs` here is the function's own timeout: when it is shorter
-   * than the gateway's and the function times out, the answer is `502`, as API Gateway answers a failed function.
-   * @defaultValue `{ timeoutMs: <the gateway's timeoutMs> }`
-   */
-  invokeOptions?: InvokeOptions
-  /**
-   * The stage name in `requestContext.stage`; a stage other than `$default` also prefixes 1.0's `requestContext.path`.
-   * @defaultValue `'$default'`
-   */
-  stage?: string
-  /**
-   * Called after every request that reached a handler, with the route, the status sent and what `invoke()` reported
-   * (`undefined` when the gateway timed out first). Handy to see why a request got a `502`.
-   * @defaultValue none
-   */
-  onInvoke?: (report: GatewayInvocation) => void
-  /**
-   * A JWT authorizer on every route, checked as API Gateway's JWT authorizer checks one (HS256 with a shared secret,
-   * or RS256/ES256 with a public key; needs the `jose` package): a request without a valid token for `issuer` and
-   * `audience` gets `401 {"message":"Unauthorized"}` and never reaches the handler; the token's claims are in the
-   * event's `requestContext.authorizer` (2.0: `.jwt.claims`; 1.0: `.claims`), every value a string.
-   * @defaultValue none: every request reaches its route
-   */
-  authorizer?: GatewayJwtAuthorizer
-}
-
-/**
- * One request that reached a handler, as {@link HttpGatewayOptions.onInvoke} reports it.
- * @group Local cloud
- */
-export interface GatewayInvocation {
-  /** The matched route key, e.g. `GET /users/{id}` or `$default`. */
-  routeKey: string
-  /** The HTTP status the client got. */
-  statusCode: number
-  /** What the invocation reported; `undefined` when the gateway's own timeout came first. */
-  invocation: InvokeResult | undefined
-}
+export type { GatewayHandler, GatewayInvocation, HttpGatewayOptions } from './http-gateway-options.js'
 
 /**
  * A running {@link httpGateway}.
@@ -96,19 +33,6 @@ export interface HttpGateway {
   /** Stops listening and closes every connection, idle keep-alive ones included. */
   close(): Promise<void>
 }
-
-const megabyte = 1024 * 1024
-
-const defaults = {
-  port: 0,
-  timeoutMs: 29_000,
-  stage: '$default',
-  /** API Gateway's payload limit. */
-  maxRequestBytes: 10 * megabyte,
-  /** A synchronous Lambda invocation's limit, for the event and for the response. */
-  maxInvokePayloadBytes: 6 * megabyte,
-  accountId: '000000000000',
-} as const
 
 /**
  * Starts an API Gateway emulator on `127.0.0.1`: each HTTP request becomes a Lambda proxy event in payload format 1.0
@@ -133,7 +57,8 @@ const defaults = {
  *
  * @param options - routes, payload format, port, timeouts; see {@link HttpGatewayOptions}
  * @returns the running gateway, once it listens
- * @throws LocalOptionsError for a malformed route key, payload format, port, timeout or authorizer
+ * @throws LocalOptionsError (the promise rejects) for a missing or unknown option, a bad value, a malformed route key
+ *   or authorizer, before it listens
  *
  * @example
  * ```ts
@@ -153,8 +78,7 @@ const defaults = {
  * @group Local cloud
  */
 export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
-  checkOptions(options)
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
+  const { timeoutMs } = resolveHttpGatewayOptions(options)
   const invokeOptions: InvokeOptions = { timeoutMs, ...options.invokeOptions }
   const routes = compileRoutes(typeof options.routes === 'function' ? { $default: options.routes } : options.routes)
   const authorize = options.authorizer === undefined ? undefined : await jwtAuthorizer(options.authorizer)
@@ -165,6 +89,7 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
     deploymentId: randomId(6),
   }
   const timers = new Set<NodeJS.Timeout>()
+  const integration: Integration = { invokeOptions, timeoutMs, payloadFormat: options.payloadFormat, timers }
   const server = createServer({ keepAlive: true }, (request, response) => {
     serve(request, response).catch(() => {
       // The client went away mid-body, or the emulator itself failed: answer as API Gateway's own failure would.
@@ -207,34 +132,9 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
       options.payloadFormat === '1.0'
         ? eventV1(gatewayRequest, match, api, port, claims)
         : eventV2(gatewayRequest, match, api, port, claims)
-    const { statusCode, invocation, answer } = await integrate(match.route, event)
+    const { statusCode, invocation, answer } = await integrate(integration, match.route, event)
     send(response, answer)
     options.onInvoke?.({ routeKey: match.route.key, statusCode, invocation })
-  }
-
-  const integrate = async (route: Route<GatewayHandler>, event: object) => {
-    if (Buffer.byteLength(JSON.stringify(event)) > defaults.maxInvokePayloadBytes) {
-      return failed(502, undefined)
-    }
-    let timer: NodeJS.Timeout | undefined
-    const gatewayTimeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), timeoutMs)
-      timers.add(timer)
-    })
-    const handler = route.handler as (event: object, context: Context) => unknown
-    const invocation = await Promise.race([invoke(handler, event, invokeOptions), gatewayTimeout])
-    clearTimeout(timer)
-    if (timer !== undefined) timers.delete(timer)
-    if (invocation === undefined) return failed(504, undefined)
-    if (invocation.status === 'timeout') {
-      return failed((invokeOptions.timeoutMs ?? timeoutMs) >= timeoutMs ? 504 : 502, invocation)
-    }
-    if (invocation.status === 'error') return failed(502, invocation)
-    const translated = options.payloadFormat === '1.0' ? responseV1(invocation.result) : responseV2(invocation.result)
-    if (translated === undefined || translated.body.length > defaults.maxInvokePayloadBytes) {
-      return failed(502, invocation)
-    }
-    return { statusCode: translated.statusCode, invocation: invocation as InvokeResult, answer: translated }
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -258,16 +158,39 @@ export async function httpGateway(options: HttpGatewayOptions): Promise<HttpGate
   }
 }
 
-/** Throws `LocalOptionsError` for a payload format, port or timeout API Gateway (or a socket) would not take. */
-function checkOptions(options: HttpGatewayOptions): void {
-  const fail = (message: string) => {
-    throw new LocalOptionsError(`httpGateway: ${message}`)
+/** What one integration needs: how to invoke, the gateway's timeout and payload format, its pending timers. */
+interface Integration {
+  readonly invokeOptions: InvokeOptions
+  readonly timeoutMs: number
+  readonly payloadFormat: '1.0' | '2.0'
+  readonly timers: Set<NodeJS.Timeout>
+}
+
+/** Invokes the route's handler with the event, within the gateway's timeout, and translates what it returned. */
+async function integrate(integration: Integration, route: Route<GatewayHandler>, event: object) {
+  const { invokeOptions, timeoutMs, timers } = integration
+  if (Buffer.byteLength(JSON.stringify(event)) > defaults.maxInvokePayloadBytes) {
+    return failed(502, undefined)
   }
-  if (options.payloadFormat !== '1.0' && options.payloadFormat !== '2.0') fail("payloadFormat must be '1.0' or '2.0'")
-  const port = options.port ?? defaults.port
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`port must be an integer from 0 to 65535, not ${port}`)
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
-  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) fail(`timeoutMs must be positive, not ${timeoutMs}`)
+  let timer: NodeJS.Timeout | undefined
+  const gatewayTimeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs)
+    timers.add(timer)
+  })
+  const handler = route.handler as (event: object, context: Context) => unknown
+  const invocation = await Promise.race([invoke(handler, event, invokeOptions), gatewayTimeout])
+  clearTimeout(timer)
+  if (timer !== undefined) timers.delete(timer)
+  if (invocation === undefined) return failed(504, undefined)
+  if (invocation.status === 'timeout') {
+    return failed((invokeOptions.timeoutMs ?? timeoutMs) >= timeoutMs ? 504 : 502, invocation)
+  }
+  if (invocation.status === 'error') return failed(502, invocation)
+  const translated = integration.payloadFormat === '1.0' ? responseV1(invocation.result) : responseV2(invocation.result)
+  if (translated === undefined || translated.body.length > defaults.maxInvokePayloadBytes) {
+    return failed(502, invocation)
+  }
+  return { statusCode: translated.statusCode, invocation: invocation as InvokeResult, answer: translated }
 }
 
 function failed(statusCode: 502 | 504, invocation: InvokeResult | undefined) {

@@ -5,47 +5,13 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Context } from 'aws-lambda'
+import { resolveOptions, show } from '../options.js'
 import { applyLambdaEnv } from './lambda-env.js'
+import { type InvokeOptions, invokeRules, localCheck } from './local-options.js'
+import { LocalOptionsError } from './options-error.js'
 import { watchRss } from './rss-sampler.js'
 
-/**
- * Options of {@link invoke}. Every field is optional.
- * @group Local cloud
- */
-export interface InvokeOptions {
-  /**
-   * The function timeout in milliseconds. A handler still running then yields a `timeout` result.
-   * @defaultValue `3000` (Lambda's default)
-   */
-  timeoutMs?: number
-  /**
-   * The function memory in MB: `context.memoryLimitInMB` is `String(memoryMb)` and `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
-   * holds it. Reported to the handler, not enforced.
-   * @defaultValue `128`
-   */
-  memoryMb?: number
-  /**
-   * The function name, in the context, the ARN, the log group and `AWS_LAMBDA_FUNCTION_NAME`.
-   * @defaultValue `'local-function'`
-   */
-  functionName?: string
-  /**
-   * `context.awsRequestId`.
-   * @defaultValue a fresh `crypto.randomUUID()`
-   */
-  requestId?: string
-  /**
-   * The region, in the ARN, `AWS_REGION` and `AWS_DEFAULT_REGION`.
-   * @defaultValue `'us-east-1'`
-   */
-  region?: string
-  /**
-   * Extra environment variables, visible in `process.env` during the call (your function's configured environment).
-   * The Lambda variables `invoke` sets win over these, as Lambda does not let a function set its reserved ones.
-   * @defaultValue `{}`
-   */
-  env?: Record<string, string>
-}
+export type { InvokeOptions } from './local-options.js'
 
 /**
  * What one {@link invoke} call observed, as Lambda would report it.
@@ -68,11 +34,13 @@ export interface InvokeResult<R = unknown> {
   maxMemoryUsedMb: number
 }
 
-const defaults = {
+/** The defaults of {@link InvokeOptions} (and internal settings); the TSDoc `@defaultValue`s are tested against them. */
+export const invokeDefaults = {
   timeoutMs: 3000,
   memoryMb: 128,
   functionName: 'local-function',
   region: 'us-east-1',
+  env: {},
   /** The account the local cloud's ARNs use (kinesalite and dynalite say `000000000000`). */
   accountId: '000000000000',
   /** How often the memory peak is sampled while the handler runs (one sampler for every invocation in the process). */
@@ -107,7 +75,7 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  * @param handler - the Lambda handler, such as a Middy handler
  * @param event - the event to pass
  * @param options - timeout, memory, names and extra environment; see {@link InvokeOptions}
- * @returns what happened, never rejects
+ * @returns what happened; rejects only for bad options (`LocalOptionsError`), before the handler runs
  *
  * @example
  * ```ts
@@ -153,15 +121,15 @@ export async function invoke<R>(
   event: unknown,
   options: InvokeOptions = {},
 ): Promise<InvokeResult<R>> {
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
-  const memoryMb = options.memoryMb ?? defaults.memoryMb
-  const functionName = options.functionName ?? defaults.functionName
-  const region = options.region ?? defaults.region
+  if (typeof handler !== 'function')
+    throw new LocalOptionsError(`invoke(handler, event, options): handler must be a function, got ${show(handler)}`)
+  const resolved = resolveOptions(options, invokeDefaults, invokeRules, localCheck('invoke(handler, event, options)'))
+  const { timeoutMs, memoryMb, functionName, region } = resolved
   const logGroupName = `/aws/lambda/${functionName}`
   const logStreamName = newLogStreamName()
 
   const release = applyLambdaEnv({
-    ...options.env,
+    ...resolved.env,
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
@@ -175,7 +143,7 @@ export async function invoke<R>(
     _X_AMZN_TRACE_ID: newTraceId(),
   })
 
-  const rss = watchRss(defaults.memorySampleMs)
+  const rss = watchRss(invokeDefaults.memorySampleMs)
   let timer: NodeJS.Timeout | undefined
   const started = performance.now()
   const deadline = Date.now() + timeoutMs
@@ -189,9 +157,9 @@ export async function invoke<R>(
       callbackWaitsForEmptyEventLoop: true,
       functionName,
       functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${region}:${defaults.accountId}:function:${functionName}`,
+      invokedFunctionArn: `arn:aws:lambda:${region}:${invokeDefaults.accountId}:function:${functionName}`,
       memoryLimitInMB: String(memoryMb),
-      awsRequestId: options.requestId ?? randomUUID(),
+      awsRequestId: resolved.requestId ?? randomUUID(),
       logGroupName,
       logStreamName,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
@@ -209,34 +177,37 @@ export async function invoke<R>(
       timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs)
     })
     const outcome = await Promise.race([running, legacy, timedOut])
-    const elapsed = performance.now() - started
-    const peakRss = rss.stop()
-    const durationMs = outcome.kind === 'timeout' ? timeoutMs : Math.round(elapsed * 100) / 100
-    const report = {
-      durationMs,
-      billedDurationMs: Math.ceil(durationMs),
-      maxMemoryUsedMb: Math.ceil(peakRss / megabyte),
-    }
-    if (outcome.kind === 'timeout') {
-      const seconds = (timeoutMs / 1000).toFixed(2)
-      return {
-        status: 'timeout',
-        result: undefined,
-        errorType: 'Sandbox.Timedout',
-        errorMessage: `Task timed out after ${seconds} seconds`,
-        ...report,
-      }
-    }
-    if (outcome.kind === 'error')
-      return { status: 'error', result: undefined, ...describeError(outcome.error), ...report }
-    const marshalled = marshal(outcome.value)
-    if ('error' in marshalled) return { status: 'error', result: undefined, ...marshalled.error, ...report }
-    return { status: 'ok', result: marshalled.value, errorType: undefined, errorMessage: undefined, ...report }
+    return resultOf(outcome, timeoutMs, performance.now() - started, rss.stop())
   } finally {
     rss.stop()
     clearTimeout(timer)
     release()
   }
+}
+
+/** What Lambda reports for an invocation that ended with `outcome` after `elapsedMs`, at an RSS peak of `peakRss` bytes. */
+function resultOf<R>(outcome: Settled<R>, timeoutMs: number, elapsedMs: number, peakRss: number): InvokeResult<R> {
+  const durationMs = outcome.kind === 'timeout' ? timeoutMs : Math.round(elapsedMs * 100) / 100
+  const report = {
+    durationMs,
+    billedDurationMs: Math.ceil(durationMs),
+    maxMemoryUsedMb: Math.ceil(peakRss / megabyte),
+  }
+  if (outcome.kind === 'timeout') {
+    const seconds = (timeoutMs / 1000).toFixed(2)
+    return {
+      status: 'timeout',
+      result: undefined,
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `Task timed out after ${seconds} seconds`,
+      ...report,
+    }
+  }
+  if (outcome.kind === 'error')
+    return { status: 'error', result: undefined, ...describeError(outcome.error), ...report }
+  const marshalled = marshal(outcome.value)
+  if ('error' in marshalled) return { status: 'error', result: undefined, ...marshalled.error, ...report }
+  return { status: 'ok', result: marshalled.value, errorType: undefined, errorMessage: undefined, ...report }
 }
 
 /** The runtime's error report: `name` and `message` of an Error, `typeof` and the text of anything else thrown. */

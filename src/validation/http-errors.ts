@@ -6,43 +6,43 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { isHttpEvent } from '../events.js'
 import { problemBody, problemResponse } from '../http-response.js'
+import { type LoggerOption, loggerFrom, type StructuredLogger } from '../logger.js'
+import * as rules from '../option-rules.js'
+import { resolveOptions } from '../options.js'
 import { type Problem, problemFor } from './problem.js'
 
 /**
- * Where `httpErrors()` logs. `console` fits, and so does a Powertools `Logger`: each method gets a message and the
- * error itself, whose stack and `cause` the logger prints.
+ * @deprecated The library has one logger type: {@link StructuredLogger}.
  * @group Validation and errors
  */
-export interface HttpErrorsLogger {
-  /** Logs server errors (5xx). */
-  error(message: string, ...details: unknown[]): void
-  /** Logs client errors (4xx), with the problem body sent, when `clientErrorLevel` is `'warn'`. */
-  warn(message: string, ...details: unknown[]): void
-  /** Logs client errors (4xx) when `clientErrorLevel` is `'info'`. */
-  info(message: string, ...details: unknown[]): void
-  /** Logs client errors (4xx) when `clientErrorLevel` is `'debug'`. */
-  debug(message: string, ...details: unknown[]): void
-}
+export type HttpErrorsLogger = StructuredLogger
 
 /**
- * Options of {@link httpErrors}. Every field is optional.
+ * Options of {@link httpErrors}. Every field is optional; one given as `undefined` takes its default.
  * @group Validation and errors
  */
 export interface HttpErrorsOptions {
   /**
    * Where errors are logged: each 5xx at `error` level with the full error and its cause, each 4xx at
-   * `clientErrorLevel` with the problem body the client got.
-   * @defaultValue `console`
+   * `clientErrorLevel` with the problem body the client got. A Powertools `Logger` or anything with `debug`, `info`,
+   * `warn` and `error`; `false` logs nothing.
+   * @defaultValue single-line JSON on the console (`jsonConsoleLogger()`)
    */
-  logger?: HttpErrorsLogger
+  logger?: LoggerOption | undefined
   /**
    * The level client errors (4xx) are logged at; `'off'` logs none of them. Server errors always log at `error`.
    * @defaultValue `'info'`
    */
-  clientErrorLevel?: 'warn' | 'info' | 'debug' | 'off'
+  clientErrorLevel?: 'warn' | 'info' | 'debug' | 'off' | undefined
 }
 
-const defaults: Required<HttpErrorsOptions> = { logger: console, clientErrorLevel: 'info' }
+/** The defaults of {@link HttpErrorsOptions}; the TSDoc `@defaultValue`s are tested against them. */
+export const httpErrorsDefaults = { clientErrorLevel: 'info' } as const
+
+const httpErrorsSpec = {
+  logger: rules.logger(),
+  clientErrorLevel: rules.oneOf('warn', 'info', 'debug', 'off'),
+}
 
 type ResponseHeaders = Record<string, string | number | boolean>
 
@@ -106,8 +106,9 @@ function safeProblemFor(error: unknown, instance: string | undefined): Problem {
  * of `.use()`, so `.use()` it after middlewares that decorate error responses, such as `@middy/http-cors`: their
  * `onError` then runs after this one and adds its headers to the problem response.
  *
- * @param options - `logger` (default `console`) and `clientErrorLevel` (default `'info'`)
+ * @param options - `logger` (default: single-line JSON on the console) and `clientErrorLevel` (default `'info'`)
  * @returns a Middy middleware with an `onError`
+ * @throws TypeError at creation for an unknown option (naming the closest known one) or a value of the wrong type
  *
  * @example
  * ```ts
@@ -131,14 +132,17 @@ function safeProblemFor(error: unknown, instance: string | undefined): Problem {
  * @group Validation and errors
  */
 export function httpErrors(options: HttpErrorsOptions = {}): MiddlewareObj {
-  const { logger, clientErrorLevel } = { ...defaults, ...options }
+  const resolved = resolveOptions(options, httpErrorsDefaults, httpErrorsSpec, { owner: 'httpErrors(options)' })
+  const { clientErrorLevel } = resolved
+  const logger = loggerFrom(resolved.logger)
 
   const log = (problem: Problem, error: unknown): void => {
     const { status, title, instance } = problem.body
     const message = `${status} ${title} for request ${instance ?? '(unknown)'}`
     // A server error is ours to fix: the whole error, stack and cause. A client error: what the client was told.
-    if (status >= 500) logger.error(message, loggable(error))
-    else if (clientErrorLevel !== 'off') logger[clientErrorLevel](message, { problem: problem.body })
+    if (status >= 500) logger.error(message, loggable(error), { requestId: instance })
+    else if (clientErrorLevel !== 'off')
+      logger[clientErrorLevel](message, { problem: problem.body, requestId: instance })
   }
 
   return {

@@ -4,35 +4,28 @@
  * @module
  */
 import type { MiddlewareObj, Request } from '@middy/core'
+import * as rules from '../option-rules.js'
+import { checkOptions } from '../options.js'
 import { type RequestPart, requestParts, validateRequest } from './request.js'
 import { checkResponse } from './response.js'
 import type { ValidatedEvent, ValidateSchemas } from './types.js'
 
-const schemaNames: ReadonlySet<string> = new Set(['event', 'body', 'query', 'path', 'headers', 'response'])
+const standardSchema = rules.standardSchema()
 
-function isStandardSchema(value: unknown): boolean {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false
-  const standard: unknown = (value as { '~standard'?: unknown })['~standard']
-  return (
-    typeof standard === 'object' &&
-    standard !== null &&
-    typeof (standard as { validate?: unknown }).validate === 'function'
-  )
+const validateSpec = {
+  event: standardSchema,
+  body: standardSchema,
+  query: standardSchema,
+  path: standardSchema,
+  headers: standardSchema,
+  response: standardSchema,
 }
 
-/** Fails fast, at cold start, on a typo'd part name or a value that is not a Standard Schema. */
+/** Fails fast, at cold start, on a typo'd part name (naming the closest one) or a value that is not a Standard Schema. */
 function assertSchemas(schemas: unknown): asserts schemas is ValidateSchemas {
   if (typeof schemas !== 'object' || schemas === null)
     throw new TypeError('validate(schemas): schemas must be an object')
-  for (const name of Object.keys(schemas)) {
-    if (!schemaNames.has(name)) {
-      throw new TypeError(`validate(schemas): unknown part "${name}"; expected one of ${[...schemaNames].join(', ')}`)
-    }
-    const schema = (schemas as Record<string, unknown>)[name]
-    if (schema !== undefined && !isStandardSchema(schema)) {
-      throw new TypeError(`validate(schemas): "${name}" is not a Standard Schema (zod 4, valibot, arktype, …)`)
-    }
-  }
+  checkOptions(schemas, validateSpec, { owner: 'validate(schemas)' })
 }
 
 function beforeFor(parts: readonly RequestPart[]) {
@@ -81,7 +74,8 @@ function afterFor(schema: NonNullable<ValidateSchemas['response']>) {
  *
  * @param schemas - one Standard Schema per part to check; at least one. Every part is optional (no defaults).
  * @returns a Middy middleware (`before` for the event parts, `after` for `response`)
- * @throws TypeError at creation when `schemas` names an unknown part or holds something that is not a Standard Schema
+ * @throws TypeError at creation when `schemas` names an unknown part (naming the closest known one) or holds something
+ *   that is not a Standard Schema
  *
  * @example
  * ```ts

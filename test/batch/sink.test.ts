@@ -225,7 +225,7 @@ describe('observers that throw, in a guarded chain', () => {
         .use(
           memoryWatchdog({
             logger: throwing,
-            onReport: () => {
+            onSummary: () => {
               throw new Error('onReport')
             },
           }),

@@ -3,7 +3,7 @@ import type { Context, KinesisStreamEvent } from 'aws-lambda'
 import {
   budgetOf,
   fanOut,
-  type MemoryReport,
+  type MemorySummary,
   memoryWatchdog,
   type RecordMeta,
   timeoutGuard,
@@ -17,13 +17,13 @@ import { forever, recordingLogger, sleep, timerTracker } from './helpers.js'
 /** The three guards composed as the README shows them, around a real fanOut. */
 function composedHandler(handleLine: (line: string, meta: RecordMeta) => Promise<void>) {
   const logger = recordingLogger()
-  const reports: MemoryReport[] = []
+  const reports: MemorySummary[] = []
   const guard = timeoutGuard({ logger })
   const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
   const handler = middy(guard.middyOptions)
     .use(warmup({ scheduleRule: 'warm-up-every-5-minutes', logger }))
     .use(guard)
-    .use(memoryWatchdog({ logger, onReport: (report) => reports.push(report) }))
+    .use(memoryWatchdog({ logger, onSummary: (report) => reports.push(report) }))
     .handler(fanOut(handleLine, { decode: 'text', logger: quiet }) as (e: unknown, c: Context) => Promise<unknown>)
   return { handler, logger, reports }
 }

@@ -1,20 +1,20 @@
 import { createHook } from 'node:async_hooks'
-import type { GuardLogger } from 'serverless-done-right'
+import type { StructuredLogger } from 'serverless-done-right'
 
 /** One line a guard wrote. */
 export interface LogLine {
-  level: 'info' | 'warn' | 'debug'
+  level: 'info' | 'warn' | 'debug' | 'error'
   message: string
   fields: Record<string, unknown>
 }
 
 /** A logger that keeps every line, so tests can read what a guard logged. Not a mock: it is a real sink. */
-export function recordingLogger(): GuardLogger & { lines: LogLine[] } {
+export function recordingLogger(): StructuredLogger & { lines: LogLine[] } {
   const lines: LogLine[] = []
   const write = (level: LogLine['level']) => (message: string, fields?: unknown) => {
     lines.push({ level, message, fields: (fields ?? {}) as Record<string, unknown> })
   }
-  return { lines, info: write('info'), warn: write('warn'), debug: write('debug') }
+  return { lines, info: write('info'), warn: write('warn'), debug: write('debug'), error: write('error') }
 }
 
 async function turns(count: number): Promise<void> {

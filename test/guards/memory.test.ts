@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda'
 import {
   budgetOf,
   MemoryPressureError,
-  type MemoryReport,
+  type MemorySummary,
   type MemoryWatchdogOptions,
   memoryWatchdog,
 } from 'serverless-done-right'
@@ -172,18 +172,21 @@ describe('memoryWatchdog(): the limit', () => {
   })
 
   async function limitSeen(context: Context, options: MemoryWatchdogOptions = {}) {
-    const reports: MemoryReport[] = []
-    await watched(async () => 'ok', { ...options, onReport: (report) => reports.push(report) })(fixture('sqs'), context)
+    const reports: MemorySummary[] = []
+    await watched(async () => 'ok', { ...options, onSummary: (report) => reports.push(report) })(
+      fixture('sqs'),
+      context,
+    )
     return reports[0]?.limitMb
   }
 
-  it('takes context.memoryLimitInMB (a string), else AWS_LAMBDA_FUNCTION_MEMORY_SIZE, else options.limitMb', async () => {
+  it('takes context.memoryLimitInMB (a string), else AWS_LAMBDA_FUNCTION_MEMORY_SIZE, else options.memoryMb', async () => {
     process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE = '512'
     const noLimit = { ...lambdaContext(), memoryLimitInMB: undefined } as unknown as Context
-    expect(await limitSeen(lambdaContext({ memoryMb: 1024 }), { limitMb: 256 })).toBe(1024)
-    expect(await limitSeen(noLimit, { limitMb: 256 })).toBe(512)
+    expect(await limitSeen(lambdaContext({ memoryMb: 1024 }), { memoryMb: 256 })).toBe(1024)
+    expect(await limitSeen(noLimit, { memoryMb: 256 })).toBe(512)
     delete process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
-    expect(await limitSeen(noLimit, { limitMb: 256 })).toBe(256)
+    expect(await limitSeen(noLimit, { memoryMb: 256 })).toBe(256)
     expect(await limitSeen(noLimit)).toBeUndefined()
     expect(await limitSeen({ ...lambdaContext(), memoryLimitInMB: 'lots' } as Context)).toBeUndefined()
   })
@@ -267,13 +270,13 @@ describe('memoryWatchdog(): sampling', () => {
   })
 
   it('keeps two invocations running at once apart: own budget, own report', async () => {
-    const reports: MemoryReport[] = []
+    const reports: MemorySummary[] = []
     const handler = watched(
       async (event, context) => {
         await sleep((event as { ms: number }).ms)
         return budgetOf(context)
       },
-      { onReport: (report) => reports.push(report), sampleIntervalMs: 5 },
+      { onSummary: (report) => reports.push(report), sampleIntervalMs: 5 },
     )
     const [a, b] = await Promise.all([
       handler({ ms: 60 }, lambdaContext({ requestId: 'a' })),
@@ -286,14 +289,14 @@ describe('memoryWatchdog(): sampling', () => {
 
 describe('memoryWatchdog(): reports', () => {
   it('reports peak RSS and heap after every invocation, through onReport and the logger, also on errors', async () => {
-    const reports: MemoryReport[] = []
+    const reports: MemorySummary[] = []
     const logger = recordingLogger()
     const handler = watched(
       async (event) => {
         if ((event as { fail?: boolean }).fail) throw new Error('nope')
         return 'ok'
       },
-      { onReport: (report) => reports.push(report), logger, sampleIntervalMs: 0 },
+      { onSummary: (report) => reports.push(report), logger, sampleIntervalMs: 0 },
     )
     await handler(fixture('sqs'), lambdaContext({ requestId: 'first', memoryMb: 100_000 }))
     await expect(handler({ fail: true }, lambdaContext({ requestId: 'second', memoryMb: 100_000 }))).rejects.toThrow(
@@ -314,7 +317,7 @@ describe('memoryWatchdog(): reports', () => {
   })
 
   it('reports a peak that includes memory the invocation used', async () => {
-    const reports: MemoryReport[] = []
+    const reports: MemorySummary[] = []
     const startMb = settledRssMb()
     const handler = watched(
       async (_event, context) => {
@@ -322,7 +325,7 @@ describe('memoryWatchdog(): reports', () => {
         budgetOf(context).check()
         return held.length
       },
-      { onReport: (report) => reports.push(report), sampleIntervalMs: 0 },
+      { onSummary: (report) => reports.push(report), sampleIntervalMs: 0 },
     )
     await handler(fixture('sqs'), lambdaContext({ memoryMb: 100_000 }))
     expect(reports[0]?.peakRssMb).toBeGreaterThan(startMb + 40)
@@ -330,14 +333,14 @@ describe('memoryWatchdog(): reports', () => {
 
   it('warns once when the heap kept after warm invocations keeps growing', async () => {
     const logger = recordingLogger()
-    const reports: MemoryReport[] = []
+    const reports: MemorySummary[] = []
     const leaked: number[][] = []
     const handler = watched(
       async () => {
         leaked.push(new Array(1_000_000).fill(1.5)) // 8 MB kept on the V8 heap each time: a leak
         return leaked.length
       },
-      { logger, leakWindow: 6, sampleIntervalMs: 0, onReport: (report) => reports.push(report) },
+      { logger, leakWindow: 6, sampleIntervalMs: 0, onSummary: (report) => reports.push(report) },
     )
     for (let i = 0; i < 10; i++) await handler(fixture('sqs'), lambdaContext({ memoryMb: 100_000 }))
     const leakWarnings = logger.lines.filter((line) => line.message.includes('possible leak'))
@@ -378,14 +381,14 @@ describe('memoryWatchdog(): reports', () => {
   it('rejects bad options at creation', () => {
     expect(() => memoryWatchdog({ sampleIntervalMs: -1 })).toThrow(RangeError)
     expect(() => memoryWatchdog({ sampleIntervalMs: -1 })).toThrow(
-      'memoryWatchdog(options): sampleIntervalMs must be finite, >= 0, got -1',
+      'memoryWatchdog(options): sampleIntervalMs must be a finite number of milliseconds >= 0 and <= 2147483647, got -1',
     )
     expect(() => memoryWatchdog({ warnRatio: 0.95, shedRatio: 0.9 })).toThrow(RangeError)
     expect(() => memoryWatchdog({ warnRatio: 0 })).toThrow(RangeError)
     expect(() => memoryWatchdog({ shedRatio: Number.POSITIVE_INFINITY })).toThrow(RangeError)
     expect(() => memoryWatchdog({ leakWindow: 1 })).toThrow(RangeError)
     expect(() => memoryWatchdog({ leakWindow: 2.5 })).toThrow(RangeError)
-    expect(() => memoryWatchdog({ limitMb: 0 })).toThrow(RangeError)
+    expect(() => memoryWatchdog({ memoryMb: 0 })).toThrow(RangeError)
     expect(() => memoryWatchdog({ leakWindow: 0 })).not.toThrow()
   })
 })

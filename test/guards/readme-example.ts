@@ -10,7 +10,7 @@ const guard = timeoutGuard({ softMarginMs: 1000, hardMarginMs: 250 }) // the def
 export const handler = middy(guard.middyOptions) // arms the hard phase in Middy core
   .use(warmup({ scheduleRule: 'warm-up-every-5-minutes' })) // first: a ping runs nothing else
   .use(guard)
-  .use(memoryWatchdog({ onReport: (report) => console.log('peak RSS', report.peakRssMb, 'MB') }))
+  .use(memoryWatchdog({ onSummary: (report) => console.log('peak RSS', report.peakRssMb, 'MB') }))
   .handler(
     fanOut(async (order: { id: string }, { signal }) => {
       await fetch(`https://orders.example.com/${order.id}`, { method: 'PUT', signal })

@@ -154,7 +154,7 @@ describe('warmup(): answers', () => {
           coldStart: false,
           invocation: 2,
           requestId: 'ping-1',
-          fanOut: 'none',
+          copies: 'none',
         }),
       },
     ])
@@ -192,7 +192,7 @@ describe('warmup(): lambda-warmer concurrency', () => {
     ])
     expect(busyMs).toBeGreaterThanOrEqual(39) // a lower bound only: the leader stays busy
     expect(logger.lines).toHaveLength(1)
-    expect(logger.lines[0]?.fields).toMatchObject({ fanOut: 'invoked', invoked: 2, failed: 0, concurrency: 3 })
+    expect(logger.lines[0]?.fields).toMatchObject({ copies: 'invoked', invoked: 2, failed: 0, concurrency: 3 })
   })
 
   it('waits for slow copies before answering', async () => {
@@ -227,19 +227,19 @@ describe('warmup(): lambda-warmer concurrency', () => {
         copy: payload.__WARMER_INVOCATION__,
         concurrency: 3,
         correlationId: 'leader-2',
-        fanOut: 'none',
+        copies: 'none',
       })
     }
   })
 
-  it('logs that the fan-out was skipped when there is no invoke option', async () => {
+  it('logs that the copies were not invoked when there is no invoke option', async () => {
     const logger = recordingLogger()
     const { handler } = chain({ logger })
     expect(await handler(fixture('warmer-lambda-warmer'), lambdaContext())).toMatchObject({ warmup: true })
     expect(logger.lines).toHaveLength(1)
     expect(logger.lines[0]).toMatchObject({
       message: expect.stringContaining('skipped'),
-      fields: { fanOut: 'skipped', reason: 'no invoke option', concurrency: 3 },
+      fields: { copies: 'skipped', reason: 'no invoke option', concurrency: 3 },
     })
   })
 
@@ -251,7 +251,7 @@ describe('warmup(): lambda-warmer concurrency', () => {
     }
     const { handler } = chain({ invoke, logger, delayMs: 0 })
     expect(await handler({ warmer: true, concurrency: 3 }, lambdaContext())).toMatchObject({ warmup: true })
-    expect(logger.lines[0]?.fields).toMatchObject({ fanOut: 'invoked', invoked: 2, failed: 2, firstError: 'throttled' })
+    expect(logger.lines[0]?.fields).toMatchObject({ copies: 'invoked', invoked: 2, failed: 2, firstError: 'throttled' })
   })
 
   it('counts a copy whose invoke rejects without a reason as failed', async () => {
@@ -259,7 +259,7 @@ describe('warmup(): lambda-warmer concurrency', () => {
     const invoke = (_: WarmerPayload, index: number) => (index === 2 ? Promise.reject(undefined) : Promise.resolve())
     const { handler } = chain({ invoke, logger, delayMs: 0 })
     expect(await handler({ warmer: true, concurrency: 3 }, lambdaContext())).toMatchObject({ warmup: true })
-    expect(logger.lines[0]?.fields).toMatchObject({ fanOut: 'invoked', invoked: 2, failed: 1 })
+    expect(logger.lines[0]?.fields).toMatchObject({ copies: 'invoked', invoked: 2, failed: 1 })
     expect(logger.lines[0]?.fields).not.toHaveProperty('firstError')
   })
 

@@ -169,7 +169,11 @@ describe('httpErrors() never leaks internals', () => {
       expect(response.body).not.toContain(secret)
     }
     expect(logger.entries).toEqual([
-      { level: 'error', message: '500 Internal Server Error for request req-1', details: [error] },
+      {
+        level: 'error',
+        message: '500 Internal Server Error for request req-1',
+        details: [error, { requestId: 'req-1' }],
+      },
     ])
     expect(logger.entries[0]?.details[0]).toHaveProperty('cause', cause)
   })
@@ -311,7 +315,9 @@ describe('httpErrors() in a chain', () => {
       {
         level: 'info',
         message: '404 Not Found for request r-4',
-        details: [{ problem: { type: 'about:blank', title: 'Not Found', status: 404, instance: 'r-4' } }],
+        details: [
+          { problem: { type: 'about:blank', title: 'Not Found', status: 404, instance: 'r-4' }, requestId: 'r-4' },
+        ],
       },
     ])
     const warn = throwing(new HttpError(409), recordingLogger(), { clientErrorLevel: 'warn' })
@@ -325,7 +331,7 @@ describe('httpErrors() in a chain', () => {
     expect(server.logger.entries[0]?.level).toBe('error')
     const thrownString = throwing('plain string')
     await thrownString.handler(v2Request(), lambdaContext())
-    expect(thrownString.logger.entries[0]?.details).toEqual([{ thrown: 'plain string' }])
+    expect(thrownString.logger.entries[0]?.details[0]).toEqual({ thrown: 'plain string' })
   })
 
   it('takes the request id from API Gateway when the context has none', async () => {

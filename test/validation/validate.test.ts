@@ -209,8 +209,8 @@ describe('validate() and the caller’s objects', () => {
 
   it('refuses bad schema maps when it is created, not per request', () => {
     expect(() => validate({})).toThrow(/at least one schema/)
-    expect(() => validate({ querry: query } as never)).toThrow(/unknown part "querry"/)
-    expect(() => validate({ body: { type: 'object' } } as never)).toThrow(/"body" is not a Standard Schema/)
+    expect(() => validate({ querry: query } as never)).toThrow(/unknown option querry; did you mean query\?/)
+    expect(() => validate({ body: { type: 'object' } } as never)).toThrow(/body must be a Standard Schema/)
     expect(() => validate(null as never)).toThrow(TypeError)
   })
 })

@@ -176,6 +176,7 @@ export const defaults = {
   bisectBatchOnFunctionError: false,
   maximumRetryAttempts: -1,
   maximumRecordAgeInSeconds: -1,
+  functionResponseTypes: [],
   tumblingWindowInSeconds: 0,
   timeoutMs: 3000,
   memoryMb: 128,

@@ -4,6 +4,9 @@
  *
  * @module
  */
+import * as rules from '../../option-rules.js'
+import { checkOptions, requireOptions, resolveOptions as resolveOptions_ } from '../../options.js'
+import { functionRules, localCheck, pollIntervalRule } from '../local-options.js'
 import { LocalOptionsError } from '../options-error.js'
 import { defaults, type KinesisEventSourceOptions, type KinesisOnFailureRecord } from './options.js'
 
@@ -42,58 +45,81 @@ export type MappingOptions = Omit<
   destinationConfig?: { onFailure?: (record: never) => void | Promise<void> }
 }
 
-const isIntegerIn = (value: number, min: number, max: number) => Number.isInteger(value) && value >= min && value <= max
+const mappingSpec = {
+  cloud: rules.object('a LocalCloud (from startLocalCloud())'),
+  handler: rules.fn(),
+  batchSize: rules.number({ min: 1, max: 10_000, integer: true }),
+  maximumBatchingWindowInSeconds: rules.number({ min: 0, max: 300 }),
+  startingPosition: rules.oneOf('TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'),
+  startingPositionTimestamp: rules.either(
+    rules.where((value) => value instanceof Date && !Number.isNaN(value.getTime()), 'a valid Date', 'type'),
+    rules.number({ min: 0 }),
+  ),
+  parallelizationFactor: rules.number({ min: 1, max: 10, integer: true }),
+  bisectBatchOnFunctionError: rules.boolean(),
+  maximumRetryAttempts: rules.number({ min: -1, max: 10_000, integer: true }),
+  maximumRecordAgeInSeconds: rules.either(rules.oneOf(-1), rules.number({ min: 1, max: 604_800, integer: true })),
+  functionResponseTypes: rules.where(
+    (value) => Array.isArray(value) && value.every((type) => type === 'ReportBatchItemFailures'),
+    "an array holding only 'ReportBatchItemFailures'",
+    'type',
+  ),
+  tumblingWindowInSeconds: rules.number({ min: 0, max: 900, integer: true }),
+  destinationConfig: rules.object(),
+  timeoutMs: functionRules.timeoutMs,
+  memoryMb: functionRules.memoryMb,
+  functionName: functionRules.functionName,
+  pollIntervalMs: pollIntervalRule,
+}
 
-/** Applies the defaults and checks each option against AWS's limits; throws `LocalOptionsError` on the first miss. */
-export function resolveOptions(options: MappingOptions, label: string): ResolvedOptions {
-  const check = (ok: boolean, message: string) => {
-    if (!ok) throw new LocalOptionsError(`${label}: ${message}`)
+/** What names the stream each source reads: `streamName` for Kinesis, `tableName` for DynamoDB Streams. */
+export type StreamNameOption = 'streamName' | 'tableName'
+
+/**
+ * Checks every option with the shared checker (unknown names with the closest known one, ranges, types), applies
+ * AWS's defaults, and checks the combinations; throws `LocalOptionsError` naming `label` and the option.
+ */
+export function resolveOptions(
+  options: MappingOptions,
+  label: string,
+  streamOption: StreamNameOption = 'streamName',
+  startingPositions: readonly string[] = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'],
+): ResolvedOptions {
+  const check = localCheck(`${label}(options)`)
+  const spec = {
+    ...mappingSpec,
+    [streamOption]: rules.string(),
+    startingPosition: rules.oneOf(...startingPositions),
   }
-  const batchSize = options.batchSize ?? defaults.batchSize
-  check(isIntegerIn(batchSize, 1, 10_000), `batchSize must be an integer from 1 to 10000, not ${batchSize}`)
-  const window = options.maximumBatchingWindowInSeconds ?? defaults.maximumBatchingWindowInSeconds
-  check(window >= 0 && window <= 300, `maximumBatchingWindowInSeconds must be 0–300, not ${window}`)
-  const parallelizationFactor = options.parallelizationFactor ?? defaults.parallelizationFactor
-  check(isIntegerIn(parallelizationFactor, 1, 10), `parallelizationFactor must be 1–10, not ${parallelizationFactor}`)
-  const retries = options.maximumRetryAttempts ?? defaults.maximumRetryAttempts
-  check(isIntegerIn(retries, -1, 10_000), `maximumRetryAttempts must be -1–10000, not ${retries}`)
-  const age = options.maximumRecordAgeInSeconds ?? defaults.maximumRecordAgeInSeconds
-  check(age === -1 || isIntegerIn(age, 1, 604_800), `maximumRecordAgeInSeconds must be -1 or 1–604800, not ${age}`)
-  const tumbling = options.tumblingWindowInSeconds ?? defaults.tumblingWindowInSeconds
-  check(isIntegerIn(tumbling, 0, 900), `tumblingWindowInSeconds must be an integer from 0 to 900, not ${tumbling}`)
-  check(tumbling === 0 || parallelizationFactor === 1, 'tumbling windows need parallelizationFactor 1')
-  const startingPosition = options.startingPosition ?? defaults.startingPosition
-  const timestamp = options.startingPositionTimestamp
+  const resolved = resolveOptions_(options, defaults, spec, check)
+  requireOptions(resolved, ['cloud', streamOption, 'handler'], check)
+  checkOptions(resolved.destinationConfig, { onFailure: rules.fn() }, localCheck(`${label}(options.destinationConfig)`))
+  const { parallelizationFactor } = resolved
+  const startingPosition = resolved.startingPosition as ResolvedOptions['startingPosition']
+  const tumbling = resolved.tumblingWindowInSeconds
+  const fail = (message: string) => new LocalOptionsError(`${check.owner}: ${message}`)
+  if (tumbling !== 0 && parallelizationFactor !== 1) throw fail('tumbling windows need parallelizationFactor 1')
+  const timestamp = resolved.startingPositionTimestamp
   const startingTimestamp = typeof timestamp === 'number' ? new Date(timestamp * 1000) : timestamp
-  check(
-    startingPosition !== 'AT_TIMESTAMP' ||
-      (startingTimestamp !== undefined && !Number.isNaN(startingTimestamp.getTime())),
-    'startingPosition AT_TIMESTAMP needs a valid startingPositionTimestamp',
-  )
-  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs
-  check(timeoutMs > 0, `timeoutMs must be positive, not ${timeoutMs}`)
-  const pollIntervalMs = options.pollIntervalMs ?? defaults.pollIntervalMs
-  check(pollIntervalMs > 0, `pollIntervalMs must be positive, not ${pollIntervalMs}`)
-  const responseTypes = options.functionResponseTypes ?? []
-  check(
-    responseTypes.every((type) => type === 'ReportBatchItemFailures'),
-    'functionResponseTypes may only hold ReportBatchItemFailures',
-  )
+  if (startingPosition === 'AT_TIMESTAMP' && startingTimestamp === undefined)
+    throw fail('startingPosition AT_TIMESTAMP needs a valid startingPositionTimestamp')
+  const age = resolved.maximumRecordAgeInSeconds
+  const responseTypes: readonly string[] = resolved.functionResponseTypes ?? []
   return {
-    batchSize,
-    batchingWindowMs: window * 1000,
+    batchSize: resolved.batchSize,
+    batchingWindowMs: resolved.maximumBatchingWindowInSeconds * 1000,
     startingPosition,
     startingTimestamp,
     parallelizationFactor,
-    bisect: options.bisectBatchOnFunctionError ?? defaults.bisectBatchOnFunctionError,
-    maximumRetryAttempts: retries,
+    bisect: resolved.bisectBatchOnFunctionError,
+    maximumRetryAttempts: resolved.maximumRetryAttempts,
     maximumRecordAgeMs: age === -1 ? -1 : age * 1000,
     reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
     windowMs: tumbling * 1000,
-    onFailure: options.destinationConfig?.onFailure as ResolvedOptions['onFailure'],
-    timeoutMs,
-    memoryMb: options.memoryMb ?? defaults.memoryMb,
-    functionName: options.functionName ?? defaults.functionName,
-    pollIntervalMs,
+    onFailure: resolved.destinationConfig?.onFailure as ResolvedOptions['onFailure'],
+    timeoutMs: resolved.timeoutMs,
+    memoryMb: resolved.memoryMb,
+    functionName: resolved.functionName,
+    pollIntervalMs: resolved.pollIntervalMs,
   }
 }

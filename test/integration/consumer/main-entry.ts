@@ -29,13 +29,19 @@ import {
   type InvalidRecordError,
   type InvalidRecordReason,
   type InvocationBudget,
+  jsonConsoleLogger,
+  type LoggerOption,
   type MemoryPressureDetails,
   MemoryPressureError,
   type MemoryReport,
+  type MemorySummary,
+  type MemoryWatchdogMiddleware,
+  type MemoryWatchdogMiddyOptions,
   type MemoryWatchdogOptions,
   memoryWatchdog,
   type NotProcessedReason,
   type Ordering,
+  PermanentError,
   type PutRecordsClient,
   type PutRecordsEntry,
   type PutRecordsEntryResult,
@@ -50,6 +56,7 @@ import {
   type RecordSource,
   ResponseValidationError,
   ServerlessDoneRightError,
+  type StructuredLogger,
   TimeoutApproachingError,
   type TimeoutGuardMiddleware,
   type TimeoutGuardMiddyOptions,
@@ -77,14 +84,14 @@ import {
 import { z } from 'zod'
 
 // The README's HTTP chain: guards, the JSON body parser, validation and problem+json errors.
-const guardOptions: TimeoutGuardOptions = {}
+const guardOptions: TimeoutGuardOptions = { integrationTimeoutMs: 29_000 }
 const guard: TimeoutGuardMiddleware = timeoutGuard(guardOptions)
 const middyOptions: TimeoutGuardMiddyOptions = guard.middyOptions
 const warmupOptions: WarmupOptions = {
   scheduleRule: 'warmer',
   response: (ping: WarmupPing) => ({ warm: !ping.coldStart, source: ping.source satisfies WarmupSource }),
 }
-const watchdogOptions: MemoryWatchdogOptions = { onReport: (report: MemoryReport) => void report }
+const watchdogOptions: MemoryWatchdogOptions = { onSummary: (summary: MemoryReport) => void summary }
 const errorsOptions: HttpErrorsOptions = {}
 const schemas = { body: z.object({ email: z.email() }), response: z.object({ id: z.string() }) }
 const schemaMap: ValidateSchemas = schemas
@@ -162,14 +169,22 @@ export function classify(error: unknown): string {
   if (error instanceof MemoryPressureError) return String((error.details satisfies MemoryPressureDetails).rssMb)
   if (error instanceof BatchFailureError) return error.recordErrors.map((entry: RecordError) => entry.id).join()
   if (error instanceof RecordNotProcessedError) return error.reason satisfies NotProcessedReason as string
+  if (error instanceof PermanentError) return error.reason
   if (error instanceof TimeoutApproachingError || error instanceof UnsupportedEventError) return error.code
   if (error instanceof ResponseValidationError) return error.code
   return error instanceof ServerlessDoneRightError ? error.code : 'unknown'
 }
 
 // The loggers and warmer payloads a user may type their own code with.
-export const guardLogger: GuardLogger = { info: noop, warn: noop }
+export const guardLogger: GuardLogger = { debug: noop, info: noop, warn: noop, error: noop }
 export const errorsLogger: HttpErrorsLogger = { debug: noop, info: noop, warn: noop, error: noop }
+export const oneLogger: StructuredLogger = jsonConsoleLogger()
+export const silenced: LoggerOption = false
+export const watchdog: MemoryWatchdogMiddleware = memoryWatchdog({
+  logger: silenced,
+  onSummary: (s: MemorySummary) => void s,
+})
+export const watchdogMiddy: MemoryWatchdogMiddyOptions = watchdog.middyOptions
 export const payload: WarmerPayload = {
   warmer: true,
   __WARMER_INVOCATION__: 1,

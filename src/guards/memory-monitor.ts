@@ -1,0 +1,243 @@
+/**
+ * The memory watchdog's logic as a plain object, without Middy: `start` watching an invocation, `stop` and get its
+ * summary. `memoryWatchdog()` is a thin adapter over it.
+ *
+ * @module
+ */
+import { getHeapStatistics } from 'node:v8'
+import type { Context } from 'aws-lambda'
+import { type BudgetAlarm, type BudgetInternals, beginBudget } from '../budget/invocation.js'
+import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
+import { logs, type StructuredLogger } from '../logger.js'
+import { heapUsage, oldGenerationLimitMb } from './heap.js'
+import { type LeakTrend, leakTrend } from './leak-trend.js'
+import type { MemorySummary } from './memory.js'
+
+/** The monitor's settings: the watchdog's options with their defaults applied and the logger resolved. */
+export interface MonitorSettings {
+  readonly memoryMb: number | undefined
+  readonly sampleIntervalMs: number
+  readonly warnRatio: number
+  readonly shedRatio: number
+  readonly leakWindow: number
+  readonly onSummary: ((summary: MemorySummary) => void) | undefined
+  readonly logger: StructuredLogger
+}
+
+/** One running invocation, as the monitor sees it. */
+export interface Watch {
+  readonly budget: BudgetInternals
+  readonly requestId: string
+  readonly limitMb: number | undefined
+  readonly coldStart: boolean
+  peakRssMb: number
+  peakHeapUsedMb: number
+  /** The lowest readings while it ran: it is shed only for pressure that came while it ran (see `assess`). */
+  lowestRssMb: number
+  lowestHeapUsedMb: number
+  warned: boolean
+  shed: boolean
+  removeCheck: () => void
+  /** Its next sample, an alarm on its budget's timer. */
+  sample: BudgetAlarm | undefined
+}
+
+const MB = 1024 * 1024
+
+/**
+ * How often the cheap check reads the V8 heap alone between full readings: a heap reading costs about 0.4 µs, and a
+ * handler allocating a megabyte a millisecond fills a Lambda-sized heap's last 10% well within `sampleIntervalMs`.
+ */
+const heapCheckIntervalMs = 2
+
+/** A positive finite number from a number or a numeric string (`context.memoryLimitInMB` is a string). */
+function positiveNumber(value: unknown): number | undefined {
+  const number = typeof value === 'string' ? Number(value) : value
+  return typeof number === 'number' && number > 0 && Number.isFinite(number) ? number : undefined
+}
+
+const round = (mb: number): number => Math.round(mb * 10) / 10
+
+/**
+ * Watches the memory of the invocations it is told about; see `memoryWatchdog()` for what it does. One per watchdog:
+ * its readings are shared by every invocation that watchdog sees.
+ */
+export class MemoryMonitor {
+  readonly #settings: MonitorSettings
+  readonly #heapLimitMb = oldGenerationLimitMb()
+  readonly #trend: LeakTrend | undefined
+  // An array, not a Set: with one invocation at a time a Set's add/delete churn costs ~0.5 µs an invocation.
+  readonly #running: Watch[] = []
+  readonly #sampleEveryMs: number
+  #invocations = 0
+  #leakWarned = false
+  // The latest reading, shared by every invocation.
+  #rssMb = 0
+  #heapUsedMb = 0
+  #heapKeptMb = 0
+  #nextReadingAt = 0
+  #nextHeapReadingAt = 0
+
+  constructor(settings: MonitorSettings) {
+    this.#settings = settings
+    this.#trend = settings.leakWindow === 0 ? undefined : leakTrend(settings.leakWindow)
+    this.#sampleEveryMs = Math.max(1, settings.sampleIntervalMs)
+  }
+
+  /** The cheap check `budget.check()` runs: one clock read unless a reading is due. */
+  readonly #check = (): void => {
+    const now = Date.now()
+    const full = now >= this.#nextReadingAt
+    if (full || now >= this.#nextHeapReadingAt) this.#read(now, full)
+  }
+
+  /**
+   * A watch's alarm: samples unless another invocation's alarm just did (readings are shared), and sets the next one.
+   * A watch whose deadline has passed belongs to an invocation Lambda has ended (or whose `after` and `onError` were
+   * skipped): it is no longer watched, so a skipped cleanup cannot keep its budget's timer running.
+   */
+  readonly #sample = (watch: Watch): void => {
+    const now = Date.now()
+    if (watch.budget.deadline <= now) {
+      this.#unwatch(watch)
+      return
+    }
+    if (now >= this.#nextReadingAt - heapCheckIntervalMs) this.#read(now, true)
+    else this.#assess(watch)
+    watch.sample = watch.budget.alarm(Math.max(1, this.#nextReadingAt - now), this.#sample, watch, now)
+  }
+
+  /** Starts watching the invocation of `request`. */
+  start(request: { readonly context: Context }): Watch {
+    this.#invocations++
+    const { context } = request
+    const budget = beginBudget(request)
+    const watch: Watch = {
+      budget,
+      requestId: context.awsRequestId,
+      limitMb:
+        positiveNumber(context.memoryLimitInMB) ??
+        positiveNumber(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) ??
+        this.#settings.memoryMb,
+      coldStart: this.#invocations === 1,
+      peakRssMb: 0,
+      peakHeapUsedMb: 0,
+      lowestRssMb: Infinity,
+      lowestHeapUsedMb: Infinity,
+      warned: false,
+      shed: false,
+      removeCheck: budget.addCheck(this.#check),
+      sample: undefined,
+    }
+    const now = Date.now()
+    // On the budget's one timer, which the timeout guard shares: one timer an invocation, not one per guard.
+    watch.sample = budget.alarm(this.#sampleEveryMs, this.#sample, watch, now)
+    this.#running.push(watch)
+    if (now >= this.#nextReadingAt) this.#read(now, true)
+    else this.#assess(watch)
+    return watch
+  }
+
+  /** Stops watching, takes a last reading when one is due, feeds the leak trend, and reports the summary. */
+  stop(watch: Watch): void {
+    const now = Date.now()
+    const fresh = now >= this.#nextReadingAt
+    if (fresh) this.#read(now, true)
+    this.#unwatch(watch)
+    let leakSuspected = false
+    if (fresh && this.#trend !== undefined && !watch.coldStart) {
+      leakSuspected = this.#trend.add(this.#heapKeptMb)
+      if (leakSuspected && !this.#leakWarned) {
+        this.#leakWarned = true
+        const readings = this.#trend.readings()
+        this.#settings.logger.warn('Heap keeps growing: possible leak', {
+          window: readings.length,
+          firstMb: round(readings[0] as number),
+          lastMb: round(this.#heapKeptMb),
+          requestId: watch.requestId,
+        })
+      }
+    }
+    this.#report(watch, leakSuspected)
+  }
+
+  #report(watch: Watch, leakSuspected: boolean): void {
+    const { onSummary, logger } = this.#settings
+    if (onSummary === undefined && !logs(logger, 'debug')) return
+    const summary: MemorySummary = {
+      requestId: watch.requestId,
+      coldStart: watch.coldStart,
+      peakRssMb: round(watch.peakRssMb),
+      peakHeapUsedMb: round(watch.peakHeapUsedMb),
+      limitMb: watch.limitMb,
+      heapLimitMb: round(this.#heapLimitMb),
+      leakSuspected,
+    }
+    try {
+      onSummary?.(summary)
+    } catch {
+      // An observer's failure must not change the answer.
+    }
+    logger.debug('Memory summary', { ...summary })
+  }
+
+  #unwatch(watch: Watch): void {
+    const running = this.#running
+    const at = running.indexOf(watch)
+    if (at === -1) return
+    running[at] = running[running.length - 1] as Watch
+    running.pop()
+    watch.removeCheck()
+    if (watch.sample !== undefined) watch.budget.cancelAlarm(watch.sample)
+  }
+
+  /**
+   * Takes a reading: RSS and the whole heap when `full`, else the heap alone (what kills a Node process), cheap enough
+   * for every 2 ms between full readings. Then assesses every running invocation by it.
+   */
+  #read(now: number, full: boolean): void {
+    this.#nextHeapReadingAt = now + heapCheckIntervalMs
+    if (full) {
+      this.#nextReadingAt = now + this.#settings.sampleIntervalMs
+      this.#rssMb = process.memoryUsage.rss() / MB
+      ;({ usedMb: this.#heapUsedMb, keptMb: this.#heapKeptMb } = heapUsage())
+    } else this.#heapUsedMb = getHeapStatistics().used_heap_size / MB
+    for (const watch of this.#running) this.#assess(watch)
+  }
+
+  /** Updates a watch's peaks by the latest reading; warns once at `warnRatio`, sheds once at `shedRatio`. */
+  #assess(watch: Watch): void {
+    const rssMb = this.#rssMb
+    const heapUsedMb = this.#heapUsedMb
+    const heapLimitMb = this.#heapLimitMb
+    const { warnRatio, shedRatio, logger } = this.#settings
+    if (rssMb > watch.peakRssMb) watch.peakRssMb = rssMb
+    if (heapUsedMb > watch.peakHeapUsedMb) watch.peakHeapUsedMb = heapUsedMb
+    if (rssMb < watch.lowestRssMb) watch.lowestRssMb = rssMb
+    if (heapUsedMb < watch.lowestHeapUsedMb) watch.lowestHeapUsedMb = heapUsedMb
+    const rssRatio = watch.limitMb === undefined ? 0 : rssMb / watch.limitMb
+    const heapRatio = heapUsedMb / heapLimitMb
+    const ratio = Math.max(rssRatio, heapRatio)
+    if (ratio < warnRatio || (watch.warned && (watch.shed || ratio < shedRatio))) return
+    const kind = rssRatio >= heapRatio ? 'rss' : 'heap'
+    const details: MemoryPressureDetails = { kind, ratio, rssMb, limitMb: watch.limitMb, heapUsedMb, heapLimitMb }
+    const fields = { ...details, requestId: watch.requestId }
+    if (!watch.warned) {
+      watch.warned = true
+      logger.warn('Memory use is high', fields)
+    }
+    // Shed only for pressure that came while the invocation ran: some reading of it was under `shedRatio`. One that
+    // starts over it, on garbage an earlier invocation left (V8 collects only when it needs the room) or on memory it
+    // did not take, would make no progress if shed: Lambda retries it into the same memory, shed again, forever. Run,
+    // it lets V8 collect the garbage, and is shed if memory rises over `shedRatio` again; were the memory live, running
+    // on risks what shedding cannot prevent anyway, and an out-of-memory exit gets the function a fresh runtime.
+    const ownPressure =
+      (rssRatio >= shedRatio && watch.lowestRssMb / (watch.limitMb ?? Infinity) < shedRatio) ||
+      (heapRatio >= shedRatio && watch.lowestHeapUsedMb / heapLimitMb < shedRatio)
+    if (ratio >= shedRatio && !watch.shed && ownPressure) {
+      watch.shed = true
+      watch.budget.abort(new MemoryPressureError(details))
+      logger.warn('Memory pressure: budget aborted to shed load', fields)
+    }
+  }
+}
