@@ -203,10 +203,6 @@ export { schemaMap }
 const sinkOptions: KinesisSinkOptions<{ ip: string }> = {
   entry: (result) => ({ partitionKey: result.ip, data: JSON.stringify(result) }),
 }
-export const toStream: Sink<{ ip: string }> = kinesisSink(
-  { send: async () => ({ Records: [] }) },
-  'out',
-  sinkOptions,
-)
+export const toStream: Sink<{ ip: string }> = kinesisSink({ send: async () => ({ Records: [] }) }, 'out', sinkOptions)
 export const ownSink: Sink<string> = async (results, meta: SinkMeta): Promise<SinkReport> =>
   results.map((): SinkItemResult => ({ ok: !meta.signal.aborted }))
