@@ -21,7 +21,13 @@
  * @module serverless-done-right/cdk
  */
 export { LogProcessor, type LogProcessorProps } from '../kinesis-log-processor/infra.js'
-export { UserApi, type UserApiProps, userApiRoutes } from '../rest-user-api/infra.js'
+export {
+  publicApiAuthType,
+  UserApi,
+  type UserApiAuth,
+  type UserApiProps,
+  userApiRoutes,
+} from '../rest-user-api/infra.js'
 export { StreamReducer, type StreamReducerProps } from '../stream-reducer/infra.js'
 export * from './alarms.js'
 export * from './event-source.js'

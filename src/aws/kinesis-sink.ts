@@ -3,11 +3,16 @@
  *
  * @module
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import type { RecordMeta } from '../batch/pipeline.js'
 import { describeError } from '../batch/report.js'
 import type { Sink } from '../batch/sink.js'
-import { type PutRecordsEntry, type PutRecordsEntryResult, type PutRecordsOptions, putRecords } from './put-records.js'
+import {
+  type PutRecordsClient,
+  type PutRecordsEntry,
+  type PutRecordsEntryResult,
+  type PutRecordsOptions,
+  putRecords,
+} from './put-records.js'
 
 /**
  * Options of {@link kinesisSink}: those of `putRecords` (its `signal` is the invocation's), and `entry`.
@@ -47,7 +52,7 @@ export interface KinesisSinkOptions<R> extends Omit<PutRecordsOptions, 'signal'>
  * @group Kinesis output
  */
 export function kinesisSink<R = PutRecordsEntry>(
-  client: KinesisClient,
+  client: PutRecordsClient,
   streamName: string,
   options: KinesisSinkOptions<R> = {},
 ): Sink<R> {

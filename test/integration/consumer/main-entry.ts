@@ -30,6 +30,8 @@ import {
   type InvalidRecordReason,
   type InvocationBudget,
   jsonConsoleLogger,
+  type KinesisSinkOptions,
+  kinesisSink,
   type LoggerOption,
   type MemoryPressureDetails,
   MemoryPressureError,
@@ -56,6 +58,10 @@ import {
   type RecordSource,
   ResponseValidationError,
   ServerlessDoneRightError,
+  type Sink,
+  type SinkItemResult,
+  type SinkMeta,
+  type SinkReport,
   type StructuredLogger,
   TimeoutApproachingError,
   type TimeoutGuardMiddleware,
@@ -192,3 +198,11 @@ export const payload: WarmerPayload = {
   __WARMER_CORRELATIONID__: 'c',
 }
 export { schemaMap }
+
+// A sink stage: results written in batches, each confirmed per item (kinesisSink is the ready one for Kinesis).
+const sinkOptions: KinesisSinkOptions<{ ip: string }> = {
+  entry: (result) => ({ partitionKey: result.ip, data: JSON.stringify(result) }),
+}
+export const toStream: Sink<{ ip: string }> = kinesisSink({ send: async () => ({ Records: [] }) }, 'out', sinkOptions)
+export const ownSink: Sink<string> = async (results, meta: SinkMeta): Promise<SinkReport> =>
+  results.map((): SinkItemResult => ({ ok: !meta.signal.aborted }))
