@@ -27,7 +27,7 @@ const app = new App({ outdir })
 const stack = new Stack(app, 'AsIs')
 const logs = new LogProcessor(stack, 'Logs')
 new StreamReducer(stack, 'Counts', { inputStream: logs.inputStream })
-new UserApi(stack, 'Users')
+new UserApi(stack, 'Users', { auth: { type: 'jwt', issuer: 'https://issuer.example.com/', audience: ['users'] } })
 const template = app.synth().getStackByName('AsIs').template
 const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')
 const assets = functions.map((f) => join(outdir, 'asset.' + f.Properties.Code.S3Key.replace(/\\.zip$/, '')))
