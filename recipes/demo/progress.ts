@@ -5,7 +5,7 @@
  */
 import { MultiBar, Presets } from 'cli-progress'
 
-/** Shows progress: bars on a terminal, a line every two seconds otherwise (CI logs, the test). Returns its stop. */
+/** Shows progress: bars on a terminal, a line every two seconds and one at the end otherwise (CI logs, the test). Returns its stop. */
 export function progress(total: number, read: () => Progress): () => void {
   const stop = showProgress(total, read)
   let stopped = false
@@ -47,11 +47,16 @@ function showProgress(total: number, read: () => Progress): () => void {
       bars.stop()
     }
   }
-  const timer = setInterval(() => {
+  const line = (): void => {
     const now = read()
     console.log(
       `progress: sent ${now.sent}/${total}, processed ${now.processed}, reduced ${now.reduced}, API calls ${now.api}`,
     )
-  }, 2000)
-  return () => clearInterval(timer)
+  }
+  const timer = setInterval(line, 2000)
+  return () => {
+    clearInterval(timer)
+    // A run shorter than one interval still shows where it ended.
+    line()
+  }
 }
