@@ -13,8 +13,15 @@
 import { parseArgs } from 'node:util'
 import { Logger } from '@aws-lambda-powertools/logger'
 import { putRecords } from 'serverless-done-right'
-import { httpGateway, kinesisEventSource, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
+import {
+  dynamoDbEventSource,
+  httpGateway,
+  kinesisEventSource,
+  type LocalCloud,
+  startLocalCloud,
+} from 'serverless-done-right/local'
 import { type ApiCall, apiSession } from './demo/api-session.js'
+import { auditSummary } from './demo/audit.js'
 import { progress } from './demo/progress.js'
 import { serve } from './demo/serve.js'
 import { summarize } from './demo/summary.js'
@@ -23,6 +30,7 @@ import { eventSourceParameters } from './kinesis-log-processor/local.js'
 import { sampleTraffic } from './kinesis-log-processor/sample-traffic.js'
 import { logProcessorSettings } from './kinesis-log-processor/settings.js'
 import { createUserApi } from './rest-user-api/app.js'
+import { createUserAudit } from './rest-user-api/audit.js'
 import { userApiSettings } from './rest-user-api/settings.js'
 import { createStreamReducer } from './stream-reducer/app.js'
 import { streamReducerSettings } from './stream-reducer/settings.js'
@@ -32,6 +40,7 @@ const names = {
   enriched: 'logs-enriched',
   deadLetter: 'logs-dead-letter',
   users: 'users',
+  audit: 'users-audit',
   counts: 'log-counts',
 } as const
 
@@ -79,6 +88,20 @@ async function createResources(cloud: LocalCloud): Promise<void> {
     TableName: names.users,
     KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
     AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+    // As `UserApi` deploys it: the audit trail reads the stream.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+  })
+  await cloud.createTable({
+    TableName: names.audit,
+    KeySchema: [
+      { AttributeName: 'userId', KeyType: 'HASH' },
+      { AttributeName: 'sequence', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'userId', AttributeType: 'S' },
+      { AttributeName: 'sequence', AttributeType: 'S' },
+    ],
     BillingMode: 'PAY_PER_REQUEST',
   })
   await cloud.createTable({
@@ -132,6 +155,20 @@ async function main(): Promise<void> {
       functionName: 'stream-reducer',
       pollIntervalMs,
     })
+    // The user API's audit trail on the users table's DynamoDB stream, mapped with the settings `UserAudit` deploys.
+    const audit = dynamoDbEventSource({
+      cloud,
+      tableName: names.users,
+      handler: createUserAudit({
+        documentClient: cloud.documentClient,
+        tableName: names.audit,
+        logger: functionLogger('rest-user-api-audit'),
+      }),
+      ...eventSourceParameters(userApiSettings.audit),
+      memoryMb: localMemoryMb,
+      functionName: 'rest-user-api-audit',
+      pollIntervalMs,
+    })
     const gateway = await httpGateway({
       routes: createUserApi({
         documentClient: cloud.documentClient,
@@ -150,9 +187,11 @@ async function main(): Promise<void> {
     cleanup.push(
       () => processor.stop(),
       () => reducer.stop(),
+      () => audit.stop(),
     )
     await processor.start()
     await reducer.start()
+    await audit.start()
 
     const traffic = sampleTraffic({ events: options.events, seed: 20260301 })
     const calls: ApiCall[] = []
@@ -184,9 +223,9 @@ async function main(): Promise<void> {
     let extraRounds = 5
     await Promise.all([produce(), apiSession(gateway.url, calls, () => producing || extraRounds-- > 0)])
     const lastPutAt = Date.now()
-    await Promise.all([processor.drain(), reducer.drain()])
+    await Promise.all([processor.drain(), reducer.drain(), audit.drain()])
     stopProgress()
-    await Promise.all([processor.stop(), reducer.stop()])
+    await Promise.all([processor.stop(), reducer.stop(), audit.stop()])
 
     const drainedAt = Date.now()
     const phases = { setup: firstPutAt - wallStart, sending: lastPutAt - firstPutAt, draining: drainedAt - lastPutAt }
@@ -197,6 +236,7 @@ async function main(): Promise<void> {
       calls,
       { firstPutAt, lastPutAt, startedAt, phases },
       options.events,
+      await auditSummary(cloud, names.audit, calls),
     )
     if (!summary.ok) process.exitCode = 1
     else if (options.serve) await serve(gateway.url)

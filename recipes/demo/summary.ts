@@ -11,6 +11,7 @@ import type { DeadLetter, EnrichedLogEvent } from '../kinesis-log-processor/sche
 import { readWindowCounts } from '../stream-reducer/app.js'
 import { streamReducerSettings } from '../stream-reducer/settings.js'
 import { type ApiCall, percentile } from './api-session.js'
+import type { AuditSummary } from './audit.js'
 
 /** Where the demo's streams and tables are. */
 export interface DemoNames {
@@ -37,6 +38,7 @@ export async function summarize(
     phases: { setup: number; sending: number; draining: number }
   },
   events: number,
+  audit: AuditSummary,
 ) {
   const readBackStart = Date.now()
   const { firstPutAt, lastPutAt, startedAt, phases } = times
@@ -77,6 +79,7 @@ export async function summarize(
   }
   if (counted < valid || counted > events) problems.push(`the reducer counted ${counted} events, expected ${valid}+`)
   for (const call of unexpected) problems.push(`API ${call.label}: ${call.status}, expected ${call.expected.join('/')}`)
+  problems.push(...audit.problems)
 
   const seconds = (performance.now() - startedAt) / 1000
   const p = (value: number) => `${percentile(latencies, value).toFixed(1)} ms`
@@ -107,6 +110,10 @@ export async function summarize(
   console.log(
     `                 ${unexpected.length === 0 ? 'every status as expected' : `${unexpected.length} unexpected`}`,
   )
+  const auditLine = Object.entries(audit.changes)
+    .map(([change, value]) => `${change} ${count(value)}`)
+    .join(', ')
+  console.log(`user audit       ${count(audit.entries)} changes from the users table's stream: ${auditLine}`)
   const secondsOf = (ms: number) => `${(ms / 1000).toFixed(1)} s`
   console.log(
     `took             ${secondsOf(seconds * 1000)}: setup ${secondsOf(phases.setup)}, sending ${secondsOf(phases.sending)}, ` +
@@ -135,6 +142,7 @@ export async function summarize(
       p95: percentile(latencies, 95),
       p99: percentile(latencies, 99),
     },
+    audit: { entries: audit.entries, changes: audit.changes },
   }
   console.log(`summary: ${JSON.stringify(line)}`)
   return line

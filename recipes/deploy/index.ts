@@ -26,6 +26,8 @@ export {
   UserApi,
   type UserApiAuth,
   type UserApiProps,
+  UserAudit,
+  type UserAuditProps,
   userApiRoutes,
 } from '../rest-user-api/infra.js'
 export { StreamReducer, type StreamReducerProps } from '../stream-reducer/infra.js'

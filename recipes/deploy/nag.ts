@@ -47,7 +47,7 @@ export const basicExecutionRoleSuppression: NagSuppression = {
 export const xraySuppression: NagSuppression = {
   id: 'AwsSolutions-IAM5',
   reason:
-    'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; AWS requires Resource "*" for them.',
+    'xray:PutTraceSegments, xray:PutTelemetryRecords and dynamodb:ListStreams (granted for a DynamoDB Streams event source mapping) support no resource-level permissions; AWS requires Resource "*" for them.',
   appliesTo: ['Resource::*'],
 }
 

@@ -8,7 +8,7 @@ import {
   type StackProps,
 } from 'aws-cdk-lib'
 import { LogProcessor } from '../kinesis-log-processor/infra.js'
-import { UserApi, type UserApiAuth } from '../rest-user-api/infra.js'
+import { UserApi, type UserApiAuth, UserAudit } from '../rest-user-api/infra.js'
 import { userApiSettings } from '../rest-user-api/settings.js'
 import { StreamReducer } from '../stream-reducer/infra.js'
 
@@ -69,13 +69,16 @@ export function deployRecipes(app: App, options: DeployRecipesOptions = {}): Rec
 
   const userApi = new Stack(app, `${prefix}UserApi`, {
     ...base,
-    description: 'serverless-done-right: REST user API (API Gateway, function, users table, warm-up, alarms)',
+    description:
+      'serverless-done-right: REST user API (API Gateway, function, users table, audit trail, warm-up, alarms)',
   })
   const auth: UserApiAuth =
     options.userApiAuth ?? (options.userApiKind === 'rest' ? { type: 'iam' } : { type: 'jwt', ...userApiSettings.auth })
   const api = new UserApi(userApi, 'UserApi', { apiKind: options.userApiKind, auth })
   new CfnOutput(userApi, 'UsersUrl', { value: api.usersUrl })
   new CfnOutput(userApi, 'UsersTableName', { value: api.table.tableName })
+  const audit = new UserAudit(userApi, 'UserAudit', { usersTable: api.table })
+  new CfnOutput(userApi, 'AuditTableName', { value: audit.table.tableName })
 
   return { logProcessor, streamReducer, userApi }
 }

@@ -29,10 +29,17 @@ export interface RecipeEventSourceSettings {
   readonly function: { readonly timeoutSeconds: number; readonly memoryMb: number }
 }
 
-/** The mapping's parameters for `kinesisEventSource()`; the caller adds `cloud`, `streamName` and `handler`. */
-export function eventSourceParameters(
-  settings: RecipeEventSourceSettings,
-): Omit<KinesisEventSourceOptions, 'cloud' | 'streamName' | 'handler'> {
+/** The parameters a Kinesis and a DynamoDB Streams mapping share, as the local event sources take them. */
+export type StreamMappingParameters = Omit<
+  KinesisEventSourceOptions,
+  'cloud' | 'streamName' | 'handler' | 'startingPosition' | 'startingPositionTimestamp' | 'destinationConfig'
+> & { startingPosition: 'TRIM_HORIZON' | 'LATEST' }
+
+/**
+ * The mapping's parameters for `kinesisEventSource()` or `dynamoDbEventSource()`; the caller adds `cloud`, the stream
+ * or table name and `handler`.
+ */
+export function eventSourceParameters(settings: RecipeEventSourceSettings): StreamMappingParameters {
   const { eventSource } = settings
   return {
     batchSize: eventSource.batchSize,

@@ -4,7 +4,7 @@ import { LambdaIntegration, RestApi, LogGroupLogDestination as RestLogDestinatio
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch'
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb'
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb'
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events'
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets'
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam'
@@ -26,6 +26,7 @@ import {
 } from './infra-security.js'
 import { userApiSettings } from './settings.js'
 
+export { UserAudit, type UserAuditProps } from './infra-audit.js'
 export { publicApiAuthType, type UserApiAuth } from './infra-security.js'
 
 /** Every endpoint of the user API, deployed as one route each (no catch-all proxy). */
@@ -122,6 +123,7 @@ export class UserApi extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+      stream: StreamViewType.NEW_AND_OLD_IMAGES, // read by `UserAudit` (infra-audit.ts)
     })
 
     this.function = recipeFunction(this, 'Handler', {

@@ -41,6 +41,28 @@ export const userApiSettings = {
   },
   /** API Gateway payload format the deployment uses by default: HTTP API (2.0); REST API (1.0) is a construct option. */
   payloadFormat: '2.0',
+  /**
+   * The audit trail: a function on the users table's stream (`NEW_AND_OLD_IMAGES`) that records who changed which
+   * fields when, in an audit table (`audit.ts`). Read by the CDK construct (`infra-audit.ts`) and by the demo's local
+   * `dynamoDbEventSource()`, so that the mapping that runs locally is the one deployed.
+   */
+  audit: {
+    /** DynamoDB Streams event source mapping (AWS's parameter names, camel-cased). */
+    eventSource: {
+      batchSize: 100,
+      maximumBatchingWindowInSeconds: 1,
+      startingPosition: 'TRIM_HORIZON',
+      parallelizationFactor: 2,
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: 5,
+      maximumRecordAgeInSeconds: 3600,
+      reportBatchItemFailures: true,
+      tumblingWindowInSeconds: 0,
+    },
+    function: { timeoutSeconds: 30, memoryMb: 256 },
+    /** Changes written at once inside one invocation (`fanOut`'s `concurrency`); one user's changes stay in order. */
+    concurrency: 8,
+  },
 } as const
 
 /** The shape of {@link userApiSettings}. */

@@ -73,7 +73,7 @@ new CfnOutput(stack, 'OnFailureQueueUrl', { value: logs.onFailureQueue.queueUrl 
   },
   'rest-user-api': {
     imports: `import { App, CfnOutput, Stack } from 'aws-cdk-lib'
-import { UserApi } from '../src/infra.js'
+import { UserApi, UserAudit } from '../src/infra.js'
 import { userApiSettings } from '../src/settings.js'
 `,
     construct: `// \`-c userApi=rest\`: a REST API (payload 1.0) instead of an HTTP API (payload 2.0), behind IAM auth (a REST API has
@@ -83,6 +83,9 @@ const auth = apiKind === 'rest' ? ({ type: 'iam' } as const) : ({ type: 'jwt', .
 const api = new UserApi(stack, 'UserApi', { apiKind, auth })
 new CfnOutput(stack, 'UsersUrl', { value: api.usersUrl })
 new CfnOutput(stack, 'UsersTableName', { value: api.table.tableName })
+// The audit trail: one item per change of the users table, read from its stream.
+const audit = new UserAudit(stack, 'UserAudit', { usersTable: api.table })
+new CfnOutput(stack, 'AuditTableName', { value: audit.table.tableName })
 `,
   },
   'stream-reducer': {

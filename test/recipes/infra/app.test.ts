@@ -69,7 +69,7 @@ describe('the deploy app', () => {
     expect(stacks.streamReducer.dependencies).toContain(stacks.logProcessor)
   })
 
-  it('grants no wildcard action, and a wildcard resource only for X-Ray', () => {
+  it('grants no wildcard action, and a wildcard resource only for X-Ray and dynamodb:ListStreams', () => {
     const statements = allResources()
       .filter((resource) => resource.Type === 'AWS::IAM::Policy')
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
@@ -77,23 +77,25 @@ describe('the deploy app', () => {
     for (const statement of statements) {
       const actions = [statement.Action].flat() as string[]
       expect(actions.filter((action) => action.includes('*'))).toEqual([])
+      // Neither supports resource-level permissions (the audit's stream mapping needs ListStreams).
       if ([statement.Resource].flat().includes('*')) {
-        expect(actions).toEqual(xrayStatement.Action)
+        expect([xrayStatement.Action, ['dynamodb:ListStreams']]).toContainEqual(actions)
       }
     }
   })
 
   it('attaches no managed policy but AWS’s basic Lambda execution policy (CloudWatch Logs)', () => {
     const roles = allResources().filter((resource) => resource.Type === 'AWS::IAM::Role')
-    expect(roles).toHaveLength(3)
+    expect(roles).toHaveLength(4)
     for (const role of roles) {
       expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toBe(JSON.stringify(basicExecutionPolicyArns))
     }
   })
 
-  it('deploys no function of its own beyond the three recipes (no CDK helper Lambdas)', () => {
+  it('deploys no function of its own beyond the recipes’ four (no CDK helper Lambdas)', () => {
     const functions = allResources().filter((resource) => resource.Type === 'AWS::Lambda::Function')
-    expect(functions).toHaveLength(3)
+    // The log processor, the reducer, the user API and its audit trail.
+    expect(functions).toHaveLength(4)
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject(recipeRuntime)
     }
