@@ -25,10 +25,6 @@ const functionExceptions: Record<string, string> = {
     'the stream event source engine shared by Kinesis and DynamoDB Streams: its start/drain/stop closures share one session; to split into a plain-function core like esm/shard.ts',
   'src/guards/warmup.ts warmup':
     'as its file: the protocol of issue 16 and the option split of issue 15 met at the merge',
-  'src/local/cloud.ts assemble': 'builds the LocalCloud face over up to four endpoints; to split per service',
-  'src/local/sqs-source.ts sqsEventSource': 'the SQS mapping emulator; its poller set-up to move into sqs/poller.ts',
-  'src/local/service-proxy.ts startServiceProxy':
-    'one line over: the request handler to move out with the fault proxy merge',
 }
 
 function sourceFiles(folder: string): string[] {

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LocalCloudOptions, localCloudDefaults, resolveLocalCloudOptions } from './cloud-options.js'
+import { createStream, createTable } from './cloud-setup.js'
 import type { LocalCloud } from './cloud-types.js'
 import { streamCapture } from './dynamodb-streams/capture.js'
 import { createStreamStore, type StreamStore } from './dynamodb-streams/store.js'
@@ -16,7 +17,6 @@ import { LocalCloudError } from './local-cloud-error.js'
 import { type LocalCloudModules, loadLocalCloudModules } from './peers.js'
 import { type ServiceProxy, startServiceProxy } from './service-proxy.js'
 import { dynamodbErrors, type LocalSqs, startLocalSqs } from './sqs/endpoint.js'
-import { waitUntil } from './wait-until.js'
 
 export type { LocalCloud, LocalCloudOptions } from './cloud-types.js'
 
@@ -181,33 +181,8 @@ function assemble(
       if (sqs === undefined) throw new LocalCloudError('createQueue needs a cloud started with sqs: true')
       return sqs.createQueue(name, attributes)
     },
-    async createStream(name, shardCount) {
-      try {
-        await directKinesis.send(new kinesisSdk.CreateStreamCommand({ StreamName: name, ShardCount: shardCount }))
-      } catch (error) {
-        if (!(error instanceof kinesisSdk.ResourceInUseException)) throw error
-      }
-      const summary = await waitUntil(`stream ${name} to be ACTIVE`, async () => {
-        const { StreamDescriptionSummary } = await directKinesis.send(
-          new kinesisSdk.DescribeStreamSummaryCommand({ StreamName: name }),
-        )
-        return StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? StreamDescriptionSummary : undefined
-      })
-      if (summary.OpenShardCount !== shardCount)
-        throw new LocalCloudError(`stream ${name} exists with ${summary.OpenShardCount} open shards, not ${shardCount}`)
-    },
-    async createTable(input) {
-      const tableName = input.TableName
-      try {
-        await setupDynamodb.send(new dynamodbSdk.CreateTableCommand(input))
-      } catch (error) {
-        if (!(error instanceof dynamodbSdk.ResourceInUseException)) throw error
-      }
-      await waitUntil(`table ${tableName} to be ACTIVE`, async () => {
-        const { Table } = await setupDynamodb.send(new dynamodbSdk.DescribeTableCommand({ TableName: tableName }))
-        return Table?.TableStatus === 'ACTIVE' ? Table : undefined
-      })
-    },
+    createStream: (name, shardCount) => createStream(kinesisSdk, directKinesis, name, shardCount),
+    createTable: (input) => createTable(dynamodbSdk, setupDynamodb, input),
     stop() {
       stopped ??= (async () => {
         for (const client of new Set([kinesis, directKinesis, dynamodb, setupDynamodb])) client.destroy()

@@ -99,34 +99,6 @@ export async function startServiceProxy(options: {
   const agent = new Agent({ keepAlive: true })
   const target = new URL(options.upstream)
 
-  function forward(incoming: IncomingMessage, body: Buffer, operation?: string): Promise<WireResponse> {
-    // The caller's Host stays: fauxqs builds queue URLs from it, so that they name the proxy.
-    const headers: OutgoingHttpHeaders = { ...incoming.headers, 'content-length': String(body.length) }
-    if (operation !== undefined) {
-      const prefix = String(incoming.headers['x-amz-target'] ?? '').split('.')[0]
-      headers['x-amz-target'] = `${prefix}.${operation}`
-    }
-    return new Promise((resolve, reject) => {
-      const outgoing = httpRequest(
-        { host: target.hostname, port: target.port, path: upstreamPath(incoming), method: 'POST', headers, agent },
-        (response) => {
-          const chunks: Buffer[] = []
-          response.on('data', (chunk: Buffer) => chunks.push(chunk))
-          response.on('error', reject)
-          response.on('end', () => {
-            const outHeaders: Record<string, string> = {}
-            for (const [name, value] of Object.entries(response.headers)) {
-              if (typeof value === 'string') outHeaders[name] = value
-            }
-            resolve({ status: response.statusCode ?? 500, headers: outHeaders, body: Buffer.concat(chunks) })
-          })
-        },
-      )
-      outgoing.on('error', reject)
-      outgoing.end(body)
-    })
-  }
-
   async function handle(incoming: IncomingMessage, body: Buffer): Promise<WireResponse> {
     const operation = String(incoming.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
     if (state !== undefined && !isSetup(incoming)) {
@@ -136,7 +108,7 @@ export async function startServiceProxy(options: {
     const call: WireCall = {
       operation,
       body,
-      forward: (other, otherOperation) => forward(incoming, other ?? body, otherOperation),
+      forward: (other, otherOperation) => forward({ target, agent }, incoming, other ?? body, otherOperation),
     }
     return options.handle === undefined ? call.forward() : options.handle(call)
   }
@@ -166,6 +138,40 @@ export async function startServiceProxy(options: {
       agent.destroy()
     },
   }
+}
+
+/** Sends one call on to the service behind the proxy (as `operation` when given) and reads its whole answer. */
+function forward(
+  { target, agent }: { target: URL; agent: Agent },
+  incoming: IncomingMessage,
+  body: Buffer,
+  operation?: string,
+): Promise<WireResponse> {
+  // The caller's Host stays: fauxqs builds queue URLs from it, so that they name the proxy.
+  const headers: OutgoingHttpHeaders = { ...incoming.headers, 'content-length': String(body.length) }
+  if (operation !== undefined) {
+    const prefix = String(incoming.headers['x-amz-target'] ?? '').split('.')[0]
+    headers['x-amz-target'] = `${prefix}.${operation}`
+  }
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      { host: target.hostname, port: target.port, path: upstreamPath(incoming), method: 'POST', headers, agent },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('error', reject)
+        response.on('end', () => {
+          const outHeaders: Record<string, string> = {}
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (typeof value === 'string') outHeaders[name] = value
+          }
+          resolve({ status: response.statusCode ?? 500, headers: outHeaders, body: Buffer.concat(chunks) })
+        })
+      },
+    )
+    outgoing.on('error', reject)
+    outgoing.end(body)
+  })
 }
 
 /** Delays an affected request by `latencyMs`, then refuses it with the drawn fault, if any. */

@@ -87,6 +87,40 @@ async function connect(options: SqsEventSourceOptions, resolved: ResolvedSqsOpti
   }
 }
 
+/** Every counter of a new source, at zero. */
+function emptyStats(): SqsEventSourceStats {
+  return {
+    invocations: 0,
+    messagesDelivered: 0,
+    messagesDeleted: 0,
+    messagesFailed: 0,
+    errors: 0,
+    timeouts: 0,
+    partialFailures: 0,
+    receiveErrors: 0,
+    deleteErrors: 0,
+    inFlight: 0,
+  }
+}
+
+/** Whether the queue is empty: nothing visible, in flight or delayed. */
+async function queueEmpty({ runtime }: Session): Promise<boolean> {
+  const { sdk, client, queue } = runtime
+  const names = [
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+    'ApproximateNumberOfMessagesDelayed',
+  ] as const
+  try {
+    const { Attributes = {} } = await client.send(
+      new sdk.GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: [...names] }),
+    )
+    return names.every((name) => Number(Attributes[name] ?? 0) === 0)
+  } catch {
+    return false
+  }
+}
+
 /**
  * Creates an event source mapping from a queue of the local cloud (started with `sqs: true`) to a handler, with AWS's
  * parameters and defaults. Nothing runs before `start()`.
@@ -138,18 +172,7 @@ async function connect(options: SqsEventSourceOptions, resolved: ResolvedSqsOpti
  */
 export function sqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
   const resolved = resolveSqsOptions(options)
-  const stats: SqsEventSourceStats = {
-    invocations: 0,
-    messagesDelivered: 0,
-    messagesDeleted: 0,
-    messagesFailed: 0,
-    errors: 0,
-    timeouts: 0,
-    partialFailures: 0,
-    receiveErrors: 0,
-    deleteErrors: 0,
-    inFlight: 0,
-  }
+  const stats = emptyStats()
   let session: Session | undefined
   let starting: Promise<void> | undefined
 
@@ -168,24 +191,6 @@ export function sqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
     }
     const tasks = Array.from({ length: resolved.concurrency }, () => runPoller(runtime))
     session = { runtime, controller, tasks }
-  }
-
-  /** Whether the queue is empty: nothing visible, in flight or delayed. */
-  const queueEmpty = async ({ runtime }: Session): Promise<boolean> => {
-    const { sdk, client, queue } = runtime
-    const names = [
-      'ApproximateNumberOfMessages',
-      'ApproximateNumberOfMessagesNotVisible',
-      'ApproximateNumberOfMessagesDelayed',
-    ] as const
-    try {
-      const { Attributes = {} } = await client.send(
-        new sdk.GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: [...names] }),
-      )
-      return names.every((name) => Number(Attributes[name] ?? 0) === 0)
-    } catch {
-      return false
-    }
   }
 
   return {

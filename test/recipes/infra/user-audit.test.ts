@@ -96,7 +96,9 @@ describe('UserAudit', () => {
     const statements = statementsOfRole(synthesized.template, roleOfFunction(synthesized.template, ids.fn))
     const onAuditTable = statements.filter((statement) => JSON.stringify(statement).includes(ids.table))
     expect(onAuditTable).toEqual([{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: [arnOf(ids.table)] }])
-    expect(JSON.stringify(statements)).not.toMatch(/dynamodb:(DeleteItem|UpdateItem|GetItem|BatchGetItem|BatchWriteItem|Scan|Query)/)
+    expect(JSON.stringify(statements)).not.toMatch(
+      /dynamodb:(DeleteItem|UpdateItem|GetItem|BatchGetItem|BatchWriteItem|Scan|Query)/,
+    )
   })
 
   it('has the stream recipes’ alarms', () => {
