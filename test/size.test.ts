@@ -20,9 +20,6 @@ const fileExceptions: Record<string, string> = {
 const functionExceptions: Record<string, string> = {
   'src/guards/timeout.ts timeoutGuard':
     'its deadline logic is being changed on the `guards16` branch (front-door deadline); split it there or after',
-  // Written on the `localsrc` branch at the same time as this test on `options`; met at the merge, to be split next.
-  'src/local/esm/source.ts createStreamEventSource':
-    'the stream event source engine shared by Kinesis and DynamoDB Streams: its start/drain/stop closures share one session; to split into a plain-function core like esm/shard.ts',
   'src/guards/warmup.ts warmup':
     'as its file: the protocol of issue 16 and the option split of issue 15 met at the merge',
 }

@@ -66,83 +66,9 @@ export function createStreamEventSource(
   let session: Session | undefined
   let starting: Promise<void> | undefined
 
-  /** Starts a worker for every shard not yet known; children wait for their parents to finish. */
-  const discoverShards = async (current: Session): Promise<void> => {
-    const shards = await current.runtime.stream.listShards(current.controller.signal)
-    for (const { shardId, parentIds } of shards) {
-      if (current.workers.has(shardId)) continue
-      const progress = progressByShard.get(shardId) ?? { checkpoint: undefined, window: undefined, finished: false }
-      progressByShard.set(shardId, progress)
-      if (progress.finished) continue
-      const worker = createShardWorker(current.runtime, shardId, parentIds, progress)
-      current.workers.set(shardId, worker)
-      const task = runShard(current, worker)
-      current.tasks.add(task)
-      // Both ways, so that a failed task is no unhandled rejection: stop() awaits it and reports it.
-      task.then(
-        () => current.tasks.delete(task),
-        () => current.tasks.delete(task),
-      )
-    }
-  }
-
-  const runShard = async (current: Session, worker: ShardWorker): Promise<void> => {
-    const { runtime } = current
-    const parentsFinished = () => worker.parentIds.every((id) => progressByShard.get(id)?.finished === true)
-    while (!runtime.signal.aborted && !parentsFinished()) await runtime.progress.wait(runtime.signal)
-    const runLaneOf = resolved.windowMs > 0 ? runWindowLane : runLane
-    const lanes = worker.lanes.map((lane) => runLaneOf(runtime, worker, lane))
-    await readShard(runtime, worker)
-    await Promise.all(lanes)
-    if (runtime.signal.aborted || !worker.ended || worker.log.length > 0) return
-    // A closed shard has children (a split or a merge). They are listed before the parent counts as finished, so
-    // that drain() never sees a finished parent without its children.
-    while (!runtime.signal.aborted) {
-      try {
-        await discoverShards(current)
-        break
-      } catch {
-        if (runtime.signal.aborted) return
-        stats.readErrors++
-        await pause(resolved.pollIntervalMs, runtime.signal)
-      }
-    }
-    if (runtime.signal.aborted) return
-    worker.progress.finished = true
-    worker.stats.finished = true
-    runtime.progress.notify()
-  }
-
   const start = async (): Promise<void> => {
     if (session !== undefined) return
-    const controller = new AbortController()
-    const retry = {
-      signal: controller.signal,
-      pauseMs: resolved.pollIntervalMs,
-      attempts: 5,
-      onError: () => stats.readErrors++,
-    }
-    const ready = (await adapter.prepare?.()) ?? adapter
-    const stream: ConnectedStream = await retrying(() => ready.connect(controller.signal, resolved.functionName), retry)
-    const runtime: Runtime = {
-      options: resolved,
-      identity: stream.identity,
-      handler,
-      stream,
-      batchInfoKey: adapter.batchInfoKey,
-      stats,
-      signal: controller.signal,
-      progress: createWakeup(),
-    }
-    const current: Session = { runtime, controller, workers: new Map(), tasks: new Set() }
-    session = current
-    try {
-      await retrying(() => discoverShards(current), retry)
-    } catch (error) {
-      session = undefined
-      await shutDown(current)
-      throw error
-    }
+    session = await openSession(adapter, resolved, handler, stats, progressByShard)
   }
 
   return {
@@ -179,6 +105,95 @@ export function createStreamEventSource(
       return session !== undefined
     },
   }
+}
+
+/** Starts a worker for every shard not yet known; children wait for their parents to finish. */
+async function discoverShards(current: Session, progressByShard: Map<string, ShardProgress>): Promise<void> {
+  const shards = await current.runtime.stream.listShards(current.controller.signal)
+  for (const { shardId, parentIds } of shards) {
+    if (current.workers.has(shardId)) continue
+    const progress = progressByShard.get(shardId) ?? { checkpoint: undefined, window: undefined, finished: false }
+    progressByShard.set(shardId, progress)
+    if (progress.finished) continue
+    const worker = createShardWorker(current.runtime, shardId, parentIds, progress)
+    current.workers.set(shardId, worker)
+    const task = runShard(current, worker, progressByShard)
+    current.tasks.add(task)
+    // Both ways, so that a failed task is no unhandled rejection: stop() awaits it and reports it.
+    task.then(
+      () => current.tasks.delete(task),
+      () => current.tasks.delete(task),
+    )
+  }
+}
+
+async function runShard(
+  current: Session,
+  worker: ShardWorker,
+  progressByShard: Map<string, ShardProgress>,
+): Promise<void> {
+  const { runtime } = current
+  const { options: resolved, stats } = runtime
+  const parentsFinished = () => worker.parentIds.every((id) => progressByShard.get(id)?.finished === true)
+  while (!runtime.signal.aborted && !parentsFinished()) await runtime.progress.wait(runtime.signal)
+  const runLaneOf = resolved.windowMs > 0 ? runWindowLane : runLane
+  const lanes = worker.lanes.map((lane) => runLaneOf(runtime, worker, lane))
+  await readShard(runtime, worker)
+  await Promise.all(lanes)
+  if (runtime.signal.aborted || !worker.ended || worker.log.length > 0) return
+  // A closed shard has children (a split or a merge). They are listed before the parent counts as finished, so
+  // that drain() never sees a finished parent without its children.
+  while (!runtime.signal.aborted) {
+    try {
+      await discoverShards(current, progressByShard)
+      break
+    } catch {
+      if (runtime.signal.aborted) return
+      stats.readErrors++
+      await pause(resolved.pollIntervalMs, runtime.signal)
+    }
+  }
+  if (runtime.signal.aborted) return
+  worker.progress.finished = true
+  worker.stats.finished = true
+  runtime.progress.notify()
+}
+
+/** Connects to the stream and starts a worker per shard; the session, or the error that stopped it starting. */
+async function openSession(
+  adapter: StreamAdapter,
+  resolved: ResolvedOptions,
+  handler: Runtime['handler'],
+  stats: Runtime['stats'],
+  progressByShard: Map<string, ShardProgress>,
+): Promise<Session> {
+  const controller = new AbortController()
+  const retry = {
+    signal: controller.signal,
+    pauseMs: resolved.pollIntervalMs,
+    attempts: 5,
+    onError: () => stats.readErrors++,
+  }
+  const ready = (await adapter.prepare?.()) ?? adapter
+  const stream: ConnectedStream = await retrying(() => ready.connect(controller.signal, resolved.functionName), retry)
+  const runtime: Runtime = {
+    options: resolved,
+    identity: stream.identity,
+    handler,
+    stream,
+    batchInfoKey: adapter.batchInfoKey,
+    stats,
+    signal: controller.signal,
+    progress: createWakeup(),
+  }
+  const current: Session = { runtime, controller, workers: new Map(), tasks: new Set() }
+  try {
+    await retrying(() => discoverShards(current, progressByShard), retry)
+  } catch (error) {
+    await shutDown(current)
+    throw error
+  }
+  return current
 }
 
 /** Aborts a session, waits for its shard tasks (and so for invocations in flight), and closes its stream. */
