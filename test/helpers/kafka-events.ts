@@ -24,7 +24,10 @@ export function kafkaRecord(
 /** An Amazon MSK event holding `records`, grouped by topic-partition as Lambda groups them. */
 export function kafkaEvent(records: readonly KafkaRecord[]): KafkaEvent {
   const grouped: Record<string, KafkaRecord[]> = {}
-  for (const record of records) (grouped[`${record.topic}-${record.partition}`] ??= []).push(record)
+  for (const record of records) {
+    const name = `${record.topic}-${record.partition}`
+    grouped[name] = [...(grouped[name] ?? []), record]
+  }
   return {
     eventSource: 'aws:kafka',
     eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/logs/abcd1234-0123-4567-89ab-cdef01234567-1',
