@@ -45,9 +45,9 @@ export interface ReadOutcome<T> {
   readonly failure: { readonly id: string; readonly error: unknown } | undefined
 }
 
-/** Makes the read phase of one reducer. */
-export function kafkaRunReader<T, A>(settings: ReadPhaseSettings<T, A>) {
-  const { windowMs, allowedLatenessMs, onInvalid, onLate, timeOf, logger } = settings
+/** The item and event time of one record, and the dead-letter step, for one reducer's settings. */
+function recordSteps<T, A>(settings: ReadPhaseSettings<T, A>) {
+  const { onInvalid, timeOf, logger } = settings
   const decode = kafkaValueDecoder(settings.decode)
   const check = settings.schema === undefined ? undefined : itemChecker(settings.schema)
 
@@ -80,6 +80,13 @@ export function kafkaRunReader<T, A>(settings: ReadPhaseSettings<T, A>) {
       return false
     }
   }
+  return { itemOf, deadLetter }
+}
+
+/** Makes the read phase of one reducer. */
+export function kafkaRunReader<T, A>(settings: ReadPhaseSettings<T, A>) {
+  const { windowMs, allowedLatenessMs, onLate } = settings
+  const { itemOf, deadLetter } = recordSteps(settings)
 
   /** Reads `records` (the partition's, in offset order) from after `mark`. */
   return async function readRun(
