@@ -30,6 +30,19 @@ export {
   type FanOutOptions,
   fanOut,
 } from './batch/fan-out.js'
+export { type KafkaWindowHandler, kafkaWindowReducer } from './batch/kafka-window.js'
+export type {
+  ClosedWindow,
+  KafkaDeadLetterHandler,
+  KafkaEvent,
+  KafkaLateRecordHandler,
+  KafkaRecord,
+  KafkaRecordMeta,
+  KafkaWindowReducerOptions,
+  KafkaWindowSummary,
+  KafkaWindowTable,
+  KafkaWindowTableClient,
+} from './batch/kafka-window-types.js'
 export type { Ordering } from './batch/lanes.js'
 export type { DeadLetterHandler, RecordMeta } from './batch/pipeline.js'
 export type { BatchLogger, BatchSummary } from './batch/report.js'

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import ts from 'typescript'
 import { putRecordsDefaults } from '../src/aws/put-records-options.js'
 import { fanOutDefaults } from '../src/batch/fan-out.js'
+import { kafkaWindowReducerDefaults } from '../src/batch/kafka-window.js'
 import { windowReducerDefaults } from '../src/batch/window.js'
 import { memoryWatchdogDefaults } from '../src/guards/memory.js'
 import { timeoutGuardDefaults } from '../src/guards/timeout.js'
@@ -26,6 +27,7 @@ const pairs: ReadonlyArray<readonly [string, string, object]> = [
   ['HttpErrorsOptions', 'src/validation/http-errors.ts', httpErrorsDefaults],
   ['FanOutOptions', 'src/batch/fan-out.ts', fanOutDefaults],
   ['WindowReducerOptions', 'src/batch/window-types.ts', windowReducerDefaults],
+  ['KafkaWindowReducerOptions', 'src/batch/kafka-window-types.ts', kafkaWindowReducerDefaults],
   ['PutRecordsOptions', 'src/aws/put-records-options.ts', putRecordsDefaults],
   ['LocalCloudOptions', 'src/local/cloud-options.ts', localCloudDefaults],
   ['InvokeOptions', 'src/local/local-options.ts', invokeDefaults],

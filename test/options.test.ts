@@ -2,6 +2,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import {
   fanOut,
   httpErrors,
+  kafkaWindowReducer,
   memoryWatchdog,
   putRecords,
   timeoutGuard,
@@ -102,6 +103,27 @@ const factories: readonly Factory[] = [
     numbers: ['maxStateBytes'],
     enums: { decode: 'Text' },
     functions: ['key', 'reduce', 'initial', 'flush', 'onSummary'],
+  },
+  {
+    name: 'kafkaWindowReducer',
+    create: (options) => kafkaWindowReducer(options as never),
+    required: {
+      table: { client: { send: async () => ({}) }, tableName: 'state' },
+      windowMs: 60_000,
+      reduce: () => 1,
+      initial: () => 0,
+      onWindowClosed: async () => undefined,
+    },
+    typo: ['allowedLateness', 'allowedLatenessMs'],
+    numbers: ['allowedLatenessMs', 'maxStateBytes'],
+    enums: { decode: 'Text', onInvalid: 'Fail', onLate: 'Drop' },
+    functions: ['timeOf', 'reduce', 'initial', 'onWindowClosed', 'onSummary'],
+    others: [
+      ['a table without a client', { table: { tableName: 'state' } }, 'table'],
+      ['a window of 0 ms', { windowMs: 0 }, 'windowMs'],
+      ['a window given as a string', { windowMs: '60000' }, 'windowMs'],
+      ['an empty name', { name: '' }, 'name'],
+    ],
   },
   {
     name: 'putRecords',
@@ -221,6 +243,7 @@ describe('every public factory checks its options at creation', () => {
         'httpErrors',
         'httpGateway',
         'invoke',
+        'kafkaWindowReducer',
         'kinesisEventSource',
         'memoryWatchdog',
         'putRecords',

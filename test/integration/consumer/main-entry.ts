@@ -13,6 +13,7 @@ import {
   type BatchResponse,
   type BatchSummary,
   budgetOf,
+  type ClosedWindow,
   type DeadLetterHandler,
   type DecodeMode,
   type FanOutHandler,
@@ -30,7 +31,18 @@ import {
   type InvalidRecordReason,
   type InvocationBudget,
   jsonConsoleLogger,
+  type KafkaDeadLetterHandler,
+  type KafkaEvent,
+  type KafkaLateRecordHandler,
+  type KafkaRecord,
+  type KafkaRecordMeta,
+  type KafkaWindowHandler,
+  type KafkaWindowReducerOptions,
+  type KafkaWindowSummary,
+  type KafkaWindowTable,
+  type KafkaWindowTableClient,
   type KinesisSinkOptions,
+  kafkaWindowReducer,
   kinesisSink,
   type LoggerOption,
   type MemoryPressureDetails,
@@ -156,6 +168,27 @@ const windowOptions: WindowReducerOptions<{ ip: string }, number> = {
 export const counts: WindowHandler<number> = windowReducer(windowOptions)
 export async function runWindow(event: TumblingWindowEvent, context: Context): Promise<WindowResponse<number>> {
   return counts(event, context)
+}
+
+// kafkaWindowReducer with any client that has the SDK's `send` (a fake here: the SDK is not installed).
+const tableClient: KafkaWindowTableClient = { send: async () => ({}) }
+const table: KafkaWindowTable = { client: tableClient, tableName: 'window-state' }
+const onInvalidKafka: KafkaDeadLetterHandler = async (record: KafkaRecord, _error, meta: KafkaRecordMeta) =>
+  void `${record.topic} ${meta.id}`
+const onLateKafka: KafkaLateRecordHandler = async (_record, late) => void late.windowStart
+const kafkaOptions: KafkaWindowReducerOptions<{ ip: string }, number> = {
+  table,
+  windowMs: 60_000,
+  reduce: (count) => count + 1,
+  initial: () => 0,
+  onWindowClosed: async (window: ClosedWindow<number>) => void window.closeId,
+  onInvalid: onInvalidKafka,
+  onLate: onLateKafka,
+  onSummary: (summary: KafkaWindowSummary) => void summary.late,
+}
+export const kafkaCounts: KafkaWindowHandler = kafkaWindowReducer(kafkaOptions)
+export async function runKafka(event: KafkaEvent, context: Context): Promise<void> {
+  return kafkaCounts(event, context)
 }
 
 // putRecords with any client that has the SDK's `send` (here a fake: the SDK is not installed in this project).
