@@ -30,6 +30,7 @@ export {
   type FanOutOptions,
   fanOut,
 } from './batch/fan-out.js'
+export { kafkaHeaders, kafkaKey } from './batch/kafka.js'
 export type { Ordering } from './batch/lanes.js'
 export type { DeadLetterHandler, RecordMeta } from './batch/pipeline.js'
 export type { BatchLogger, BatchSummary } from './batch/report.js'
@@ -57,7 +58,7 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors.js'
-export type { BatchRecord, RecordSource } from './events.js'
+export type { BatchRecord, KafkaItemIdentifier, RecordSource } from './events.js'
 export {
   type MemoryReport,
   type MemorySummary,
