@@ -113,14 +113,10 @@ function identifier(value: unknown): string | undefined {
 }
 
 /** A Kafka record's topic-partition (`<topic>-<partition>`) and offset, or `undefined` when either is missing. */
-function kafkaPosition(record: object): { partition: string; offset: number } | undefined {
+function kafkaPosition(record: object): KafkaItemIdentifier | undefined {
   const { topic, partition, offset } = record as Partial<MSKRecord>
-  const part = identifier(partition)
-  const at = typeof offset === 'string' && offset !== '' ? Number(offset) : offset
-  if (typeof topic !== 'string' || part === undefined || typeof at !== 'number' || !Number.isSafeInteger(at)) {
-    return undefined
-  }
-  return { partition: `${topic}-${part}`, offset: at }
+  if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || !Number.isSafeInteger(offset)) return undefined
+  return { partition: `${topic}-${partition}`, offset: offset as number }
 }
 
 /**
@@ -165,7 +161,5 @@ export function recordKey(record: BatchRecord): string | undefined {
     return key
   }
   if ('messageId' in record) return identifier(attributes?.MessageGroupId)
-  const { topic, partition } = record as Partial<MSKRecord>
-  const part = identifier(partition)
-  return typeof topic === 'string' && part !== undefined ? `${topic}-${part}` : undefined
+  return kafkaPosition(record)?.partition
 }

@@ -104,7 +104,10 @@ export function kafkaRecord(topic: string, partition: number, offset: number, pa
  */
 export function kafkaEvent(records: readonly MSKRecord[]): MSKEvent {
   const groups: MSKEvent['records'] = {}
-  for (const record of records) (groups[`${record.topic}-${record.partition}`] ??= []).push(record)
+  for (const record of records) {
+    const key = `${record.topic}-${record.partition}`
+    groups[key] = [...(groups[key] ?? []), record]
+  }
   return { ...fixture<MSKEvent>('kafka-msk'), records: groups }
 }
 
