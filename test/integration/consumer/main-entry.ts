@@ -4,7 +4,7 @@
 // package's exports, so a new export must be used here.
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import type { APIGatewayProxyEventV2, Context, MSKEvent, MSKRecord } from 'aws-lambda'
 import {
   type BatchEvent,
   BatchFailureError,
@@ -30,7 +30,10 @@ import {
   type InvalidRecordReason,
   type InvocationBudget,
   jsonConsoleLogger,
+  type KafkaItemIdentifier,
   type KinesisSinkOptions,
+  kafkaHeaders,
+  kafkaKey,
   kinesisSink,
   type LoggerOption,
   type MemoryPressureDetails,
@@ -142,6 +145,15 @@ export const batch: FanOutHandler = fanOut(onRecord, fanOutOptions)
 export async function runBatch(event: BatchEvent, context: Context): Promise<BatchResponse> {
   return batch(event, context)
 }
+// Kafka: the identifier of a failed record is an object; the key and headers are read from the raw record.
+export async function runKafka(event: MSKEvent, context: Context): Promise<KafkaItemIdentifier[]> {
+  const { batchItemFailures } = await batch(event, context)
+  return batchItemFailures.map((failure) => failure.itemIdentifier)
+}
+export const kafkaParts = (record: MSKRecord): [string | undefined, Record<string, string>] => [
+  kafkaKey(record),
+  kafkaHeaders(record),
+]
 
 const windowOptions: WindowReducerOptions<{ ip: string }, number> = {
   key: (item) => item.ip,
