@@ -9,20 +9,35 @@ import type {
   APIGatewayProxyEventV2,
   DynamoDBRecord,
   KinesisStreamRecord,
+  MSKRecord,
   SQSRecord,
 } from 'aws-lambda'
 
 /**
- * A record of a Kinesis, DynamoDB Streams or SQS batch.
+ * A record of a Kinesis, DynamoDB Streams, SQS or Kafka (Amazon MSK or self-managed) batch.
  * @group Batches
  */
-export type BatchRecord = KinesisStreamRecord | DynamoDBRecord | SQSRecord
+export type BatchRecord = KinesisStreamRecord | DynamoDBRecord | SQSRecord | MSKRecord
 
 /**
- * Where a batch record came from. `sqs-fifo` records carry a `MessageGroupId`.
+ * Where a batch record came from. `sqs-fifo` records carry a `MessageGroupId`; `kafka` covers Amazon MSK and
+ * self-managed Apache Kafka.
  * @group Batches
  */
-export type RecordSource = 'kinesis' | 'dynamodb' | 'sqs' | 'sqs-fifo'
+export type RecordSource = 'kinesis' | 'dynamodb' | 'sqs' | 'sqs-fifo' | 'kafka'
+
+/**
+ * The `itemIdentifier` of a failed Kafka record in a partial batch response: its topic-partition (`<topic>-<partition>`,
+ * the key of its group in the event's `records`) and its offset, as AWS documents it
+ * (https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html#kafka-partial-batch-response).
+ * @group Batches
+ */
+export interface KafkaItemIdentifier {
+  /** The topic-partition, e.g. `mytopic-0`. */
+  partition: string
+  /** The record's offset in that partition. */
+  offset: number
+}
 
 /** The kinds of event the library tells apart. */
 export type EventKind = 'http-v1' | 'http-v2' | 'batch' | 'other'
@@ -57,11 +72,26 @@ export function recordSource(record: unknown): RecordSource | undefined {
   if (record.eventSource === 'aws:sqs' || typeof record.messageId === 'string') {
     return isObject(record.attributes) && typeof record.attributes.MessageGroupId === 'string' ? 'sqs-fifo' : 'sqs'
   }
-  return undefined
+  return typeof record.topic === 'string' && 'partition' in record && 'offset' in record ? 'kafka' : undefined
 }
 
-/** The records of a Kinesis, DynamoDB Streams or SQS batch event, or `undefined` for any other event. */
+/** True for an Amazon MSK (`aws:kafka`) or self-managed Apache Kafka (`SelfManagedKafka`) event. */
+export function isKafkaEvent(event: unknown): event is { records: Record<string, unknown> } {
+  if (!isObject(event) || !isObject(event.records) || Array.isArray(event.records)) return false
+  return event.eventSource === 'aws:kafka' || event.eventSource === 'SelfManagedKafka'
+}
+
+/**
+ * The records of a Kinesis, DynamoDB Streams, SQS or Kafka batch event, or `undefined` for any other event. A Kafka
+ * event's records, grouped by topic-partition, are flattened in batch order: group by group in the event's order, each
+ * group's records (in offset order, as Lambda sends them) in turn.
+ */
 export function batchRecords(event: unknown): BatchRecord[] | undefined {
+  if (isKafkaEvent(event)) {
+    const records: BatchRecord[] = []
+    for (const group of Object.values(event.records)) if (Array.isArray(group)) records.push(...group)
+    return records
+  }
   if (!isObject(event) || !Array.isArray(event.Records)) return undefined
   const first: unknown = event.Records[0]
   if (first === undefined) return isObject(event.window) || 'shardId' in event ? [] : undefined
@@ -82,10 +112,18 @@ function identifier(value: unknown): string | undefined {
   return typeof value === 'number' ? String(value) : undefined
 }
 
+/** A Kafka record's topic-partition (`<topic>-<partition>`) and offset, or `undefined` when either is missing. */
+function kafkaPosition(record: object): KafkaItemIdentifier | undefined {
+  const { topic, partition, offset } = record as Partial<MSKRecord>
+  if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || !Number.isSafeInteger(offset)) return undefined
+  return { partition: `${topic}-${partition}`, offset: offset as number }
+}
+
 /**
- * The `itemIdentifier` Lambda expects in `batchItemFailures` for this record: the Kinesis `sequenceNumber`,
- * the DynamoDB `SequenceNumber`, or the SQS `messageId`, always a string. `undefined` when the record has none (or is
- * no object at all).
+ * A string that names this record within its batch: the `itemIdentifier` Lambda expects for the Kinesis
+ * `sequenceNumber`, the DynamoDB `SequenceNumber` and the SQS `messageId`; `<topic>-<partition>@<offset>` for a Kafka
+ * record (whose `itemIdentifier` is an object: {@link batchItemIdentifier}). `undefined` when the record has none (or
+ * is no object at all).
  */
 export function recordId(record: BatchRecord): string | undefined {
   if (!isObject(record)) return undefined
@@ -93,13 +131,23 @@ export function recordId(record: BatchRecord): string | undefined {
   if ('kinesis' in record) return identifier(kinesis?.sequenceNumber)
   if ('dynamodb' in record) return identifier(dynamodb?.SequenceNumber)
   if ('messageId' in record) return identifier(record.messageId)
-  return undefined
+  const position = kafkaPosition(record)
+  return position === undefined ? undefined : `${position.partition}@${position.offset}`
 }
 
 /**
- * The ordering key of a record: the Kinesis partition key, the SQS FIFO `MessageGroupId`, or the DynamoDB item key
- * (its key attributes, sorted by name). `undefined` for SQS standard messages, which have no order, and for a record
- * that is no object.
+ * The `itemIdentifier` to report for a record whose {@link recordId} is `id`: `id` itself, or for a Kafka record the
+ * documented `{ partition, offset }` object. A Kafka record without both gets `id` (`''`): an invalid identifier, so
+ * Lambda retries the whole batch, the safe outcome.
+ */
+export function batchItemIdentifier(record: BatchRecord, id: string): string | KafkaItemIdentifier {
+  return recordSource(record) === 'kafka' ? (kafkaPosition(record) ?? id) : id
+}
+
+/**
+ * The ordering key of a record: the Kinesis partition key, the SQS FIFO `MessageGroupId`, the DynamoDB item key
+ * (its key attributes, sorted by name), or the Kafka topic-partition (`<topic>-<partition>`, Kafka's unit of order).
+ * `undefined` for SQS standard messages, which have no order, and for a record that is no object.
  */
 export function recordKey(record: BatchRecord): string | undefined {
   if (!isObject(record)) return undefined
@@ -113,5 +161,5 @@ export function recordKey(record: BatchRecord): string | undefined {
     return key
   }
   if ('messageId' in record) return identifier(attributes?.MessageGroupId)
-  return undefined
+  return kafkaPosition(record)?.partition
 }

@@ -30,6 +30,7 @@ export {
   type FanOutOptions,
   fanOut,
 } from './batch/fan-out.js'
+export { kafkaHeaders, kafkaKey } from './batch/kafka.js'
 export { type KafkaWindowHandler, kafkaWindowReducer } from './batch/kafka-window.js'
 export type {
   ClosedWindow,
@@ -70,7 +71,7 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors.js'
-export type { BatchRecord, RecordSource } from './events.js'
+export type { BatchRecord, KafkaItemIdentifier, RecordSource } from './events.js'
 export {
   type MemoryReport,
   type MemorySummary,

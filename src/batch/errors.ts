@@ -181,7 +181,7 @@ export class UnsupportedEventError extends ServerlessDoneRightError {
    * @param consumer - who received the event, for the message
    * @param expected - what it expects instead
    */
-  constructor(consumer: string, expected = 'a Kinesis, DynamoDB Streams or SQS batch event (an object with Records)') {
+  constructor(consumer: string, expected = 'a Kinesis, DynamoDB Streams, SQS or Kafka batch event') {
     super(`${consumer} expects ${expected}`)
     this.name = 'UnsupportedEventError'
   }

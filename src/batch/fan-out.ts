@@ -1,16 +1,17 @@
 /**
- * `fanOut`: a Lambda handler for Kinesis, DynamoDB Streams and SQS batches with bounded concurrency, per-key order,
+ * `fanOut`: a Lambda handler for Kinesis, DynamoDB Streams, SQS and Kafka batches with bounded concurrency, per-key order,
  * stop-on-failure per key, poison records to a dead-letter function, and a drain that respects the invocation budget.
  *
  * @module
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { Context, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
+import type { Context } from 'aws-lambda'
 import { internalsOf } from '../budget/invocation.js'
-import { batchRecords } from '../events.js'
+import { type BatchRecord, batchItemIdentifier, batchRecords } from '../events.js'
 import { type LoggerOption, loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { resolveOptions, show } from '../options.js'
+import type { BatchResponse, FanOutHandler } from './batch-response.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import type { Ordering } from './lanes.js'
 import { type BatchOutcome, isConfirmed, Status } from './outcome.js'
@@ -20,27 +21,7 @@ import { type RecordHandler, runBatch } from './run-batch.js'
 import type { Sink } from './sink.js'
 import type { DecodeMode } from './sources.js'
 
-/**
- * A batch event `fanOut` accepts.
- * @group Batches
- */
-export type BatchEvent = KinesisStreamEvent | DynamoDBStreamEvent | SQSEvent
-
-/**
- * The partial batch response (`ReportBatchItemFailures`): empty `batchItemFailures` when every record succeeded.
- * @group Batches
- */
-export interface BatchResponse {
-  /** The records Lambda must retry, by the identifier it expects. */
-  batchItemFailures: { itemIdentifier: string }[]
-}
-
-/**
- * A Lambda handler made by {@link fanOut}; pass it to Middy's `.handler(...)` or export it as it is. It takes any
- * event (so that it fits `middy()` without type arguments) and checks at run time that it is a {@link BatchEvent}.
- * @group Batches
- */
-export type FanOutHandler = (event: unknown, context: Context) => Promise<BatchResponse>
+export type { BatchEvent, BatchResponse, FanOutHandler } from './batch-response.js'
 
 /**
  * Options of {@link fanOut}. Every field is optional.
@@ -48,7 +29,7 @@ export type FanOutHandler = (event: unknown, context: Context) => Promise<BatchR
  */
 export interface FanOutOptions<T = unknown, R = unknown> {
   /**
-   * How Kinesis `data` (after base64) and SQS `body` become the item: `json`, `text` (UTF-8 string), `buffer`, or
+   * How Kinesis `data` and Kafka `value` (after base64) and SQS `body` become the item: `json`, `text` (UTF-8 string), `buffer`, or
    * `json-lines` (the array of the JSON documents on its lines, in order: what `putRecords`' `pack` writes; the
    * record succeeds or fails as a whole, and a `schema` then checks the array).
    * DynamoDB Streams items are always the unmarshalled `NewImage` (`OldImage` for `REMOVE`).
@@ -68,8 +49,9 @@ export interface FanOutOptions<T = unknown, R = unknown> {
    */
   onInvalid?: 'fail' | DeadLetterHandler
   /**
-   * `key`: records with the same Kinesis partition key, SQS FIFO `MessageGroupId` or DynamoDB item key run one at a
-   * time in batch order, and a failure stops the rest of that key (SQS standard messages have no key: no order).
+   * `key`: records with the same Kinesis partition key, SQS FIFO `MessageGroupId`, DynamoDB item key or Kafka
+   * topic-partition run one at a time in batch order (offset order for Kafka), and a failure stops the rest of that key
+   * (SQS standard messages have no key: no order).
    * `batch`: strictly sequential, stop at the first failure. `none`: no order at all.
    * @defaultValue `'key'`
    */
@@ -158,8 +140,13 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
 }
 
 /**
- * Makes a Lambda handler that runs `recordHandler` over every record of a Kinesis, DynamoDB Streams or SQS
- * (standard or FIFO) batch and answers with `{ batchItemFailures }`. The source is detected from the records.
+ * Makes a Lambda handler that runs `recordHandler` over every record of a Kinesis, DynamoDB Streams, SQS (standard or
+ * FIFO) or Kafka (Amazon MSK or self-managed) batch and answers with `{ batchItemFailures }`. The source is detected
+ * from the event.
+ *
+ * - Kafka: the records of every topic-partition are handled as one batch, the topic-partition is the ordering key
+ *   (`meta.key`), the `value` is decoded like Kinesis data, and a failed record is reported as the documented
+ *   `{ partition: '<topic>-<partition>', offset }`; read a record's key and headers with `kafkaKey` / `kafkaHeaders`.
  *
  * - At most `concurrency` records are in flight; records of one key start in batch order, one at a time, and after a
  *   failure the rest of that key is not started and is reported failed. Across keys, the earliest ready record starts
@@ -217,14 +204,18 @@ export function fanOut<T = unknown, R = unknown>(
   const logger = loggerFrom(resolved.logger)
   const settings = { handler: recordHandler, decode, schema, onInvalid, ordering, concurrency, drainMs, logger, sink }
 
-  return async function fanOutHandler(event: unknown, context: Context): Promise<BatchResponse> {
+  // One implementation for every overload of FanOutHandler: the identifiers follow the records' source.
+  return fanOutHandler as FanOutHandler
+
+  async function fanOutHandler(event: unknown, context: Context): Promise<BatchResponse> {
     const records = batchRecords(event) ?? (isEmptyBatch(event) ? [] : undefined)
     if (records === undefined) throw new UnsupportedEventError('fanOut')
     const outcome = await runBatch(settings, records, internalsOf(context))
     const { summary, ids, status } = outcome
-    const batchItemFailures: { itemIdentifier: string }[] = []
+    const batchItemFailures: BatchResponse['batchItemFailures'] = []
     for (let i = 0; i < ids.length; i++) {
-      if (!isConfirmed(status[i] as number)) batchItemFailures.push({ itemIdentifier: ids[i] as string })
+      if (isConfirmed(status[i] as number)) continue
+      batchItemFailures.push({ itemIdentifier: batchItemIdentifier(records[i] as BatchRecord, ids[i] as string) })
     }
     const messages = ['fanOut batch done', 'fanOut batch done with failures'] as const
     reportSummary(logger, messages, summary, batchItemFailures.length > 0, onSummary)

@@ -2,17 +2,16 @@
  * The Kafka reader of `kafkaWindowReducer`: the event flattened into one ordered run of records per topic-partition,
  * and a record's base64 `value` decoded in the shared {@link DecodeMode}s.
  *
- * MERGE NOTE: a separate branch adds Kafka to `fanOut` (in `src/events.ts` and `src/batch/sources.ts`). This file is
- * this branch's own small reader so that the two do not conflict; when they meet, replace `kafkaPartitionsOf` and
- * `kafkaValueDecoder` with that branch's Kafka adapter and delete what is left here.
+ * The event check and the value decoder are `fanOut`'s (`events.ts`, `sources.ts`); what is the reducer's own is the
+ * grouping by topic-partition with its strict checks (a record without topic, partition and offset cannot be
+ * watermarked).
  *
  * @module
  */
-import { Buffer, isUtf8 } from 'node:buffer'
-import { base64Size, writeBase64 } from './base64.js'
-import { InvalidRecordError } from './errors.js'
-import type { KafkaEvent, KafkaRecord } from './kafka-window-types.js'
-import type { DecodeMode } from './sources.js'
+import { type BatchRecord, isKafkaEvent } from '../events.js'
+import type { InvalidRecordError } from './errors.js'
+import type { KafkaRecord } from './kafka-window-types.js'
+import { type DecodeMode, recordDecoder } from './sources.js'
 
 /** The records of one topic-partition in one event, in offset order. */
 export interface KafkaPartitionRun {
@@ -23,7 +22,7 @@ export interface KafkaPartitionRun {
   readonly records: readonly KafkaRecord[]
 }
 
-/** The identifier of a record in messages and dead-letter metas: `<topic>-<partition>@<offset>`. */
+/** The identifier of a record in messages and dead-letter metas: `<topic>-<partition>@<offset>`, as `fanOut`'s `recordId`. */
 export function kafkaRecordId(record: KafkaRecord): string {
   return `${record.topic}-${record.partition}@${record.offset}`
 }
@@ -46,11 +45,8 @@ function isKafkaRecord(value: unknown): value is KafkaRecord {
  * partition or offset (without them nothing can be watermarked).
  */
 export function kafkaPartitionsOf(input: unknown): KafkaPartitionRun[] | undefined {
-  const event = input as KafkaEvent | null
-  if (typeof event !== 'object' || event === null) return undefined
-  if (event.eventSource !== 'aws:kafka' && event.eventSource !== 'SelfManagedKafka') return undefined
-  const { records } = event
-  if (typeof records !== 'object' || records === null || Array.isArray(records)) return undefined
+  if (!isKafkaEvent(input)) return undefined
+  const { records } = input
   const runs = new Map<string, KafkaRecord[]>()
   for (const group of Object.values(records)) {
     if (!Array.isArray(group)) return undefined
@@ -69,37 +65,14 @@ export function kafkaPartitionsOf(input: unknown): KafkaPartitionRun[] | undefin
   })
 }
 
-function decodeError(id: string, message: string, cause?: unknown): InvalidRecordError {
-  return new InvalidRecordError(id, 'decode', [{ pointer: '', message }], { cause })
-}
-
-function parseJson(text: string, id: string, what: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw decodeError(id, `${what} is not valid JSON: ${(error as Error).message}`, error)
-  }
-}
-
 /**
- * The decoder of Kafka values for one mode, the same modes and checks as the Kinesis decoder of `sources.ts` (strict
- * base64, UTF-8 checked when the text holds U+FFFD). Allocates per record: a Kafka value may be kept by `reduce`.
+ * The decoder of Kafka values for one mode: `fanOut`'s own (`recordDecoder('kafka', mode)` of `sources.ts`: strict
+ * base64, UTF-8 checked when the text holds U+FFFD). A `buffer` item is a fresh buffer per record, so `reduce` may keep
+ * it; the other modes give strings and parsed values.
  *
  * @returns a function from record to item that throws {@link InvalidRecordError}
  */
 export function kafkaValueDecoder(mode: DecodeMode): (record: KafkaRecord, id: string) => unknown {
-  return (record, id) => {
-    const { value } = record
-    if (typeof value !== 'string') throw decodeError(id, 'value is missing')
-    const size = base64Size(value)
-    if (size < 0) throw decodeError(id, 'value is not valid base64 (length is not a multiple of 4)')
-    const bytes = Buffer.allocUnsafe(size)
-    if (!writeBase64(value, bytes, size)) throw decodeError(id, 'value is not valid base64')
-    if (mode === 'buffer') return bytes
-    const text = bytes.toString('utf8')
-    if (text.includes('\uFFFD') && !isUtf8(bytes)) throw decodeError(id, 'value is not valid UTF-8')
-    if (mode === 'text') return text
-    if (mode === 'json') return parseJson(text, id, 'value')
-    return text.split('\n').map((line, at) => parseJson(line, id, `line ${at + 1} of value`))
-  }
+  const decode = recordDecoder('kafka', mode)
+  return (record, id) => decode(record as unknown as BatchRecord, id)
 }

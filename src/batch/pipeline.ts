@@ -5,7 +5,7 @@
  * @module
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda'
+import type { DynamoDBRecord, KinesisStreamRecord, MSKRecord, SQSRecord } from 'aws-lambda'
 import type { BudgetInternals } from '../budget/invocation.js'
 import type { BatchRecord, RecordSource } from '../events.js'
 import { issuesOf } from '../json-pointer.js'
@@ -18,13 +18,17 @@ import { type DecodeMode, recordDecoder } from './sources.js'
  * @group Batches
  */
 export interface RecordMeta {
-  /** The raw record, as Lambda delivered it. */
-  readonly record: KinesisStreamRecord | DynamoDBRecord | SQSRecord
-  /** The ordering key: Kinesis partition key, SQS FIFO `MessageGroupId`, DynamoDB item key; `undefined` for SQS standard. */
+  /** The raw record, as Lambda delivered it (for Kafka, read its key and headers with `kafkaKey` / `kafkaHeaders`). */
+  readonly record: KinesisStreamRecord | DynamoDBRecord | SQSRecord | MSKRecord
+  /**
+   * The ordering key: Kinesis partition key, SQS FIFO `MessageGroupId`, DynamoDB item key, Kafka topic-partition
+   * (`<topic>-<partition>`); `undefined` for SQS standard.
+   */
   readonly key: string | undefined
   /**
-   * The `itemIdentifier` Lambda expects: Kinesis `sequenceNumber`, DynamoDB `SequenceNumber` or SQS `messageId`;
-   * `''` for a record that has none (reporting it then fails the whole batch, the safe outcome).
+   * The `itemIdentifier` Lambda expects: Kinesis `sequenceNumber`, DynamoDB `SequenceNumber` or SQS `messageId`; for
+   * Kafka, whose identifier is an object, `<topic>-<partition>@<offset>`. `''` for a record that has none (reporting
+   * it then fails the whole batch, the safe outcome).
    */
   readonly id: string
   /** The invocation budget's signal: aborts when the invocation must wrap up. Pass it to every I/O call. */

@@ -1,18 +1,18 @@
 /**
- * The source adapters: how the payload of a Kinesis, DynamoDB Streams or SQS record becomes the item a record
+ * The source adapters: how the payload of a Kinesis, DynamoDB Streams, SQS or Kafka record becomes the item a record
  * handler sees. Every failure to read a payload is an {@link InvalidRecordError}, never a crash.
  *
  * @module
  */
 import { Buffer, isUtf8 } from 'node:buffer'
-import type { AttributeValue, DynamoDBRecord, KinesisStreamRecord, SQSRecord } from 'aws-lambda'
+import type { AttributeValue, DynamoDBRecord, KinesisStreamRecord, MSKRecord, SQSRecord } from 'aws-lambda'
 import type { BatchRecord, RecordSource } from '../events.js'
 import { base64Size, writeBase64 } from './base64.js'
 import { InvalidRecordError } from './errors.js'
 import { unmarshallImage } from './unmarshall.js'
 
 /**
- * How a Kinesis `data` payload or an SQS `body` becomes an item: parsed as JSON, as a UTF-8 string, as raw bytes, or
+ * How a Kinesis `data` payload, a Kafka `value` or an SQS `body` becomes an item: parsed as JSON, as a UTF-8 string, as raw bytes, or
  * as JSON Lines (`json-lines`: the array of the documents on its lines, in order, as `putRecords(…, { pack: true })`
  * writes them; a record of one JSON document gives an array of one). DynamoDB Streams records are always unmarshalled.
  * @group Batches
@@ -46,25 +46,29 @@ function parseText(mode: DecodeMode, text: string, id: string, what: string): un
 }
 
 /**
- * The Kinesis decoder for one mode: base64 into a scratch buffer (`base64.ts`), then UTF-8 text checked with `isUtf8`
- * only when it contains U+FFFD (never the case for ASCII), as `toString` turns invalid UTF-8 into that character. The
- * scratch buffer belongs to this decoder, which lives for one invocation, and is only used synchronously.
+ * The decoder of a base64 payload (Kinesis `data`, Kafka `value`) for one mode: base64 into a scratch buffer
+ * (`base64.ts`), then UTF-8 text checked with `isUtf8` only when it contains U+FFFD (never the case for ASCII), as
+ * `toString` turns invalid UTF-8 into that character. The scratch buffer belongs to this decoder, which lives for one
+ * invocation, and is only used synchronously.
+ *
+ * @param payloadOf - the record's base64 payload, or anything else when it has none
+ * @param what - the payload's name in error messages, e.g. `kinesis.data`
  */
-function kinesisDecoder(mode: DecodeMode): RecordDecoder {
+function base64Decoder(mode: DecodeMode, payloadOf: (record: BatchRecord) => unknown, what: string): RecordDecoder {
   const scratch = Buffer.allocUnsafe(mode === 'buffer' ? 0 : 64 * 1024)
   return (record, id) => {
-    const data: unknown = (record as KinesisStreamRecord).kinesis?.data
-    if (typeof data !== 'string') throw decodeError(id, 'kinesis.data is missing')
+    const data = payloadOf(record)
+    if (typeof data !== 'string') throw decodeError(id, `${what} is missing`)
     const size = base64Size(data)
-    if (size < 0) throw decodeError(id, 'kinesis.data is not valid base64 (length is not a multiple of 4)')
+    if (size < 0) throw decodeError(id, `${what} is not valid base64 (length is not a multiple of 4)`)
     const bytes = size <= scratch.length ? scratch : Buffer.allocUnsafe(size)
-    if (!writeBase64(data, bytes, size)) throw decodeError(id, 'kinesis.data is not valid base64')
+    if (!writeBase64(data, bytes, size)) throw decodeError(id, `${what} is not valid base64`)
     if (mode === 'buffer') return bytes
     const text = bytes.toString('utf8', 0, size)
     if (text.includes('\uFFFD') && !isUtf8(bytes.subarray(0, size))) {
-      throw decodeError(id, 'kinesis.data is not valid UTF-8')
+      throw decodeError(id, `${what} is not valid UTF-8`)
     }
-    return parseText(mode, text, id, 'kinesis.data')
+    return parseText(mode, text, id, what)
   }
 }
 
@@ -98,11 +102,13 @@ function dynamodbItem(record: DynamoDBRecord, id: string): unknown {
  * The decoder for records of one source. Make one per invocation: it may keep a scratch buffer.
  *
  * @param source - where the records come from
- * @param mode - how Kinesis data and SQS bodies are decoded; ignored for DynamoDB Streams
+ * @param mode - how Kinesis data, Kafka values and SQS bodies are decoded; ignored for DynamoDB Streams
  * @returns a function from record to item that throws {@link InvalidRecordError}
  */
 export function recordDecoder(source: RecordSource, mode: DecodeMode): RecordDecoder {
-  if (source === 'kinesis') return kinesisDecoder(mode)
+  if (source === 'kinesis')
+    return base64Decoder(mode, (record) => (record as KinesisStreamRecord).kinesis?.data, 'kinesis.data')
+  if (source === 'kafka') return base64Decoder(mode, (record) => (record as MSKRecord).value, 'value')
   if (source === 'dynamodb') return (record, id) => dynamodbItem(record as DynamoDBRecord, id)
   return sqsDecoder(mode)
 }

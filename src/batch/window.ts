@@ -39,7 +39,9 @@ export const windowReducerSpec = {
 function windowEventOf(input: unknown): { event: TumblingWindowEvent; records: WindowRecord[] } | undefined {
   const records = batchRecords(input) as WindowRecord[] | undefined
   const event = input as TumblingWindowEvent
-  if (records === undefined || typeof event.window !== 'object' || event.window === null) return undefined
+  // Kafka has no tumbling windows: only a Kinesis or DynamoDB Streams event (records under `Records`) can be one.
+  if (records === undefined || !Array.isArray(event.Records)) return undefined
+  if (typeof event.window !== 'object' || event.window === null) return undefined
   const { state } = event
   if (state !== undefined && state !== null && (typeof state !== 'object' || Array.isArray(state))) return undefined
   return { event, records }

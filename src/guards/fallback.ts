@@ -6,12 +6,12 @@
 import type { Request } from '@middy/core'
 import { internalsOf } from '../budget/invocation.js'
 import type { TimeoutApproachingError } from '../errors.js'
-import { batchRecords, eventKind, recordId } from '../events.js'
+import { batchItemIdentifier, batchRecords, eventKind, type KafkaItemIdentifier, recordId } from '../events.js'
 import { problemBody, problemResponse } from '../http-response.js'
 
 /** One entry of a partial batch response. */
 interface ItemFailure {
-  itemIdentifier: string
+  itemIdentifier: string | KafkaItemIdentifier
 }
 
 /**
@@ -30,14 +30,14 @@ export function unfinishedRecords(event: unknown, confirmed: ReadonlySet<string>
   for (const record of records) {
     const id = recordId(record)
     if (id === undefined || id === '') return undefined
-    if (!confirmed.has(id)) failures.push({ itemIdentifier: id })
+    if (!confirmed.has(id)) failures.push({ itemIdentifier: batchItemIdentifier(record, id) })
   }
   return failures
 }
 
 /**
  * The default hard-phase answer: a `504` problem+json response for API Gateway (payload 1.0 and 2.0), a
- * `{ batchItemFailures }` naming every record no engine has confirmed for Kinesis, DynamoDB Streams and SQS, and
+ * `{ batchItemFailures }` naming every record no engine has confirmed for Kinesis, DynamoDB Streams, SQS and Kafka, and
  * otherwise (or when a partial batch response cannot be trusted) `error` is thrown.
  */
 export function defaultFallback(request: Request, error: TimeoutApproachingError): unknown {

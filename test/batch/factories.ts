@@ -7,6 +7,8 @@ import type {
   DynamoDBStreamEvent,
   KinesisStreamEvent,
   KinesisStreamRecord,
+  MSKEvent,
+  MSKRecord,
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda'
@@ -15,6 +17,7 @@ import { fixture } from '../helpers/fixtures.js'
 const kinesisTemplate = fixture<KinesisStreamEvent>('kinesis-stream').Records[0] as KinesisStreamRecord
 const dynamodbTemplate = fixture<DynamoDBStreamEvent>('dynamodb-stream').Records[0] as DynamoDBRecord
 const sqsTemplate = fixture<SQSEvent>('sqs').Records[0] as SQSRecord
+const kafkaTemplate = fixture<MSKEvent>('kafka-msk').records['mytopic-0']?.[0] as MSKRecord
 
 /** A Kinesis sequence number that sorts like the fixture's, for position `index` in a batch. */
 export function sequenceNumber(index: number): string {
@@ -87,6 +90,25 @@ export function sqsRecord(index: number, payload: unknown, messageGroupId?: stri
     attributes,
     eventSourceARN: messageGroupId === undefined ? sqsTemplate.eventSourceARN : `${sqsTemplate.eventSourceARN}.fifo`,
   }
+}
+
+/** A Kafka record of the MSK fixture's shape; `payload` is JSON-encoded unless it is a string (then sent as is). */
+export function kafkaRecord(topic: string, partition: number, offset: number, payload: unknown): MSKRecord {
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload)
+  return { ...kafkaTemplate, topic, partition, offset, value: Buffer.from(text, 'utf8').toString('base64') }
+}
+
+/**
+ * An MSK event (the fixture's, with its `records` replaced) of the given records, grouped by topic-partition in the
+ * order each group first appears, as Lambda groups them.
+ */
+export function kafkaEvent(records: readonly MSKRecord[]): MSKEvent {
+  const groups: MSKEvent['records'] = {}
+  for (const record of records) {
+    const key = `${record.topic}-${record.partition}`
+    groups[key] = [...(groups[key] ?? []), record]
+  }
+  return { ...fixture<MSKEvent>('kafka-msk'), records: groups }
 }
 
 /** A logger that keeps every call, by level. */

@@ -143,7 +143,7 @@ describe('fanOut property', () => {
           response = { batchItemFailures: error.recordErrors.map((entry) => ({ itemIdentifier: entry.id })) }
         }
         const returnedAt = performance.now()
-        const reported = response.batchItemFailures.map((failure) => failure.itemIdentifier)
+        const reported = response.batchItemFailures.map((failure) => failure.itemIdentifier as string)
 
         // Every reported identifier is a record's identifier, of the right field, reported once.
         const idSet = new Set(ids)

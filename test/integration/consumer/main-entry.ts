@@ -4,7 +4,7 @@
 // package's exports, so a new export must be used here.
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import type { APIGatewayProxyEventV2, Context, MSKEvent, MSKRecord } from 'aws-lambda'
 import {
   type BatchEvent,
   BatchFailureError,
@@ -33,6 +33,7 @@ import {
   jsonConsoleLogger,
   type KafkaDeadLetterHandler,
   type KafkaEvent,
+  type KafkaItemIdentifier,
   type KafkaLateRecordHandler,
   type KafkaRecord,
   type KafkaRecordMeta,
@@ -42,6 +43,8 @@ import {
   type KafkaWindowTable,
   type KafkaWindowTableClient,
   type KinesisSinkOptions,
+  kafkaHeaders,
+  kafkaKey,
   kafkaWindowReducer,
   kinesisSink,
   type LoggerOption,
@@ -154,6 +157,15 @@ export const batch: FanOutHandler = fanOut(onRecord, fanOutOptions)
 export async function runBatch(event: BatchEvent, context: Context): Promise<BatchResponse> {
   return batch(event, context)
 }
+// Kafka: the identifier of a failed record is an object; the key and headers are read from the raw record.
+export async function runKafka(event: MSKEvent, context: Context): Promise<KafkaItemIdentifier[]> {
+  const { batchItemFailures } = await batch(event, context)
+  return batchItemFailures.map((failure) => failure.itemIdentifier)
+}
+export const kafkaParts = (record: MSKRecord): [string | undefined, Record<string, string>] => [
+  kafkaKey(record),
+  kafkaHeaders(record),
+]
 
 const windowOptions: WindowReducerOptions<{ ip: string }, number> = {
   key: (item) => item.ip,
@@ -187,7 +199,7 @@ const kafkaOptions: KafkaWindowReducerOptions<{ ip: string }, number> = {
   onSummary: (summary: KafkaWindowSummary) => void summary.late,
 }
 export const kafkaCounts: KafkaWindowHandler = kafkaWindowReducer(kafkaOptions)
-export async function runKafka(event: KafkaEvent, context: Context): Promise<void> {
+export async function runKafkaWindows(event: KafkaEvent, context: Context): Promise<void> {
   return kafkaCounts(event, context)
 }
 
