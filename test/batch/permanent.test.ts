@@ -142,7 +142,7 @@ describe('fanOut: a PermanentError record goes to the dead-letter handler', () =
       expect(letters.map((letter) => letter.id)).toEqual([ids[2], ids[6]])
       expect(letters.map((letter) => letter.record)).toEqual([event.Records[2], event.Records[6]])
       expect(letters[0]?.error).toBeInstanceOf(PermanentError)
-      expect((letters[0]?.error as PermanentError).reason).toBe('record 2 can never succeed')
+      expect(letters[0]?.error).toMatchObject({ reason: 'record 2 can never succeed' })
       // Only the ordinary failure is reported, and with an ordering key the rest of its key.
       expect(failuresOf(response)).toEqual(source.ordered ? [ids[3], ids[5]] : [ids[3]])
       expect(started).toContain(4) // the record after the dead-lettered one, same key, ran
