@@ -29,8 +29,8 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'the whole main entry',
     `export * from './src/index.ts'`,
-    51_500,
-    "every middleware, the batch engine, the window reducer and putRecords together; measured 50.9 KB with putRecords' pack and fanOut's json-lines (issue 19, hot key: ~1.2 KB), 49.6 KB with issue 16 (front door, lambda-warmer protocol, PermanentError) on top of 48.0 KB with the option checker and JSON logger of issues 14/15, the sink stage and the DynamoDB unmarshaller: a new area must fit or justify a raise",
+    52_500,
+    "every middleware, the batch engine, the window reducer and putRecords together; measured 51.9 KB with PermanentError dead-lettering (issue #4478, poison records: the deadLetter / onInvalid / onPermanent policy, the failure letterer and their option rules, ~1.0 KB), 50.9 KB with putRecords' pack and fanOut's json-lines (issue 19, hot key: ~1.2 KB), 49.6 KB with issue 16 (front door, lambda-warmer protocol, PermanentError) on top of 48.0 KB with the option checker and JSON logger of issues 14/15, the sink stage and the DynamoDB unmarshaller: a new area must fit or justify a raise",
   ],
   [
     'warmup()',
@@ -65,14 +65,14 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'fanOut()',
     `export { fanOut } from './src/batch/fan-out.ts'`,
-    20_000,
-    'three sources, decoding, lanes, drain, summary, the sink stage, contained observers, the DynamoDB image unmarshaller + the shared option checker (src/options.ts, option-rules.ts) and JSON console logger of issues 14/15 (~3.5-4.7 KB); measured 19.0 KB',
+    21_000,
+    'three sources, decoding, lanes, drain, summary, the sink stage, contained observers, the DynamoDB image unmarshaller + the shared option checker (src/options.ts, option-rules.ts) and JSON console logger of issues 14/15 (~3.5-4.7 KB); measured 19.0 KB, then 20.3 KB with PermanentError dead-lettering (issue #4478: the PermanentError class, now reached, the dead-letter policy and letterer, ~1.0 KB)',
   ],
   [
     'windowReducer()',
     `export { windowReducer } from './src/batch/window.ts'`,
-    19_000,
-    'the record pipeline plus window state, size guard, flush and rewind after a failed reduce; measured 12.6 KB, then 13.4 KB with the 0.8 KB DynamoDB image unmarshaller that replaced @aws-sdk/util-dynamodb (issue 14: installs must not pull @aws-sdk/client-dynamodb; util-dynamodb was external here, so its 5.7 KB never counted) + the shared option checker (src/options.ts, option-rules.ts) and JSON console logger of issues 14/15 (~3.5-4.7 KB): 18.3 KB',
+    20_000,
+    'measured 19.6 KB with PermanentError dead-lettering (issue #4478, ~1.0 KB: as fanOut, plus the state rebase after a dead-lettered record); before it, 18.3 KB: the record pipeline plus window state, size guard, flush and rewind after a failed reduce; measured 12.6 KB, then 13.4 KB with the 0.8 KB DynamoDB image unmarshaller that replaced @aws-sdk/util-dynamodb (issue 14: installs must not pull @aws-sdk/client-dynamodb; util-dynamodb was external here, so its 5.7 KB never counted) + the shared option checker (src/options.ts, option-rules.ts) and JSON console logger of issues 14/15 (~3.5-4.7 KB): 18.3 KB',
   ],
   [
     'putRecords()',
@@ -114,7 +114,9 @@ describe('bundle size', () => {
 // lambda-warmer protocol (issue 16, ~1.3 KB) came on top. The ceiling holds the measured figure so that growth stays a
 // decision: 37 KB. Then 38 KB for the hot key (issue 19): putRecords' pack (~1 KB) and fanOut's json-lines decoding
 // (~0.15 KB), which took the log processor's pipeline from one output request per event of its busiest IP to one.
-const recipeShareCeiling = 38 * 1024
+// Then 39 KB for poison records (issue #4478, PermanentError to the dead-letter handler, ~1 KB in fanOut's bundle):
+// the log processor measured 38.3 KB.
+const recipeShareCeiling = 39 * 1024
 
 describe("this library's share of each recipe bundle", () => {
   it.each(['kinesis-log-processor', 'rest-user-api', 'stream-reducer'])('%s', async (recipe) => {
