@@ -226,14 +226,14 @@ export class MemoryPressureError extends ServerlessDoneRightError {
 }
 
 /**
- * A record that can never succeed: a batch record handler throws it to send the record, with its `reason`, to the
- * batch's dead-letter handler (`onInvalid`) instead of a retry; it then counts as complete, and in the summary. Until
- * the batch engine supports it, `fanOut` and `windowReducer` treat it as any other failure.
+ * A record that can never succeed: a `fanOut` record handler (or `windowReducer`'s `key` / `reduce`) throws it to send
+ * the record, with this error, to the `deadLetter` handler instead of a retry; once that resolves the record is complete
+ * (its key goes on; counted in `permanent`). See `DeadLetterOptions`: without a `deadLetter` the record fails, logged.
  * @example
  * ```ts
  * import { PermanentError } from 'serverless-done-right'
- * const error = new PermanentError('order o-1: the amount must be positive')
- * console.log(error.code, error.reason) // 'SDR_PERMANENT' 'order o-1: the amount must be positive'
+ * const error = new PermanentError('order o-1: account a-1 was deleted', { cause: new Error('404 from accounts') })
+ * console.log(error.code, error.reason) // 'SDR_PERMANENT' 'order o-1: account a-1 was deleted'
  * ```
  * @group Errors
  */

@@ -14,6 +14,7 @@ export {
   type PutRecordsResult,
   putRecords,
 } from './aws/put-records.js'
+export type { DeadLetterHandler, DeadLetterOptions } from './batch/dead-letter.js'
 export {
   BatchFailureError,
   InvalidRecordError,
@@ -45,7 +46,7 @@ export type {
   KafkaWindowTableClient,
 } from './batch/kafka-window-types.js'
 export type { Ordering } from './batch/lanes.js'
-export type { DeadLetterHandler, RecordMeta } from './batch/pipeline.js'
+export type { RecordMeta } from './batch/pipeline.js'
 export type { BatchLogger, BatchSummary } from './batch/report.js'
 export type { RecordHandler } from './batch/run-batch.js'
 export type { Sink, SinkItemResult, SinkMeta, SinkReport } from './batch/sink.js'

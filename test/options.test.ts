@@ -91,8 +91,8 @@ const factories: readonly Factory[] = [
     typo: ['concurency', 'concurrency'],
     numbers: ['concurrency', 'drainMs'],
     times: ['drainMs'],
-    enums: { ordering: 'Key', decode: 'JSON' },
-    functions: ['onSummary'],
+    enums: { ordering: 'Key', decode: 'JSON', onInvalid: 'Dead-letter', onPermanent: 'Fail' },
+    functions: ['onSummary', 'deadLetter'],
     others: [['a boolean throwOnFullBatchFailure given as a string', { throwOnFullBatchFailure: 'false' }, 'throwOn']],
   },
   {
@@ -101,8 +101,8 @@ const factories: readonly Factory[] = [
     required: { key: () => 'k', reduce: () => 1, initial: () => 0, flush: async () => undefined },
     typo: ['maxStateByte', 'maxStateBytes'],
     numbers: ['maxStateBytes'],
-    enums: { decode: 'Text' },
-    functions: ['key', 'reduce', 'initial', 'flush', 'onSummary'],
+    enums: { decode: 'Text', onInvalid: 'DEAD-LETTER', onPermanent: 'dead letter' },
+    functions: ['key', 'reduce', 'initial', 'flush', 'onSummary', 'deadLetter'],
   },
   {
     name: 'kafkaWindowReducer',

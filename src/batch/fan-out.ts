@@ -12,10 +12,10 @@ import { type LoggerOption, loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { resolveOptions, show } from '../options.js'
 import type { BatchResponse, FanOutHandler } from './batch-response.js'
-import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
+import { type DeadLetterOptions, deadLetterPolicy, failureLetterer } from './dead-letter.js'
+import { BatchFailureError, UnsupportedEventError } from './errors.js'
 import type { Ordering } from './lanes.js'
-import { type BatchOutcome, isConfirmed, Status } from './outcome.js'
-import type { DeadLetterHandler } from './pipeline.js'
+import { isConfirmed, recordErrorsOf } from './outcome.js'
 import { type BatchSummary, reportSummary } from './report.js'
 import { type RecordHandler, runBatch } from './run-batch.js'
 import type { Sink } from './sink.js'
@@ -24,10 +24,11 @@ import type { DecodeMode } from './sources.js'
 export type { BatchEvent, BatchResponse, FanOutHandler } from './batch-response.js'
 
 /**
- * Options of {@link fanOut}. Every field is optional.
+ * Options of {@link fanOut}. Every field is optional; where poison records go (`deadLetter`, `onInvalid`,
+ * `onPermanent`) is described in {@link DeadLetterOptions}.
  * @group Batches
  */
-export interface FanOutOptions<T = unknown, R = unknown> {
+export interface FanOutOptions<T = unknown, R = unknown> extends DeadLetterOptions {
   /**
    * How Kinesis `data` and Kafka `value` (after base64) and SQS `body` become the item: `json`, `text` (UTF-8 string), `buffer`, or
    * `json-lines` (the array of the JSON documents on its lines, in order: what `putRecords`' `pack` writes; the
@@ -41,13 +42,6 @@ export interface FanOutOptions<T = unknown, R = unknown> {
    * @defaultValue none: the decoded item is passed as it is
    */
   schema?: StandardSchemaV1<unknown, T>
-  /**
-   * What happens to an invalid record (undecodable, or failing `schema`): `'fail'` reports it in
-   * `batchItemFailures`; a function receives the record and its `InvalidRecordError`, and the record counts as
-   * handled once the promise resolves (reported failed if it rejects). Each invalid record is logged at `warn`.
-   * @defaultValue `'fail'`
-   */
-  onInvalid?: 'fail' | DeadLetterHandler
   /**
    * `key`: records with the same Kinesis partition key, SQS FIFO `MessageGroupId`, DynamoDB item key or Kafka
    * topic-partition run one at a time in batch order (offset order for Kafka), and a failure stops the rest of that key
@@ -102,7 +96,6 @@ export interface FanOutOptions<T = unknown, R = unknown> {
 /** The defaults of {@link FanOutOptions}; the TSDoc `@defaultValue`s are tested against them. */
 export const fanOutDefaults = {
   decode: 'json',
-  onInvalid: 'fail',
   ordering: 'key',
   concurrency: 16,
   drainMs: 200,
@@ -113,7 +106,9 @@ export const fanOutDefaults = {
 export const fanOutSpec = {
   decode: rules.oneOf('json', 'text', 'buffer', 'json-lines'),
   schema: rules.standardSchema(),
-  onInvalid: rules.either(rules.oneOf('fail'), rules.fn()),
+  deadLetter: rules.fn(),
+  onInvalid: rules.either(rules.oneOf('fail', 'dead-letter'), rules.fn()),
+  onPermanent: rules.oneOf('fail', 'dead-letter'),
   ordering: rules.oneOf('key', 'batch', 'none'),
   concurrency: rules.number({ min: 1, max: 10_000, integer: true }),
   drainMs: rules.ms(),
@@ -128,17 +123,6 @@ function isEmptyBatch(event: unknown): boolean {
   return Array.isArray(records) && records.length === 0
 }
 
-/** Every record's error for a {@link BatchFailureError}: a record that did not run gets a `RecordNotProcessedError`. */
-function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
-  return ids.map((id, index) => {
-    const kind = status[index]
-    const error = errors[index]
-    const notRun = kind === Status.skipped ? 'skipped' : kind === Status.aborted ? 'aborted' : undefined
-    if (notRun === undefined || error instanceof RecordNotProcessedError) return { id, error }
-    return { id, error: new RecordNotProcessedError(id, notRun, { cause: error }) }
-  })
-}
-
 /**
  * Makes a Lambda handler that runs `recordHandler` over every record of a Kinesis, DynamoDB Streams, SQS (standard or
  * FIFO) or Kafka (Amazon MSK or self-managed) batch and answers with `{ batchItemFailures }`. The source is detected
@@ -151,7 +135,9 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  * - At most `concurrency` records are in flight; records of one key start in batch order, one at a time, and after a
  *   failure the rest of that key is not started and is reported failed. Across keys, the earliest ready record starts
  *   first.
- * - A record is never lost: it succeeded, was confirmed by the dead-letter function, or is in `batchItemFailures`.
+ * - A record is never lost: it succeeded, was confirmed by the dead-letter handler, or is in `batchItemFailures`.
+ * - Poison records go to the `deadLetter` handler, not back to the stream: an invalid one, and one whose handler
+ *   threw a `PermanentError` (it is then complete, so its key goes on). See {@link DeadLetterOptions}.
  * - When `budgetOf(context).signal` aborts (`timeoutGuard()`, `memoryWatchdog()`), no new record starts, in-flight
  *   records see the signal, and the handler returns once they settle or `drainMs` after the abort (sooner when the
  *   hard phase is nearer), reporting every unfinished record. `budget.check()` runs before each record starts.
@@ -162,17 +148,17 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  *
  * @param recordHandler - handles one decoded (and validated) item; throw to fail the record; with a `sink`, its
  *   result is what the sink writes
- * @param options - decoding, schema, invalid-record policy, ordering, concurrency, drain, logging, sink
+ * @param options - decoding, schema, dead-letter handler and policies, ordering, concurrency, drain, logging, sink
  * @returns a handler for Middy's `.handler(...)` or for direct export
- * @throws TypeError or RangeError when the handler is made, for an unknown option (naming the closest known one) or a
- *   bad value
+ * @throws TypeError or RangeError when the handler is made, for an unknown option (naming the closest known one), a
+ *   bad value, or `onInvalid` / `onPermanent` set to `'dead-letter'` without a `deadLetter` handler
  * @throws BatchFailureError when every record failed, the budget did not abort, and `throwOnFullBatchFailure` is on
  * @throws UnsupportedEventError when the event is not a batch
  *
  * @example
  * ```ts
  * import middy from '@middy/core'
- * import { fanOut, timeoutGuard } from 'serverless-done-right'
+ * import { fanOut, PermanentError, timeoutGuard } from 'serverless-done-right'
  * import { z } from 'zod'
  *
  * const LogLine = z.object({ user: z.string(), action: z.string() })
@@ -183,9 +169,18 @@ function recordErrorsOf({ ids, status, errors }: BatchOutcome) {
  *   .handler(
  *     fanOut(
  *       async (line, { key, signal }) => {
- *         await fetch(`https://audit.example.com/${key}`, { method: 'POST', body: JSON.stringify(line), signal })
+ *         const body = JSON.stringify(line)
+ *         const response = await fetch(`https://audit.example.com/${key}`, { method: 'POST', body, signal })
+ *         // 422: this line can never be accepted; dead-letter it instead of retrying it and blocking its key.
+ *         if (response.status === 422) throw new PermanentError(`audit refused the line of ${line.user}`)
+ *         if (!response.ok) throw new Error(`audit answered ${response.status}`) // retried by Lambda
  *       },
- *       { schema: LogLine, concurrency: 32, onInvalid: async (record, error) => console.warn(error.message) },
+ *       {
+ *         schema: LogLine,
+ *         concurrency: 32,
+ *         // invalid records and PermanentError ones; e.g. putRecords to a dead-letter stream
+ *         deadLetter: async (record, error) => console.warn(error.code, error.message),
+ *       },
  *     ),
  *   )
  * ```
@@ -199,10 +194,22 @@ export function fanOut<T = unknown, R = unknown>(
   if (typeof recordHandler !== 'function')
     throw new TypeError(`${owner}: recordHandler must be a function, got ${show(recordHandler)}`)
   const resolved = resolveOptions(options, fanOutDefaults, fanOutSpec, { owner })
-  const { decode, schema, onInvalid, ordering, concurrency, drainMs, throwOnFullBatchFailure, onSummary, sink } =
-    resolved
+  const { decode, schema, ordering, concurrency, drainMs, throwOnFullBatchFailure, onSummary, sink } = resolved
   const logger = loggerFrom(resolved.logger)
-  const settings = { handler: recordHandler, decode, schema, onInvalid, ordering, concurrency, drainMs, logger, sink }
+  const { onInvalid, onPermanent } = deadLetterPolicy(resolved, owner)
+  const letter = failureLetterer(onPermanent, logger)
+  const settings = {
+    handler: recordHandler,
+    decode,
+    schema,
+    onInvalid,
+    ordering,
+    concurrency,
+    drainMs,
+    logger,
+    sink,
+    letter,
+  }
 
   // One implementation for every overload of FanOutHandler: the identifiers follow the records' source.
   return fanOutHandler as FanOutHandler

@@ -7,8 +7,9 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { DynamoDBRecord, KinesisStreamRecord, MSKRecord, SQSRecord } from 'aws-lambda'
 import type { BudgetInternals } from '../budget/invocation.js'
-import type { BatchRecord, RecordSource } from '../events.js'
+import type { RecordSource } from '../events.js'
 import { issuesOf } from '../json-pointer.js'
+import { type DeadLetterHandler, sendToDeadLetter } from './dead-letter.js'
 import { InvalidRecordError } from './errors.js'
 import { type BatchLogger, describeError, safeLog } from './report.js'
 import { type DecodeMode, recordDecoder } from './sources.js'
@@ -34,13 +35,6 @@ export interface RecordMeta {
   /** The invocation budget's signal: aborts when the invocation must wrap up. Pass it to every I/O call. */
   readonly signal: AbortSignal
 }
-
-/**
- * Receives an invalid record, its error and its meta (with the invocation's `signal`); resolve once the record is
- * safely stored elsewhere.
- * @group Batches
- */
-export type DeadLetterHandler = (record: BatchRecord, error: InvalidRecordError, meta: RecordMeta) => Promise<void>
 
 /** How records become items; the options of `fanOut` and `windowReducer` that say so. */
 export interface ReadSettings<T> {
@@ -93,14 +87,8 @@ export function recordReader<T>(settings: ReadSettings<T>, source: RecordSource)
   async function invalid(error: unknown, meta: RecordMeta): Promise<Read<T>> {
     const invalidError = asInvalidRecordError(error, meta.id)
     safeLog(logger, 'warn', 'Invalid record', { id: meta.id, reason: invalidError.reason, error: invalidError.message })
-    if (onInvalid === 'fail') return { ok: false, deadLettered: false, error: invalidError }
-    try {
-      await onInvalid(meta.record, invalidError, meta)
-      return { ok: false, deadLettered: true, error: invalidError }
-    } catch (sinkError) {
-      safeLog(logger, 'error', 'Dead-letter sink failed; record reported as failed', { id: meta.id, error: sinkError })
-      return { ok: false, deadLettered: false, error: invalidError }
-    }
+    const deadLettered = onInvalid !== 'fail' && (await sendToDeadLetter(onInvalid, invalidError, meta, logger))
+    return { ok: false, deadLettered, error: invalidError }
   }
 
   return (meta) => {

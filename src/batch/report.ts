@@ -10,8 +10,9 @@ import type { StructuredLogger } from '../logger.js'
 
 /**
  * The logger `fanOut` and `windowReducer` write to, the library's one {@link StructuredLogger}. Per-record messages are
- * `debug`, except invalid records (`warn`, each one: a poison record must never block a shard silently) and
- * dead-letter or sink failures (`error`). A logger that throws is ignored.
+ * `debug`, except poison records (`warn`, each one: a poison record must never block a shard silently) and
+ * dead-letter or sink failures, or a `PermanentError` with no dead-letter handler (`error`). A logger that throws is
+ * ignored.
  * @deprecated Use `StructuredLogger`.
  * @group Batches
  */
@@ -29,12 +30,17 @@ export interface BatchSummary {
   readonly records: number
   /** Records whose handler resolved (and, with a `sink`, whose write the sink confirmed). */
   readonly succeeded: number
-  /** Records whose handler threw or rejected. */
+  /** Records whose handler threw or rejected (and that the dead-letter handler did not take). */
   readonly failed: number
   /** Invalid records (undecodable or failing the schema) reported as failed. */
   readonly invalid: number
-  /** Invalid records handed to the dead-letter function, which confirmed. */
+  /** Invalid records handed to the dead-letter handler, which confirmed. */
   readonly deadLettered: number
+  /**
+   * Records whose handler threw a `PermanentError`, handed to the dead-letter handler, which confirmed. One the
+   * dead-letter handler did not take (none configured, `onPermanent: 'fail'`, or it rejected) counts in `failed`.
+   */
+  readonly permanent: number
   /** Records not started, or not confirmed, because an earlier record with the same ordering key failed. */
   readonly skipped: number
   /** Records not started, or not finished, when the invocation budget aborted. */

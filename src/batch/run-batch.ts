@@ -7,6 +7,7 @@
  */
 import type { BudgetInternals } from '../budget/invocation.js'
 import { type BatchRecord, recordId, recordKey, recordSource } from '../events.js'
+import type { FailureLetterer } from './dead-letter.js'
 import { type Ordering, planLanes } from './lanes.js'
 import { type BatchOutcome, countOutcomes, isConfirmed, Status } from './outcome.js'
 import { type ReadSettings, type RecordMeta, type RecordReader, recordReader, runBudgetChecks } from './pipeline.js'
@@ -16,7 +17,8 @@ import { applySinkReport, callSink, type Sink } from './sink.js'
 
 /**
  * Handles one record. Resolve (with the result for the `sink`, if there is one) to mark it done; throw or reject to
- * report it in `batchItemFailures` (and, with key ordering, to stop the rest of its key).
+ * report it in `batchItemFailures` (and, with key ordering, to stop the rest of its key); throw a `PermanentError` for a
+ * record that can never succeed, to send it to the dead-letter handler instead (see `onPermanent`).
  *
  * @typeParam T - the item type: the schema's output, or what the decoder yields
  * @typeParam R - what the handler hands to the sink; `void` without one
@@ -31,6 +33,8 @@ export interface RunSettings<T, R> extends ReadSettings<T> {
   readonly concurrency: number
   readonly drainMs: number
   readonly sink: Sink<R> | undefined
+  /** Sends a record whose handler threw a `PermanentError` to the dead-letter handler, when the options say so. */
+  readonly letter: FailureLetterer
 }
 
 /**
@@ -103,7 +107,7 @@ function settle<T, R>(run: Run<T, R>, index: number, outcome: Status, error?: un
   if (run.closed) return
   const { status, errors, next } = run
   status[index] = outcome
-  if (outcome === Status.mapped || outcome === Status.succeeded || outcome === Status.deadLettered) {
+  if (outcome === Status.mapped || isConfirmed(outcome)) {
     const following = next[index] as number
     if (following !== -1) run.ready.push(following)
     return
@@ -141,6 +145,11 @@ async function worker<T, R>(run: Run<T, R>): Promise<void> {
       if (results !== undefined && !run.closed) results[index] = result
       settle(run, index, done)
     } catch (error) {
+      // A dead-lettered record is complete: its key goes on. Not once the map phase is over (it is reported then).
+      if (!run.closed && (await settings.letter(error, meta))) {
+        settle(run, index, Status.permanent)
+        continue
+      }
       safeLog(settings.logger, 'debug', 'Record failed', { id: meta.id, error })
       settle(run, index, Status.failed, error)
     }

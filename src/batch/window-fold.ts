@@ -7,6 +7,7 @@
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
 import type { BudgetInternals } from '../budget/invocation.js'
 import { recordSource } from '../events.js'
+import type { FailureLetterer } from './dead-letter.js'
 import { RecordNotProcessedError } from './errors.js'
 import {
   type Read,
@@ -27,6 +28,7 @@ export interface FoldCounts {
   folded: number
   invalid: number
   deadLettered: number
+  permanent: number
 }
 
 /** Where a fold stopped: the index of the first record that failed (or the count) and its error. */
@@ -41,11 +43,12 @@ export interface FoldSettings<T, A> extends Pick<WindowReducerOptions<T, A>, 'ke
   readonly maxStateBytes: number
   readonly logger: BatchLogger
   readonly read: ReadSettings<T>
+  readonly letter: FailureLetterer
 }
 
 /** Makes the fold of `windowReducer`'s invocations. */
 export function windowFolder<T, A>(settings: FoldSettings<T, A>) {
-  const { key, reduce, initial, maxStateBytes, logger } = settings
+  const { key, reduce, initial, maxStateBytes, logger, letter } = settings
   const readSettings = settings.read
 
   /** Folds one item into its key's accumulator. */
@@ -72,7 +75,7 @@ export function windowFolder<T, A>(settings: FoldSettings<T, A>) {
   async function fold(records: readonly WindowRecord[], state: WindowState<A>, budget: BudgetInternals) {
     const { ids } = state.invocation
     const read = recordReader(readSettings, recordSource(records[0]) === 'dynamodb' ? 'dynamodb' : 'kinesis')
-    const counts: FoldCounts = { folded: 0, invalid: 0, deadLettered: 0 }
+    const counts: FoldCounts = { folded: 0, invalid: 0, deadLettered: 0, permanent: 0 }
     const end = (firstFailure: number, failure: unknown): FoldEnd => ({ counts, firstFailure, failure })
     // The records folded into the state since it was last (re)started, for a rewind.
     let sinceStart: RecordMeta[] = []
@@ -98,8 +101,16 @@ export function windowFolder<T, A>(settings: FoldSettings<T, A>) {
       try {
         foldItem(state, item.item, meta.record as WindowRecord)
       } catch (error) {
-        safeLog(logger, 'debug', 'Record failed', { id: meta.id, error })
         await rewind(state, read, sinceStart)
+        if (await letter(error, meta)) {
+          // Dead-lettered, left out of the state: fold on from the state as it is now, so that the next rewind does not
+          // fold again every record since the start (one rewind per permanent record would make the fold quadratic).
+          counts.permanent++
+          state.rebase()
+          sinceStart = []
+          continue
+        }
+        safeLog(logger, 'debug', 'Record failed', { id: meta.id, error })
         return end(i, error)
       }
       counts.folded++

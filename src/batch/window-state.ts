@@ -70,6 +70,11 @@ export class WindowState<A> {
     for (const [name, value] of this.#entries) this.#size.touch(name, value)
   }
 
+  /** Makes the state as it is now the one a {@link WindowState.rewind} goes back to. */
+  rebase(): void {
+    this.#baseJson = JSON.stringify(this.toObject())
+  }
+
   /** The accumulator of `name`, or `undefined`. */
   get(name: string): A | undefined {
     return this.#entries.get(name)

@@ -7,7 +7,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda'
 import type { LoggerOption } from '../logger.js'
-import type { DeadLetterHandler } from './pipeline.js'
+import type { DeadLetterOptions } from './dead-letter.js'
 import type { DecodeMode } from './sources.js'
 
 /**
@@ -79,13 +79,17 @@ export interface FlushMeta {
 }
 
 /**
- * Options of `windowReducer`. `key`, `reduce`, `initial` and `flush` are required.
+ * Options of `windowReducer`. `key`, `reduce`, `initial` and `flush` are required; where poison records go
+ * (`deadLetter`, `onInvalid`, `onPermanent`) is described in {@link DeadLetterOptions}.
  * @group Batches
  */
-export interface WindowReducerOptions<T, A> {
-  /** The state key an item is folded under (e.g. a user id). */
+export interface WindowReducerOptions<T, A> extends DeadLetterOptions {
+  /** The state key an item is folded under (e.g. a user id). Throw a `PermanentError` to dead-letter the record. */
   key: (item: T, record: KinesisStreamRecord | DynamoDBRecord) => string
-  /** Folds an item into its key's accumulator and returns the new accumulator; must return JSON-serialisable data. */
+  /**
+   * Folds an item into its key's accumulator and returns the new accumulator; must return JSON-serialisable data.
+   * Throw a `PermanentError` to dead-letter the record: the state is as if it had never been folded.
+   */
   reduce: (accumulator: A, item: T, record: KinesisStreamRecord | DynamoDBRecord) => A
   /** The accumulator of a key seen for the first time in the current state. */
   initial: () => A
@@ -106,12 +110,6 @@ export interface WindowReducerOptions<T, A> {
    */
   schema?: StandardSchemaV1<unknown, T>
   /**
-   * What happens to an invalid record: `'fail'` reports it (and every record after it) for retry; a function
-   * dead-letters it and folding goes on once it resolves. Each invalid record is logged at `warn`.
-   * @defaultValue `'fail'`
-   */
-  onInvalid?: 'fail' | DeadLetterHandler
-  /**
    * The state size (JSON, bytes) past which the state is flushed early and folding goes on with a fresh state.
    * Lambda's limit is 1 MB per shard.
    * @defaultValue `921600` (900 KiB)
@@ -131,7 +129,7 @@ export interface WindowReducerOptions<T, A> {
 }
 
 /**
- * One invocation of a `windowReducer` handler. `folded + deadLettered + reported = records`.
+ * One invocation of a `windowReducer` handler. `folded + deadLettered + permanent + reported = records`.
  * @group Batches
  */
 export interface WindowSummary {
@@ -141,8 +139,10 @@ export interface WindowSummary {
   readonly folded: number
   /** Invalid records seen (dead-lettered or reported). */
   readonly invalid: number
-  /** Invalid records the dead-letter function confirmed. */
+  /** Invalid records the dead-letter handler confirmed. */
   readonly deadLettered: number
+  /** Records whose `key` or `reduce` threw a `PermanentError`, left out of the state; the dead-letter handler confirmed. */
+  readonly permanent: number
   /** Records named in `batchItemFailures`. */
   readonly reported: number
   /** Flushes done. */

@@ -10,6 +10,7 @@ import { batchRecords, recordId } from '../events.js'
 import { loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { requireOptions, resolveOptions } from '../options.js'
+import { deadLetterPolicy, failureLetterer } from './dead-letter.js'
 import { BatchFailureError, RecordNotProcessedError, UnsupportedEventError } from './errors.js'
 import { reportSummary, safeLog } from './report.js'
 import { windowFolder } from './window-fold.js'
@@ -19,7 +20,7 @@ import type { TumblingWindowEvent, WindowReducerOptions, WindowResponse, WindowS
 type WindowRecord = KinesisStreamRecord | DynamoDBRecord
 
 /** The defaults of {@link WindowReducerOptions}; the TSDoc `@defaultValue`s are tested against them. */
-export const windowReducerDefaults = { decode: 'json', onInvalid: 'fail', maxStateBytes: 900 * 1024 } as const
+export const windowReducerDefaults = { decode: 'json', maxStateBytes: 900 * 1024 } as const
 
 /** The rules of {@link WindowReducerOptions}, checked once when the handler is made. */
 export const windowReducerSpec = {
@@ -29,7 +30,9 @@ export const windowReducerSpec = {
   flush: rules.fn(),
   decode: rules.oneOf('json', 'text', 'buffer', 'json-lines'),
   schema: rules.standardSchema(),
-  onInvalid: rules.either(rules.oneOf('fail'), rules.fn()),
+  deadLetter: rules.fn(),
+  onInvalid: rules.either(rules.oneOf('fail', 'dead-letter'), rules.fn()),
+  onPermanent: rules.oneOf('fail', 'dead-letter'),
   maxStateBytes: rules.number({ min: 2, max: 1024 * 1024, integer: true }),
   logger: rules.logger(),
   onSummary: rules.fn(),
@@ -61,9 +64,11 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  * empty) and returns `{}`.
  *
  * - Records are folded strictly in batch order. The first record that fails (invalid with `onInvalid: 'fail'`, a
- *   dead-letter function that rejects, `key` or `reduce` throwing, or the budget aborting) stops the fold: it and every
+ *   dead-letter handler that rejects, `key` or `reduce` throwing, or the budget aborting) stops the fold: it and every
  *   later record are reported, and the returned state holds exactly the records before it, so a retry from there
  *   folds nothing twice.
+ * - A record whose `key` or `reduce` throws a `PermanentError` goes to the `deadLetter` handler (see `onPermanent`) and
+ *   is left out of the state, as if never folded; folding goes on.
  * - When the state would pass `maxStateBytes`, it is flushed early and folding goes on with a fresh state: `flush`
  *   must be additive. `meta.flushId` is stable across retries of the same invocation: skip ids already written.
  * - A rejected `flush` fails the invocation (Lambda retries it). On the final invocation any failed record fails it
@@ -71,7 +76,8 @@ export type WindowHandler<A> = (event: unknown, context: Context) => Promise<Win
  * - Records are not added to `budgetOf(context).completed`: their effect lives in the returned state, which a
  *   timeout fallback response cannot carry.
  *
- * @param options - `key`, `reduce`, `initial`, `flush`, and optionally `schema`, `onInvalid`, `decode`, `maxStateBytes`
+ * @param options - `key`, `reduce`, `initial`, `flush`, and optionally `schema`, `deadLetter`, `onInvalid`,
+ *   `onPermanent`, `decode`, `maxStateBytes`
  * @returns a handler for Middy's `.handler(...)` or for direct export
  * @throws TypeError or RangeError when the handler is made, for a missing or unknown option (naming the closest known
  *   one) or a bad value
@@ -109,9 +115,10 @@ export function windowReducer<T = unknown, A = unknown>(options: WindowReducerOp
   requireOptions(resolved, ['key', 'reduce', 'initial', 'flush'], { owner })
   const { key, reduce, initial, flush, onSummary, maxStateBytes } = resolved
   const logger = loggerFrom(resolved.logger)
-  const readSettings = { decode: resolved.decode, schema: resolved.schema, onInvalid: resolved.onInvalid, logger }
-
-  const fold = windowFolder<T, A>({ key, reduce, initial, maxStateBytes, logger, read: readSettings })
+  const { onInvalid, onPermanent } = deadLetterPolicy(resolved, owner)
+  const readSettings = { decode: resolved.decode, schema: resolved.schema, onInvalid, logger }
+  const letter = failureLetterer(onPermanent, logger)
+  const fold = windowFolder<T, A>({ key, reduce, initial, maxStateBytes, logger, read: readSettings, letter })
 
   return async function windowHandler(input: unknown, context: Context): Promise<WindowResponse<A>> {
     const started = performance.now()

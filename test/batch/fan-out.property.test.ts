@@ -1,11 +1,19 @@
 /**
  * Property test of the fan-out engine over random batches: sizes, keys, sources, orderings, concurrency, failures,
- * invalid payloads, latencies and abort points.
+ * permanent failures (`PermanentError` to the dead-letter handler), invalid payloads, latencies and abort points.
  */
 import middy from '@middy/core'
 import type { DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda'
 import fc from 'fast-check'
-import { BatchFailureError, type BatchResponse, budgetOf, fanOut, TimeoutApproachingError } from 'serverless-done-right'
+import {
+  BatchFailureError,
+  type BatchResponse,
+  type BatchSummary,
+  budgetOf,
+  fanOut,
+  PermanentError,
+  TimeoutApproachingError,
+} from 'serverless-done-right'
 import { internalsOf } from '../../src/budget/invocation.js'
 import { lambdaContext } from '../helpers/context.js'
 import { dynamodbRecord, kinesisRecord, memoryLogger, sleep, sqsRecord } from './factories.js'
@@ -14,6 +22,8 @@ type Latency = 'sync' | 'micro' | 'timer' | 'slow'
 interface Plan {
   key: number
   fails: boolean
+  /** Throws a `PermanentError`: dead-lettered, complete, its key goes on. */
+  permanent: boolean
   invalid: boolean
   latency: Latency
 }
@@ -23,6 +33,7 @@ const SLOW_MS = 40
 const planArb = fc.record({
   key: fc.nat(19),
   fails: fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))), // ~25 %
+  permanent: fc.integer({ min: 0, max: 9 }).map((n) => n === 0), // ~10 %, when it does not fail
   invalid: fc.integer({ min: 0, max: 29 }).map((n) => n === 0),
   latency: fc.oneof(
     { weight: 10, arbitrary: fc.constant<Latency>('sync') },
@@ -95,6 +106,8 @@ describe('fanOut property', () => {
         const startedInOrder: number[] = []
         const threw = new Set<number>()
         const resolved = new Set<number>()
+        const lettered = new Set<number>()
+        let summary: BatchSummary | undefined
         const keyBusy = new Set<number>()
         let inFlight = 0
         let peak = 0
@@ -120,6 +133,7 @@ describe('fanOut property', () => {
                 threw.add(index)
                 throw new Error(`record ${index} fails`)
               }
+              if (plan.permanent) throw new PermanentError(`record ${index} can never succeed`)
               resolved.add(index)
             } finally {
               inFlight--
@@ -132,6 +146,16 @@ describe('fanOut property', () => {
             drainMs: batch.drainMs,
             throwOnFullBatchFailure: batch.throwOnFullBatchFailure,
             logger: memoryLogger().logger,
+            onInvalid: 'fail',
+            deadLetter: async (_record, error, meta) => {
+              expect(error).toBeInstanceOf(PermanentError)
+              const index = ids.indexOf(meta.id)
+              await wait((batch.plans[index] as Plan).latency)
+              lettered.add(index)
+            },
+            onSummary: (counts) => {
+              summary = counts
+            },
           },
         )
         let response: BatchResponse
@@ -149,13 +173,22 @@ describe('fanOut property', () => {
         const idSet = new Set(ids)
         expect(reported.every((id) => idSet.has(id))).toBe(true)
         expect(new Set(reported).size).toBe(reported.length)
-        // No record lost: each one resolved in its handler, or is reported; a record whose handler threw is reported.
+        // No record lost: each one resolved in its handler, was dead-lettered, or is reported; a record whose handler
+        // threw (not a PermanentError) is reported.
         const reportedSet = new Set(reported)
         ids.forEach((id, index) => {
           const plan = batch.plans[index] as Plan
-          if (!reportedSet.has(id)) expect(resolved.has(index)).toBe(true)
+          if (!reportedSet.has(id)) expect(resolved.has(index) || lettered.has(index)).toBe(true)
           if (threw.has(index) || plan.invalid) expect(reportedSet.has(id)).toBe(true)
         })
+        // The summary's outcome counts are disjoint and add up to the batch; `permanent` is what was dead-lettered in time.
+        const { succeeded, failed, invalid, deadLettered, permanent, skipped, aborted, unconfirmed } =
+          summary as BatchSummary
+        expect(succeeded + failed + invalid + deadLettered + permanent + skipped + aborted + unconfirmed).toBe(
+          ids.length,
+        )
+        expect(succeeded + deadLettered + permanent).toBe(ids.length - reported.length)
+        expect(permanent).toBe([...lettered].filter((index) => !reportedSet.has(ids[index] as string)).length)
         // The budget names exactly the records done.
         for (const id of internalsOf(context).confirmedIds()) expect(reportedSet.has(id)).toBe(false)
         expect(internalsOf(context).confirmedIds().size + reported.length).toBe(ids.length)

@@ -15,6 +15,7 @@ import {
   budgetOf,
   type ClosedWindow,
   type DeadLetterHandler,
+  type DeadLetterOptions,
   type DecodeMode,
   type FanOutHandler,
   type FanOutOptions,
@@ -154,6 +155,13 @@ const fanOutOptions: FanOutOptions<{ id: string }> = {
   onSummary: (summary: BatchSummary) => void summary,
 }
 export const batch: FanOutHandler = fanOut(onRecord, fanOutOptions)
+// Poison records: one dead-letter handler for invalid and PermanentError records.
+const poison: DeadLetterOptions = {
+  deadLetter: async (record, error, meta) => void [record, error.code, meta.id],
+  onInvalid: 'dead-letter',
+  onPermanent: 'dead-letter',
+}
+export const strictBatch: FanOutHandler = fanOut(onRecord, { ...poison, decode })
 export async function runBatch(event: BatchEvent, context: Context): Promise<BatchResponse> {
   return batch(event, context)
 }
