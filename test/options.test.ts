@@ -9,7 +9,14 @@ import {
   warmup,
   windowReducer,
 } from 'serverless-done-right'
-import { httpGateway, invoke, kinesisEventSource, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
+import {
+  httpGateway,
+  invoke,
+  invokeConcurrently,
+  kinesisEventSource,
+  type LocalCloud,
+  startLocalCloud,
+} from 'serverless-done-right/local'
 import { z } from 'zod'
 
 // Issue 15: every public factory checks its options when it is created, with one convention. Each row names a factory,
@@ -62,7 +69,7 @@ const factories: readonly Factory[] = [
     name: 'memoryWatchdog',
     create: (options) => memoryWatchdog(options),
     typo: ['sampleInterval', 'sampleIntervalMs'],
-    numbers: ['memoryMb', 'sampleIntervalMs', 'warnRatio', 'shedRatio', 'leakWindow'],
+    numbers: ['memoryMb', 'sampleIntervalMs', 'warnRatio', 'shedRatio', 'shedAllRatio', 'leakWindow'],
     times: ['sampleIntervalMs'],
     functions: ['onSummary'],
     others: [
@@ -132,6 +139,18 @@ const factories: readonly Factory[] = [
     numbers: ['timeoutMs', 'memoryMb'],
     times: ['timeoutMs'],
     others: [['env with a number', { env: { PORT: 80 } }, 'env']],
+  },
+  {
+    name: 'invokeConcurrently',
+    create: (options) => invokeConcurrently(async () => 'ran', [{}], options),
+    typo: ['timeout', 'timeoutMs'],
+    numbers: ['timeoutMs', 'memoryMb'],
+    times: ['timeoutMs'],
+    others: [
+      ['env with a number', { env: { PORT: 80 } }, 'env'],
+      ['a timeout list with a bad entry', { timeoutMs: [0] }, 'timeoutMs'],
+      ['request ids that repeat', { requestIds: ['a', 'a'] }, 'requestIds'],
+    ],
   },
   {
     name: 'kinesisEventSource',
@@ -221,6 +240,7 @@ describe('every public factory checks its options at creation', () => {
         'httpErrors',
         'httpGateway',
         'invoke',
+        'invokeConcurrently',
         'kinesisEventSource',
         'memoryWatchdog',
         'putRecords',
