@@ -29,8 +29,8 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'the whole main entry',
     `export * from './src/index.ts'`,
-    65_000,
-    "kafkaWindowReducer (the Kafka windows guide: DynamoDB-kept windows with offset watermarks, ~10.9 KB of its own, the SDK commands loaded by dynamic import) raised it from 53.5 KB to 65 KB, measured 61.9 KB before the Kafka source and poison records merged in; PermanentError dead-lettering (issue #4478: the deadLetter / onInvalid / onPermanent policy, ~1.0 KB) and the Kafka source in fanOut (MSK and self-managed: event flattening, { partition, offset } identifiers, kafkaKey/kafkaHeaders: +1.0 KB) each raised it by 1 KB from 51.5 KB; before that: every middleware, the batch engine, the window reducer and putRecords together; measured 50.9 KB with putRecords' pack and fanOut's json-lines (issue 19, hot key: ~1.2 KB), 49.6 KB with issue 16 (front door, lambda-warmer protocol, PermanentError class) on top of 48.0 KB with the option checker and JSON logger of issues 14/15, the sink stage and the DynamoDB unmarshaller: a new area must fit or justify a raise",
+    66_000,
+    "kafkaWindowReducer (the Kafka windows guide: DynamoDB-kept windows with offset watermarks, ~10.9 KB of its own, the SDK commands loaded by dynamic import) raised it from 54 KB to 66 KB, measured 61.9 KB before the Kafka source and poison records merged in; PermanentError dead-lettering (issue #4478: the deadLetter / onInvalid / onPermanent policy, ~1.0 KB) and the Kafka source in fanOut (MSK and self-managed: event flattening, { partition, offset } identifiers, kafkaKey/kafkaHeaders: +1.0 KB) each raised it by 1 KB from 51.5 KB, the memory watchdog's shed policy for many invocations in one process (Lambda Managed Instances) by 0.5 KB; before that: every middleware, the batch engine, the window reducer and putRecords together; measured 50.9 KB with putRecords' pack and fanOut's json-lines (issue 19, hot key: ~1.2 KB), 49.6 KB with issue 16 (front door, lambda-warmer protocol, PermanentError class) on top of 48.0 KB with the option checker and JSON logger of issues 14/15, the sink stage and the DynamoDB unmarshaller: a new area must fit or justify a raise",
   ],
   [
     'warmup()',
@@ -47,8 +47,8 @@ const ceilings: Array<[string, string, number, string]> = [
   [
     'memoryWatchdog()',
     `export { memoryWatchdog } from './src/guards/memory.ts'`,
-    12_000,
-    'sampling, both limits, leak trend + the shared option checker (src/options.ts, option-rules.ts: ~1.6 KB + the rules it uses) and the JSON console logger (~1.6 KB) of issues 14/15; measured 11.0 KB',
+    12_500,
+    'sampling, both limits, leak trend + the shared option checker (src/options.ts, option-rules.ts: ~1.6 KB + the rules it uses) and the JSON console logger (~1.6 KB) of issues 14/15; measured 11.0 KB, then 12.3 KB with the shed policy for many invocations in one process (youngest first, shedAllRatio)',
   ],
   [
     'validate()',
@@ -121,8 +121,9 @@ describe('bundle size', () => {
 // decision: 37 KB. Then 38 KB for the hot key (issue 19): putRecords' pack (~1 KB) and fanOut's json-lines decoding
 // (~0.15 KB), which took the log processor's pipeline from one output request per event of its busiest IP to one.
 // Then 39 KB for poison records (issue #4478, PermanentError to the dead-letter handler, ~1 KB in fanOut's bundle):
-// the log processor measured 38.3 KB.
-const recipeShareCeiling = 39 * 1024
+// the log processor measured 38.3 KB. Then 40 KB for the memory watchdog's shed policy under concurrency (Lambda
+// Managed Instances: one invocation shed at a time, youngest first, ~0.5 KB): measured 39.5 KiB.
+const recipeShareCeiling = 40 * 1024
 
 describe("this library's share of each recipe bundle", () => {
   it.each(['kinesis-log-processor', 'rest-user-api', 'stream-reducer'])('%s', async (recipe) => {

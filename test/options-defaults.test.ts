@@ -11,6 +11,7 @@ import { localCloudDefaults } from '../src/local/cloud-options.js'
 import { defaults as kinesisEventSourceDefaults } from '../src/local/esm/options.js'
 import { httpGatewayDefaults } from '../src/local/http-gateway-options.js'
 import { invokeDefaults } from '../src/local/invoke.js'
+import { invokeConcurrentlyDefaults } from '../src/local/invoke-concurrently.js'
 import { httpErrorsDefaults } from '../src/validation/http-errors.js'
 
 // Issue 15: each factory's defaults live in one `defaults` object, and the `@defaultValue` its options' TSDoc shows
@@ -31,6 +32,7 @@ const pairs: ReadonlyArray<readonly [string, string, object]> = [
   ['PutRecordsOptions', 'src/aws/put-records-options.ts', putRecordsDefaults],
   ['LocalCloudOptions', 'src/local/cloud-options.ts', localCloudDefaults],
   ['InvokeOptions', 'src/local/local-options.ts', invokeDefaults],
+  ['InvokeConcurrentlyOptions', 'src/local/invoke-concurrently.ts', invokeConcurrentlyDefaults],
   ['KinesisEventSourceOptions', 'src/local/esm/options.ts', kinesisEventSourceDefaults],
   ['HttpGatewayOptions', 'src/local/http-gateway-options.ts', httpGatewayDefaults],
 ]

@@ -10,7 +10,14 @@ import {
   warmup,
   windowReducer,
 } from 'serverless-done-right'
-import { httpGateway, invoke, kinesisEventSource, type LocalCloud, startLocalCloud } from 'serverless-done-right/local'
+import {
+  httpGateway,
+  invoke,
+  invokeConcurrently,
+  kinesisEventSource,
+  type LocalCloud,
+  startLocalCloud,
+} from 'serverless-done-right/local'
 import { z } from 'zod'
 
 // Issue 15: every public factory checks its options when it is created, with one convention. Each row names a factory,
@@ -63,7 +70,7 @@ const factories: readonly Factory[] = [
     name: 'memoryWatchdog',
     create: (options) => memoryWatchdog(options),
     typo: ['sampleInterval', 'sampleIntervalMs'],
-    numbers: ['memoryMb', 'sampleIntervalMs', 'warnRatio', 'shedRatio', 'leakWindow'],
+    numbers: ['memoryMb', 'sampleIntervalMs', 'warnRatio', 'shedRatio', 'shedAllRatio', 'leakWindow'],
     times: ['sampleIntervalMs'],
     functions: ['onSummary'],
     others: [
@@ -156,6 +163,18 @@ const factories: readonly Factory[] = [
     others: [['env with a number', { env: { PORT: 80 } }, 'env']],
   },
   {
+    name: 'invokeConcurrently',
+    create: (options) => invokeConcurrently(async () => 'ran', [{}], options),
+    typo: ['timeout', 'timeoutMs'],
+    numbers: ['timeoutMs', 'memoryMb'],
+    times: ['timeoutMs'],
+    others: [
+      ['env with a number', { env: { PORT: 80 } }, 'env'],
+      ['a timeout list with a bad entry', { timeoutMs: [0] }, 'timeoutMs'],
+      ['request ids that repeat', { requestIds: ['a', 'a'] }, 'requestIds'],
+    ],
+  },
+  {
     name: 'kinesisEventSource',
     create: (options) => kinesisEventSource(options as never),
     required: { cloud: fakeCloud, streamName: 'events', handler: async () => ({}) },
@@ -243,6 +262,7 @@ describe('every public factory checks its options at creation', () => {
         'httpErrors',
         'httpGateway',
         'invoke',
+        'invokeConcurrently',
         'kafkaWindowReducer',
         'kinesisEventSource',
         'memoryWatchdog',

@@ -78,11 +78,13 @@ export class AlarmClock {
   }
 
   /**
-   * The timer fired: fires every alarm due by the time it was armed for (Node's timers keep their own millisecond
-   * clock, so `Date.now()` may still read a little earlier), then sleeps until the earliest one left.
+   * The timer fired: fires every alarm due by now or by the time it was armed for (Node's timers keep their own
+   * millisecond clock, so `Date.now()` may still read a little earlier), then sleeps until the earliest one left. Now
+   * counts too: a timer that fires late (a busy event loop, many invocations in one process) must not leave an alarm
+   * that fell due meanwhile to a later turn, after other overdue timers (Middy's hard-phase timer) have run first.
    */
   ring(): void {
-    const dueBy = this.#wakeAt + 1
+    const dueBy = Math.max(this.#wakeAt + 1, Date.now())
     this.#timer = undefined
     this.#wakeAt = Infinity
     const due: Alarm[] = []

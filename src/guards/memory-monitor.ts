@@ -8,10 +8,12 @@ import { getHeapStatistics } from 'node:v8'
 import type { Context } from 'aws-lambda'
 import { type BudgetAlarm, type BudgetInternals, beginBudget } from '../budget/invocation.js'
 import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
-import { logs, type StructuredLogger } from '../logger.js'
+import type { StructuredLogger } from '../logger.js'
 import { heapUsage, oldGenerationLimitMb } from './heap.js'
 import { type LeakTrend, leakTrend } from './leak-trend.js'
-import type { MemorySummary } from './memory.js'
+import { reportSummary, round } from './memory-summary.js'
+import type { MemorySummary } from './memory-types.js'
+import { invocationsToShed, type Sheddable } from './shed-policy.js'
 
 /** The monitor's settings: the watchdog's options with their defaults applied and the logger resolved. */
 export interface MonitorSettings {
@@ -19,13 +21,14 @@ export interface MonitorSettings {
   readonly sampleIntervalMs: number
   readonly warnRatio: number
   readonly shedRatio: number
+  readonly shedAllRatio: number
   readonly leakWindow: number
   readonly onSummary: ((summary: MemorySummary) => void) | undefined
   readonly logger: StructuredLogger
 }
 
 /** One running invocation, as the monitor sees it. */
-export interface Watch {
+export interface Watch extends Sheddable {
   readonly budget: BudgetInternals
   readonly requestId: string
   readonly limitMb: number | undefined
@@ -37,6 +40,7 @@ export interface Watch {
   lowestHeapUsedMb: number
   warned: boolean
   shed: boolean
+  pressure: number
   removeCheck: () => void
   /** Its next sample, an alarm on its budget's timer. */
   sample: BudgetAlarm | undefined
@@ -55,8 +59,6 @@ function positiveNumber(value: unknown): number | undefined {
   const number = typeof value === 'string' ? Number(value) : value
   return typeof number === 'number' && number > 0 && Number.isFinite(number) ? number : undefined
 }
-
-const round = (mb: number): number => Math.round(mb * 10) / 10
 
 /**
  * Watches the memory of the invocations it is told about; see `memoryWatchdog()` for what it does. One per watchdog:
@@ -120,12 +122,14 @@ export class MemoryMonitor {
         positiveNumber(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) ??
         this.#settings.memoryMb,
       coldStart: this.#invocations === 1,
+      order: this.#invocations,
       peakRssMb: 0,
       peakHeapUsedMb: 0,
       lowestRssMb: Infinity,
       lowestHeapUsedMb: Infinity,
       warned: false,
       shed: false,
+      pressure: 0,
       removeCheck: budget.addCheck(this.#check),
       sample: undefined,
     }
@@ -145,7 +149,8 @@ export class MemoryMonitor {
     if (fresh) this.#read(now, true)
     this.#unwatch(watch)
     let leakSuspected = false
-    if (fresh && this.#trend !== undefined && !watch.coldStart) {
+    // Only a reading with no other invocation running: theirs would hold their live objects, not a leak.
+    if (fresh && this.#trend !== undefined && !watch.coldStart && this.#running.length === 0) {
       leakSuspected = this.#trend.add(this.#heapKeptMb)
       if (leakSuspected && !this.#leakWarned) {
         this.#leakWarned = true
@@ -158,27 +163,8 @@ export class MemoryMonitor {
         })
       }
     }
-    this.#report(watch, leakSuspected)
-  }
-
-  #report(watch: Watch, leakSuspected: boolean): void {
     const { onSummary, logger } = this.#settings
-    if (onSummary === undefined && !logs(logger, 'debug')) return
-    const summary: MemorySummary = {
-      requestId: watch.requestId,
-      coldStart: watch.coldStart,
-      peakRssMb: round(watch.peakRssMb),
-      peakHeapUsedMb: round(watch.peakHeapUsedMb),
-      limitMb: watch.limitMb,
-      heapLimitMb: round(this.#heapLimitMb),
-      leakSuspected,
-    }
-    try {
-      onSummary?.(summary)
-    } catch {
-      // An observer's failure must not change the answer.
-    }
-    logger.debug('Memory summary', { ...summary })
+    reportSummary(watch, this.#heapLimitMb, leakSuspected, onSummary, logger)
   }
 
   #unwatch(watch: Watch): void {
@@ -203,9 +189,13 @@ export class MemoryMonitor {
       ;({ usedMb: this.#heapUsedMb, keptMb: this.#heapKeptMb } = heapUsage())
     } else this.#heapUsedMb = getHeapStatistics().used_heap_size / MB
     for (const watch of this.#running) this.#assess(watch)
+    for (const watch of invocationsToShed(this.#running, this.#settings, full)) this.#shed(watch)
   }
 
-  /** Updates a watch's peaks by the latest reading; warns once at `warnRatio`, sheds once at `shedRatio`. */
+  /**
+   * Updates a watch's peaks and pressure by the latest reading; warns once at `warnRatio`. Whom to shed is decided
+   * once a reading has assessed every running watch (`invocationsToShed`).
+   */
   #assess(watch: Watch): void {
     const rssMb = this.#rssMb
     const heapUsedMb = this.#heapUsedMb
@@ -218,15 +208,7 @@ export class MemoryMonitor {
     const rssRatio = watch.limitMb === undefined ? 0 : rssMb / watch.limitMb
     const heapRatio = heapUsedMb / heapLimitMb
     const ratio = Math.max(rssRatio, heapRatio)
-    if (ratio < warnRatio || (watch.warned && (watch.shed || ratio < shedRatio))) return
-    const kind = rssRatio >= heapRatio ? 'rss' : 'heap'
-    const details: MemoryPressureDetails = { kind, ratio, rssMb, limitMb: watch.limitMb, heapUsedMb, heapLimitMb }
-    const fields = { ...details, requestId: watch.requestId }
-    if (!watch.warned) {
-      watch.warned = true
-      logger.warn('Memory use is high', fields)
-    }
-    // Shed only for pressure that came while the invocation ran: some reading of it was under `shedRatio`. One that
+    // Pressure counts only when it came while the invocation ran: some reading of it was under `shedRatio`. One that
     // starts over it, on garbage an earlier invocation left (V8 collects only when it needs the room) or on memory it
     // did not take, would make no progress if shed: Lambda retries it into the same memory, shed again, forever. Run,
     // it lets V8 collect the garbage, and is shed if memory rises over `shedRatio` again; were the memory live, running
@@ -234,10 +216,33 @@ export class MemoryMonitor {
     const ownPressure =
       (rssRatio >= shedRatio && watch.lowestRssMb / (watch.limitMb ?? Infinity) < shedRatio) ||
       (heapRatio >= shedRatio && watch.lowestHeapUsedMb / heapLimitMb < shedRatio)
-    if (ratio >= shedRatio && !watch.shed && ownPressure) {
-      watch.shed = true
-      watch.budget.abort(new MemoryPressureError(details))
-      logger.warn('Memory pressure: budget aborted to shed load', fields)
-    }
+    watch.pressure = ownPressure ? ratio : 0
+    if (ratio < warnRatio || watch.warned) return
+    watch.warned = true
+    logger.warn('Memory use is high', { ...this.#details(watch), requestId: watch.requestId })
+  }
+
+  /** Aborts a watch's budget with a `MemoryPressureError` (see `shed-policy.ts` for whom and when). */
+  #shed(watch: Watch): void {
+    const details = this.#details(watch)
+    watch.shed = true
+    watch.budget.abort(new MemoryPressureError(details))
+    this.#settings.logger.warn('Memory pressure: budget aborted to shed load', {
+      ...details,
+      requestId: watch.requestId,
+      running: this.#running.length,
+    })
+  }
+
+  /** What the latest reading says, against the watch's limits. */
+  #details(watch: Watch): MemoryPressureDetails {
+    const { limitMb } = watch
+    const rssMb = this.#rssMb
+    const heapUsedMb = this.#heapUsedMb
+    const heapLimitMb = this.#heapLimitMb
+    const rssRatio = limitMb === undefined ? 0 : rssMb / limitMb
+    const heapRatio = heapUsedMb / heapLimitMb
+    const kind = rssRatio >= heapRatio ? 'rss' : 'heap'
+    return { kind, ratio: Math.max(rssRatio, heapRatio), rssMb, limitMb, heapUsedMb, heapLimitMb }
   }
 }

@@ -4,38 +4,19 @@
  *
  * @module
  */
-import type { MiddlewareObj, Request } from '@middy/core'
+import type { Request } from '@middy/core'
 import { type LoggerOption, loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { resolveOptions } from '../options.js'
 import { MemoryMonitor, type Watch } from './memory-monitor.js'
+import type { MemorySummary, MemoryWatchdogMiddleware } from './memory-types.js'
 
-/**
- * What one invocation used, reported after it ends. Sizes in MB (MiB, as Lambda counts them).
- * @group Guards
- */
-export interface MemorySummary {
-  /** The invocation's `context.awsRequestId`. */
-  readonly requestId: string
-  /** True for the first invocation this watchdog saw. */
-  readonly coldStart: boolean
-  /** The highest process RSS sampled while the invocation ran. */
-  readonly peakRssMb: number
-  /** The highest V8 heap use sampled while the invocation ran. */
-  readonly peakHeapUsedMb: number
-  /** The function's memory limit, if known. */
-  readonly limitMb: number | undefined
-  /** The V8 old generation's limit: `--max-old-space-size` (about 90% of the function memory in Lambda). */
-  readonly heapLimitMb: number
-  /** True when the heap kept after the last `leakWindow` warm invocations keeps growing. */
-  readonly leakSuspected: boolean
-}
-
-/**
- * @deprecated Renamed {@link MemorySummary}, as `fanOut` and `windowReducer` call theirs.
- * @group Guards
- */
-export type MemoryReport = MemorySummary
+export type {
+  MemoryReport,
+  MemorySummary,
+  MemoryWatchdogMiddleware,
+  MemoryWatchdogMiddyOptions,
+} from './memory-types.js'
 
 /**
  * Options of {@link memoryWatchdog}. Every field is optional.
@@ -63,11 +44,18 @@ export interface MemoryWatchdogOptions {
    */
   warnRatio?: number
   /**
-   * Used share of a limit at which the invocation budget aborts with a `MemoryPressureError`, so batch work stops
-   * taking records. Every invocation running in the process at that moment is aborted: memory is shared.
+   * Used share of a limit at which an invocation budget aborts with a `MemoryPressureError`, so batch work stops
+   * taking records. With several invocations in the process (Lambda Managed Instances) one is shed at a time, the
+   * youngest first, the next only if the pressure outlasts it: see "Many invocations in one process" below.
    * @defaultValue `0.9`
    */
   shedRatio?: number
+  /**
+   * Used share of a limit at which every invocation running in the process is shed at once, not one at a time: past it
+   * an out-of-memory exit, which ends them all, is too near to wait. Must be `>= shedRatio`.
+   * @defaultValue `0.95`, or `shedRatio` when that is higher
+   */
+  shedAllRatio?: number
   /**
    * How many post-invocation heap readings of warm invocations the leak trend looks at; `0` turns it off.
    * @defaultValue `20`
@@ -87,30 +75,13 @@ export interface MemoryWatchdogOptions {
   logger?: LoggerOption
 }
 
-/**
- * The Middy core setting that ends the watch even when a later middleware answers early: pass it to `middy()`.
- * @group Guards
- */
-export interface MemoryWatchdogMiddyOptions {
-  /** Ends the watch and reports its summary, unless `after` or `onError` did (Middy skips them when a `before` answers early). */
-  readonly requestEnd: (request: Request) => void
-}
-
-/**
- * The middleware `memoryWatchdog()` returns: a Middy middleware that also carries its {@link MemoryWatchdogMiddyOptions}.
- * @group Guards
- */
-export interface MemoryWatchdogMiddleware extends MiddlewareObj {
-  /** Pass to `middy()`: `middy(watchdog.middyOptions).use(watchdog)`. */
-  readonly middyOptions: MemoryWatchdogMiddyOptions
-}
-
 /** The defaults of {@link MemoryWatchdogOptions}; the TSDoc `@defaultValue`s are tested against them. */
 export const memoryWatchdogDefaults = {
   memoryMb: undefined,
   sampleIntervalMs: 100,
   warnRatio: 0.8,
   shedRatio: 0.9,
+  shedAllRatio: 0.95,
   leakWindow: 20,
   onSummary: undefined,
 } as const
@@ -121,6 +92,7 @@ const memoryWatchdogSpec = {
   sampleIntervalMs: rules.ms(),
   warnRatio: ratio,
   shedRatio: ratio,
+  shedAllRatio: ratio,
   leakWindow: rules.either(rules.oneOf(0), rules.number({ min: 2, max: 10_000, integer: true })),
   onSummary: rules.fn(),
   logger: rules.logger(),
@@ -148,11 +120,20 @@ type Slots = Record<symbol, unknown>
  *   for pressure that came while the invocation ran: one whose first reading is already over `shedRatio` (garbage an
  *   earlier invocation left, which V8 collects only when it needs the room) is shed only after a reading under it.
  *   Shed at once, it would make no progress, and neither would its retries.
- * - After each invocation: a {@link MemorySummary} to `onSummary` and the logger (`debug`). Peaks are sampled: an invocation
- *   shorter than `sampleIntervalMs` reports the latest reading. The heap kept after each warm invocation (the old
- *   generation, without young garbage; read when a reading is due as the invocation ends) feeds a window of `leakWindow` readings; when every reading in the newer
- *   half of the window is above every reading in the older half, the watchdog warns once that the heap keeps
- *   growing: a leak trend.
+ * - After each invocation: a {@link MemorySummary} to `onSummary` and the logger (`debug`). Peaks are sampled: an
+ *   invocation shorter than `sampleIntervalMs` reports the latest reading. The heap kept after each warm invocation
+ *   that ends with no other running (the old generation, without young garbage; read when a reading is due) feeds a
+ *   window of `leakWindow` readings; when every reading in the newer half of the window is above every reading in the
+ *   older half, the watchdog warns once that the heap keeps growing: a leak trend.
+ *
+ * **Many invocations in one process** (Lambda Managed Instances: up to 64 per vCPU in one Node process, on worker
+ * threads that each load the handler module once). RSS is the process's and the heap is the thread's: no reading can
+ * say which invocation allocated what. Create the watchdog once, at module scope: that one instance sees every
+ * invocation of its thread and sheds among them. At `shedRatio` it sheds one invocation, the youngest that felt the
+ * pressure come (it has done the least, so the least work is retried; the oldest are nearest done and free their
+ * memory by finishing); the next only once that one has ended and a full reading still shows pressure; at
+ * `shedAllRatio` every one at once. So one invocation's allocation sheds one invocation, not all 64, unless the memory
+ * stays used. Each invocation keeps its own budget, warning, peaks and summary.
  *
  * - The watch ends in `after` and `onError`. When a later middleware answers from its `before` (Middy then skips every
  *   `after`), it ends in Middy's `requestEnd`: create the chain with `middy(watchdog.middyOptions)`. With
@@ -191,9 +172,15 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MemoryWatch
     owner,
     renamed: { limitMb: 'memoryMb', onReport: 'onSummary' },
   })
-  if (resolved.warnRatio > resolved.shedRatio)
-    throw new RangeError(`${owner}: warnRatio must be <= shedRatio (${resolved.shedRatio}), got ${resolved.warnRatio}`)
-  const monitor = new MemoryMonitor({ ...resolved, logger: loggerFrom(resolved.logger) })
+  const { warnRatio, shedRatio } = resolved
+  if (warnRatio > shedRatio)
+    throw new RangeError(`${owner}: warnRatio must be <= shedRatio (${shedRatio}), got ${warnRatio}`)
+  // Not given: the default, or `shedRatio` when that is higher; given below `shedRatio`, it could never shed one at a time.
+  const shedAllRatio =
+    options.shedAllRatio === undefined ? Math.max(resolved.shedAllRatio, shedRatio) : resolved.shedAllRatio
+  if (shedAllRatio < shedRatio)
+    throw new RangeError(`${owner}: shedAllRatio must be >= shedRatio (${shedRatio}), got ${shedAllRatio}`)
+  const monitor = new MemoryMonitor({ ...resolved, shedAllRatio, logger: loggerFrom(resolved.logger) })
   // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
   const watchKey = Symbol('memoryWatchdog watch')
 

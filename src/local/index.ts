@@ -32,6 +32,7 @@ export {
   httpGateway,
 } from './http-gateway.js'
 export { type InvokeOptions, type InvokeResult, invoke } from './invoke.js'
+export { type InvokeConcurrentlyOptions, invokeConcurrently } from './invoke-concurrently.js'
 export {
   type KinesisDestinationConfig,
   type KinesisEventSource,

@@ -18,6 +18,23 @@ describe('AlarmClock (internal: the one timer the guards share)', () => {
     expect(Number(fired[1]?.split(' at ')[1])).toBeGreaterThanOrEqual(148) // re-armed after the first fired
   })
 
+  it('fires an alarm that fell due while the event loop was blocked before later overdue timers', async () => {
+    // Found with 64 invocations at once under test:stress: the budget's timer sleeps at most 100 ms at a time; when it
+    // woke late, it fired only what was due by its own wake-up time and re-armed for the rest, so Middy's hard-phase
+    // timer, also overdue by then, ran before the soft phase's alarm.
+    const budget = new AlarmClock()
+    const fired: string[] = []
+    budget.alarm(300, () => fired.push('alarm'), undefined)
+    const other = setTimeout(() => fired.push('later timer'), 350)
+    const blockedUntil = Date.now() + 500
+    while (Date.now() < blockedUntil) {
+      // a synchronous stretch: every timer above falls due meanwhile
+    }
+    await sleep(20)
+    clearTimeout(other)
+    expect(fired).toEqual(['alarm', 'later timer'])
+  })
+
   it('clears its timer when the last alarm is cancelled, and fires a cancelled alarm never', async () => {
     const timers = timerTracker()
     try {
