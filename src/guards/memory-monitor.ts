@@ -70,6 +70,8 @@ export class MemoryMonitor {
   readonly #trend: LeakTrend | undefined
   // An array, not a Set: with one invocation at a time a Set's add/delete churn costs ~0.5 µs an invocation.
   readonly #running: Watch[] = []
+  /** Set when a shed invocation ends: the next shed waits for a full reading (its garbage may still be counted). */
+  #awaitFull = false
   readonly #sampleEveryMs: number
   #invocations = 0
   #leakWarned = false
@@ -175,21 +177,20 @@ export class MemoryMonitor {
     running.pop()
     watch.removeCheck()
     if (watch.sample !== undefined) watch.budget.cancelAlarm(watch.sample)
+    if (watch.shed) this.#awaitFull = true
   }
 
-  /**
-   * Takes a reading: RSS and the whole heap when `full`, else the heap alone (what kills a Node process), cheap enough
-   * for every 2 ms between full readings. Then assesses every running invocation by it.
-   */
+  /** A reading: RSS and heap when `full`, else the heap alone (cheap enough every 2 ms); assess, then shed by the policy. */
   #read(now: number, full: boolean): void {
     this.#nextHeapReadingAt = now + heapCheckIntervalMs
     if (full) {
+      this.#awaitFull = false
       this.#nextReadingAt = now + this.#settings.sampleIntervalMs
       this.#rssMb = process.memoryUsage.rss() / MB
       ;({ usedMb: this.#heapUsedMb, keptMb: this.#heapKeptMb } = heapUsage())
     } else this.#heapUsedMb = getHeapStatistics().used_heap_size / MB
     for (const watch of this.#running) this.#assess(watch)
-    for (const watch of invocationsToShed(this.#running, this.#settings, full)) this.#shed(watch)
+    for (const watch of invocationsToShed(this.#running, this.#settings, !this.#awaitFull)) this.#shed(watch)
   }
 
   /**

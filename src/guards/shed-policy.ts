@@ -42,13 +42,14 @@ export interface ShedThresholds {
 
 /**
  * The invocations of `running` to shed after a reading: every one under pressure when one is at `shedAllRatio`;
- * otherwise the youngest under pressure, only on a `full` reading (RSS and heap read afresh) and only when no shed
- * invocation is still running; otherwise none.
+ * otherwise the youngest under pressure, only when no shed invocation is still running and the reading may act
+ * (`mayShedNext`: any reading, the 2 ms heap checks included, except after a shed invocation ended, when only a full
+ * reading taken since may); otherwise none.
  */
 export function invocationsToShed<W extends Sheddable>(
   running: readonly W[],
   { shedRatio, shedAllRatio }: ShedThresholds,
-  full: boolean,
+  mayShedNext: boolean,
 ): W[] {
   const pressured: W[] = []
   let youngest: W | undefined
@@ -63,5 +64,5 @@ export function invocationsToShed<W extends Sheddable>(
     }
   }
   if (overAll) return pressured
-  return youngest === undefined || stillShedding || !full ? [] : [youngest]
+  return youngest === undefined || stillShedding || !mayShedNext ? [] : [youngest]
 }
