@@ -123,8 +123,8 @@ const factories: readonly Factory[] = [
     },
     typo: ['allowedLateness', 'allowedLatenessMs'],
     numbers: ['allowedLatenessMs', 'maxStateBytes'],
-    enums: { decode: 'Text', onInvalid: 'Fail', onLate: 'Drop' },
-    functions: ['timeOf', 'reduce', 'initial', 'onWindowClosed', 'onSummary'],
+    enums: { decode: 'Text', onInvalid: 'Fail', onPermanent: 'Dead-letter', onLate: 'Drop' },
+    functions: ['timeOf', 'reduce', 'initial', 'onWindowClosed', 'onSummary', 'deadLetter'],
     others: [
       ['a table without a client', { table: { tableName: 'state' } }, 'table'],
       ['a window of 0 ms', { windowMs: 0 }, 'windowMs'],

@@ -59,11 +59,21 @@ export interface DeadLetterOptions {
   onPermanent?: 'fail' | 'dead-letter'
 }
 
+/** A dead-letter handler of any source: `R` its record, `M` its meta (`kafkaWindowReducer` has its own of both). */
+type PoisonHandler<R, M, E extends Error> = (record: R, error: E, meta: M) => Promise<void>
+
+/** The three options of {@link DeadLetterOptions}, for a source of records `R` with metas `M`. */
+export interface DeadLetterChoices<R, M> {
+  readonly deadLetter?: PoisonHandler<R, M, InvalidRecordError | PermanentError> | undefined
+  readonly onInvalid?: 'fail' | 'dead-letter' | PoisonHandler<R, M, InvalidRecordError> | undefined
+  readonly onPermanent?: 'fail' | 'dead-letter' | undefined
+}
+
 /** Where each kind of poison record goes, resolved from {@link DeadLetterOptions}. */
-export interface DeadLetterPolicy {
-  readonly onInvalid: 'fail' | DeadLetterHandler
+export interface DeadLetterPolicy<R = BatchRecord, M = RecordMeta> {
+  readonly onInvalid: 'fail' | PoisonHandler<R, M, InvalidRecordError>
   /** `undefined`: no dead-letter handler, and no word from the user; a `PermanentError` fails its record, loudly. */
-  readonly onPermanent: 'fail' | DeadLetterHandler<PermanentError> | undefined
+  readonly onPermanent: 'fail' | PoisonHandler<R, M, PermanentError> | undefined
 }
 
 /**
@@ -71,7 +81,10 @@ export interface DeadLetterPolicy {
  *
  * @throws TypeError naming the option that relies on a dead-letter handler (`'dead-letter'`) when there is none
  */
-export function deadLetterPolicy(options: DeadLetterOptions, owner: string): DeadLetterPolicy {
+export function deadLetterPolicy<R = BatchRecord, M = RecordMeta>(
+  options: DeadLetterChoices<R, M>,
+  owner: string,
+): DeadLetterPolicy<R, M> {
   const { deadLetter, onInvalid, onPermanent } = options
   for (const [name, value] of Object.entries({ onInvalid, onPermanent })) {
     if (value === 'dead-letter' && deadLetter === undefined) {
@@ -85,14 +98,15 @@ export function deadLetterPolicy(options: DeadLetterOptions, owner: string): Dea
 }
 
 /** Hands one record to a dead-letter handler: true once it resolved; false, logged, when it rejected. */
-export async function sendToDeadLetter<E extends Error>(
-  handler: DeadLetterHandler<E>,
+export async function sendToDeadLetter<R, M extends { readonly id: string }, E extends Error>(
+  handler: PoisonHandler<R, M, E>,
   error: E,
-  meta: RecordMeta,
+  record: R,
+  meta: M,
   logger: BatchLogger,
 ): Promise<boolean> {
   try {
-    await handler(meta.record, error, meta)
+    await handler(record, error, meta)
     return true
   } catch (letterError) {
     safeLog(logger, 'error', 'Dead-letter sink failed; record reported as failed', { id: meta.id, error: letterError })
@@ -104,11 +118,14 @@ export async function sendToDeadLetter<E extends Error>(
  * What to do with an error a record handler threw: resolves `true` once a `PermanentError` was taken by the
  * dead-letter handler (the record is complete); `false` when the record must be reported.
  */
-export type FailureLetterer = (error: unknown, meta: RecordMeta) => Promise<boolean>
+export type FailureLetterer<R = BatchRecord, M = RecordMeta> = (error: unknown, record: R, meta: M) => Promise<boolean>
 
 /** The {@link FailureLetterer} of one policy. */
-export function failureLetterer(onPermanent: DeadLetterPolicy['onPermanent'], logger: BatchLogger): FailureLetterer {
-  return async (error, meta) => {
+export function failureLetterer<R = BatchRecord, M extends { readonly id: string } = RecordMeta>(
+  onPermanent: DeadLetterPolicy<R, M>['onPermanent'],
+  logger: BatchLogger,
+): FailureLetterer<R, M> {
+  return async (error, record, meta) => {
     if (!(error instanceof PermanentError) || onPermanent === 'fail') return false
     const fields = { id: meta.id, reason: error.reason }
     if (onPermanent === undefined) {
@@ -116,6 +133,6 @@ export function failureLetterer(onPermanent: DeadLetterPolicy['onPermanent'], lo
       return false
     }
     safeLog(logger, 'warn', 'Permanent record', fields)
-    return sendToDeadLetter(onPermanent, error, meta, logger)
+    return sendToDeadLetter(onPermanent, error, record, meta, logger)
   }
 }

@@ -7,17 +7,22 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { BudgetInternals } from '../budget/invocation.js'
+import { PermanentError } from '../errors.js'
+import { type DeadLetterPolicy, type FailureLetterer, sendToDeadLetter } from './dead-letter.js'
 import { InvalidRecordError, RecordNotProcessedError } from './errors.js'
 import { kafkaRecordId, kafkaValueDecoder } from './kafka-window-records.js'
 import type { PartitionMark } from './kafka-window-store.js'
-import type { KafkaRecord, KafkaWindowReducerOptions } from './kafka-window-types.js'
+import type { KafkaRecord, KafkaRecordMeta, KafkaWindowReducerOptions } from './kafka-window-types.js'
 import { asInvalidRecordError, itemChecker, runBudgetChecks } from './pipeline.js'
 import { type BatchLogger, safeLog } from './report.js'
 import type { DecodeMode } from './sources.js'
 
 /** What the read phase needs from the options. */
 export interface ReadPhaseSettings<T, A>
-  extends Required<Pick<KafkaWindowReducerOptions<T, A>, 'windowMs' | 'allowedLatenessMs' | 'onInvalid' | 'onLate'>> {
+  extends Required<Pick<KafkaWindowReducerOptions<T, A>, 'windowMs' | 'allowedLatenessMs' | 'onLate'>> {
+  readonly onInvalid: DeadLetterPolicy<KafkaRecord, KafkaRecordMeta>['onInvalid']
+  /** Takes a `PermanentError` to the dead-letter handler (true), or says the record fails (false). */
+  readonly letter: FailureLetterer<KafkaRecord, KafkaRecordMeta>
   readonly decode: DecodeMode
   readonly schema: StandardSchemaV1<unknown, T> | undefined
   readonly timeOf: ((item: T, record: KafkaRecord) => number) | undefined
@@ -41,6 +46,8 @@ export interface ReadOutcome<T> {
   readonly late: number
   readonly invalid: number
   readonly deadLettered: number
+  /** Records whose `timeOf` threw a `PermanentError`, dead-lettered. */
+  readonly permanent: number
   /** The record reading stopped at, and why; the records after it were not read. */
   readonly failure: { readonly id: string; readonly error: unknown } | undefined
 }
@@ -63,22 +70,17 @@ function recordSteps<T, A>(settings: ReadPhaseSettings<T, A>) {
       }
       return { item, time: Math.floor(time) }
     } catch (error) {
-      throw asInvalidRecordError(error, id)
+      throw error instanceof PermanentError ? error : asInvalidRecordError(error, id)
     }
   }
 
-  /** True when the dead-letter function took the record; false when the read must stop there. */
-  async function deadLetter(record: KafkaRecord, error: InvalidRecordError, signal: AbortSignal): Promise<boolean> {
-    const id = error.recordId
-    safeLog(logger, 'warn', 'Invalid record', { id, reason: error.reason, error: error.message })
-    if (onInvalid === 'fail') return false
-    try {
-      await onInvalid(record, error, { id, signal })
-      return true
-    } catch (sinkError) {
-      safeLog(logger, 'error', 'Dead-letter function failed; the partition stops here', { id, error: sinkError })
-      return false
-    }
+  /** True when the dead-letter handler took the record; false when the read must stop there. */
+  async function deadLetter(record: KafkaRecord, error: unknown, signal: AbortSignal): Promise<boolean> {
+    const id = kafkaRecordId(record)
+    if (error instanceof PermanentError) return settings.letter(error, record, { id, signal })
+    const invalid = error as InvalidRecordError
+    safeLog(logger, 'warn', 'Invalid record', { id, reason: invalid.reason, error: invalid.message })
+    return onInvalid !== 'fail' && sendToDeadLetter(onInvalid, invalid, record, { id, signal }, logger)
   }
   return { itemOf, deadLetter }
 }
@@ -99,6 +101,7 @@ export function kafkaRunReader<T, A>(settings: ReadPhaseSettings<T, A>) {
     let late = 0
     let invalid = 0
     let deadLettered = 0
+    let permanent = 0
     const done = (failure?: ReadOutcome<T>['failure']): ReadOutcome<T> => ({
       windows,
       lastOffset,
@@ -106,6 +109,7 @@ export function kafkaRunReader<T, A>(settings: ReadPhaseSettings<T, A>) {
       late,
       invalid,
       deadLettered,
+      permanent,
       failure,
     })
     for (const record of records) {
@@ -119,10 +123,11 @@ export function kafkaRunReader<T, A>(settings: ReadPhaseSettings<T, A>) {
       try {
         read = await itemOf(record, id)
       } catch (error) {
-        invalid++
-        const invalidError = error as InvalidRecordError
-        if (!(await deadLetter(record, invalidError, budget.signal))) return done({ id, error: invalidError })
-        deadLettered++
+        const isPermanent = error instanceof PermanentError
+        if (!isPermanent) invalid++
+        if (!(await deadLetter(record, error, budget.signal))) return done({ id, error })
+        if (isPermanent) permanent++
+        else deadLettered++
         lastOffset = record.offset
         continue
       }

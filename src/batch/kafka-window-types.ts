@@ -5,6 +5,7 @@
  * @module
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { PermanentError } from '../errors.js'
 import type { LoggerOption } from '../logger.js'
 import type { InvalidRecordError } from './errors.js'
 import type { DecodeMode } from './sources.js'
@@ -73,12 +74,15 @@ export interface KafkaRecordMeta {
 }
 
 /**
- * Receives an invalid Kafka record and its error; resolve once it is stored elsewhere.
+ * Receives a poison Kafka record and its error; resolve once it is stored elsewhere.
+ *
+ * @typeParam E - the errors it receives: an {@link InvalidRecordError} for an `onInvalid` function (the default), an
+ *   `InvalidRecordError` or a {@link PermanentError} for `deadLetter` (tell them apart by `error.code`)
  * @group Batches
  */
-export type KafkaDeadLetterHandler = (
+export type KafkaDeadLetterHandler<E extends Error = InvalidRecordError> = (
   record: KafkaRecord,
-  error: InvalidRecordError,
+  error: E,
   meta: KafkaRecordMeta,
 ) => Promise<void>
 
@@ -158,11 +162,30 @@ export interface KafkaWindowReducerOptions<T, A> {
    */
   schema?: StandardSchemaV1<unknown, T>
   /**
-   * An invalid record: `'fail'` stores what came before it and throws (Lambda retries from there); a function
-   * dead-letters it and folding goes on once it resolves. Each invalid record is logged at `warn`.
-   * @defaultValue `'fail'`
+   * The dead-letter handler: receives each poison record with its error, an `InvalidRecordError` (see `onInvalid`) or
+   * the `PermanentError` that `timeOf` or `reduce` threw (see `onPermanent`), and its meta; folding goes on once it
+   * resolves, and a rejection fails the partition (the invocation throws, Lambda retries the batch). At-least-once, as
+   * `onWindowClosed`: a retried batch may hand the same record again, so make its write idempotent by `meta.id`.
+   * @defaultValue none: poison records fail their partition
    */
-  onInvalid?: 'fail' | KafkaDeadLetterHandler
+  deadLetter?: KafkaDeadLetterHandler<InvalidRecordError | PermanentError>
+  /**
+   * An invalid record (undecodable, failing `schema`, or without an event time): `'fail'` stores what came before it
+   * and throws (Lambda retries from there); `'dead-letter'` hands it to `deadLetter` (the handler is not made without
+   * one) and folding goes on once it resolves; a function (the form that predates `deadLetter`) is a dead-letter
+   * handler for invalid records only. Each invalid record is logged at `warn`.
+   * @defaultValue with a `deadLetter` handler, `'dead-letter'`; otherwise `'fail'`
+   */
+  onInvalid?: 'fail' | 'dead-letter' | KafkaDeadLetterHandler
+  /**
+   * A record whose `timeOf` or `reduce` throws a `PermanentError`: `'dead-letter'` hands it to `deadLetter` (the
+   * handler is not made without one), leaves it out of its window (a `reduce` that mutated the accumulator before
+   * throwing leaves no trace) and folding goes on; `'fail'` fails the partition as any other error of `timeOf` or
+   * `reduce` does.
+   * @defaultValue with a `deadLetter` handler, `'dead-letter'`; otherwise `'fail'`, and each such record is logged at
+   *   `error` (the code relied on a dead-letter handler that is not there)
+   */
+  onPermanent?: 'fail' | 'dead-letter'
   /**
    * A late record (its window already closed): `'drop'` counts it in the summary's `late` and drops it; a function
    * dead-letters it (a rejection fails the invocation).
@@ -206,6 +229,8 @@ export interface KafkaWindowSummary {
   readonly invalid: number
   /** Invalid records the dead-letter function confirmed. */
   readonly deadLettered: number
+  /** Records whose `timeOf` or `reduce` threw a `PermanentError`, confirmed by the `deadLetter` handler. */
+  readonly permanent: number
   /** Windows written (one conditional write each). */
   readonly windowsWritten: number
   /** Windows closed (handed to `onWindowClosed`). */

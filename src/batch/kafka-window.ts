@@ -10,12 +10,18 @@ import { internalsOf } from '../budget/invocation.js'
 import { loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { requireOptions, resolveOptions } from '../options.js'
+import { deadLetterPolicy, failureLetterer } from './dead-letter.js'
 import { BatchFailureError, type RecordError, UnsupportedEventError } from './errors.js'
 import { type PartitionCounts, partitionReducer } from './kafka-window-partition.js'
 import { kafkaRunReader } from './kafka-window-read.js'
 import { kafkaPartitionsOf } from './kafka-window-records.js'
 import { loadStoreCommands } from './kafka-window-store.js'
-import type { KafkaWindowReducerOptions, KafkaWindowSummary } from './kafka-window-types.js'
+import type {
+  KafkaRecord,
+  KafkaRecordMeta,
+  KafkaWindowReducerOptions,
+  KafkaWindowSummary,
+} from './kafka-window-types.js'
 import { reportSummary, safeLog } from './report.js'
 
 /** The defaults of {@link KafkaWindowReducerOptions}; the TSDoc `@defaultValue`s are tested against them. */
@@ -23,7 +29,6 @@ export const kafkaWindowReducerDefaults = {
   allowedLatenessMs: 0,
   name: 'kafka-window',
   decode: 'json',
-  onInvalid: 'fail',
   onLate: 'drop',
   maxStateBytes: 350 * 1024,
 } as const
@@ -51,7 +56,9 @@ export const kafkaWindowReducerSpec = {
   name: rules.string(),
   decode: rules.oneOf('json', 'text', 'buffer', 'json-lines'),
   schema: rules.standardSchema(),
-  onInvalid: rules.either(rules.oneOf('fail'), rules.fn()),
+  deadLetter: rules.fn(),
+  onInvalid: rules.either(rules.oneOf('fail', 'dead-letter'), rules.fn()),
+  onPermanent: rules.oneOf('fail', 'dead-letter'),
   onLate: rules.either(rules.oneOf('drop'), rules.fn()),
   maxStateBytes: rules.number({ min: 2, max: 390 * 1024, integer: true }),
   logger: rules.logger(),
@@ -90,11 +97,17 @@ export type KafkaWindowHandler = (event: unknown, context: Context) => Promise<v
  *   (DynamoDB, `reduce`, `onWindowClosed`) throws without moving that partition's mark. Either way Lambda retries the
  *   batch and the watermarks skip what is done. The handler does not answer with `batchItemFailures`: whole-batch
  *   retry is always safe here and works whether or not the mapping reports partial failures.
+ * - Poison records: an invalid record (`onInvalid`) and one whose `timeOf` or `reduce` throws a `PermanentError`
+ *   (`onPermanent`) go to the `deadLetter` handler, are left out of their window and folding goes on; without one
+ *   they fail their partition as above. Dead-lettering is at-least-once, as `onWindowClosed`: key its write by
+ *   `meta.id`.
  *
  * @param options - `table`, `windowMs`, `reduce`, `initial`, `onWindowClosed`, and optionally `allowedLatenessMs`,
- *   `timeOf`, `name`, `decode`, `schema`, `onInvalid`, `onLate`, `maxStateBytes`, `logger`, `onSummary`
+ *   `timeOf`, `name`, `decode`, `schema`, `deadLetter`, `onInvalid`, `onPermanent`, `onLate`, `maxStateBytes`,
+ *   `logger`, `onSummary`
  * @returns a handler for Middy's `.handler(...)` or for direct export
- * @throws TypeError or RangeError when the handler is made, for a missing or unknown option or a bad value
+ * @throws TypeError or RangeError when the handler is made, for a missing or unknown option or a bad value, or
+ *   `onInvalid` / `onPermanent` set to `'dead-letter'` without a `deadLetter` handler
  * @throws BatchFailureError from the handler, when a partition could not be finished
  * @throws UnsupportedEventError from the handler, when the event is not a Kafka event
  *
@@ -132,8 +145,11 @@ export function kafkaWindowReducer<T = unknown, A = unknown>(
   requireOptions(resolved, ['table', 'windowMs', 'reduce', 'initial', 'onWindowClosed'], { owner })
   const { windowMs, allowedLatenessMs, onSummary } = resolved
   const logger = loggerFrom(resolved.logger)
-  const readRun = kafkaRunReader<T, A>({ ...resolved, schema: resolved.schema, timeOf: resolved.timeOf, logger })
-  const reducePartition = partitionReducer<T, A>({ ...resolved, windowMs, allowedLatenessMs, readRun })
+  const { onInvalid, onPermanent } = deadLetterPolicy<KafkaRecord, KafkaRecordMeta>(resolved, owner)
+  const letter = failureLetterer(onPermanent, logger)
+  const { schema, timeOf } = resolved
+  const readRun = kafkaRunReader<T, A>({ ...resolved, schema, timeOf, logger, onInvalid, letter })
+  const reducePartition = partitionReducer<T, A>({ ...resolved, windowMs, allowedLatenessMs, readRun, letter })
 
   return async function kafkaWindowHandler(input: unknown, context: Context): Promise<void> {
     const started = performance.now()
@@ -153,6 +169,7 @@ export function kafkaWindowReducer<T = unknown, A = unknown>(
       late: 0,
       invalid: 0,
       deadLettered: 0,
+      permanent: 0,
       windowsWritten: 0,
       windowsClosed: 0,
     }

@@ -87,7 +87,8 @@ export function recordReader<T>(settings: ReadSettings<T>, source: RecordSource)
   async function invalid(error: unknown, meta: RecordMeta): Promise<Read<T>> {
     const invalidError = asInvalidRecordError(error, meta.id)
     safeLog(logger, 'warn', 'Invalid record', { id: meta.id, reason: invalidError.reason, error: invalidError.message })
-    const deadLettered = onInvalid !== 'fail' && (await sendToDeadLetter(onInvalid, invalidError, meta, logger))
+    const deadLettered =
+      onInvalid !== 'fail' && (await sendToDeadLetter(onInvalid, invalidError, meta.record, meta, logger))
     return { ok: false, deadLettered, error: invalidError }
   }
 

@@ -146,7 +146,7 @@ async function worker<T, R>(run: Run<T, R>): Promise<void> {
       settle(run, index, done)
     } catch (error) {
       // A dead-lettered record is complete: its key goes on. Not once the map phase is over (it is reported then).
-      if (!run.closed && (await settings.letter(error, meta))) {
+      if (!run.closed && (await settings.letter(error, meta.record, meta))) {
         settle(run, index, Status.permanent)
         continue
       }

@@ -102,7 +102,7 @@ export function windowFolder<T, A>(settings: FoldSettings<T, A>) {
         foldItem(state, item.item, meta.record as WindowRecord)
       } catch (error) {
         await rewind(state, read, sinceStart)
-        if (await letter(error, meta)) {
+        if (await letter(error, meta.record, meta)) {
           // Dead-lettered, left out of the state: fold on from the state as it is now, so that the next rewind does not
           // fold again every record since the start (one rewind per permanent record would make the fold quadratic).
           counts.permanent++

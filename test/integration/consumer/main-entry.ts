@@ -207,6 +207,16 @@ const kafkaOptions: KafkaWindowReducerOptions<{ ip: string }, number> = {
   onSummary: (summary: KafkaWindowSummary) => void summary.late,
 }
 export const kafkaCounts: KafkaWindowHandler = kafkaWindowReducer(kafkaOptions)
+// One deadLetter handler for invalid records and for a PermanentError thrown by timeOf or reduce.
+const deadLetterKafka: KafkaDeadLetterHandler<InvalidRecordError | PermanentError> = async (record, error, meta) =>
+  void `${record.topic} ${error.code} ${meta.id}`
+export const kafkaPoison: KafkaWindowHandler = kafkaWindowReducer({
+  ...kafkaOptions,
+  deadLetter: deadLetterKafka,
+  onInvalid: 'dead-letter',
+  onPermanent: 'dead-letter',
+  onSummary: (summary: KafkaWindowSummary) => void summary.permanent,
+})
 export async function runKafkaWindows(event: KafkaEvent, context: Context): Promise<void> {
   return kafkaCounts(event, context)
 }
