@@ -32,20 +32,7 @@ export function kinesisEventSource(
   settings: KinesisEventSourceSettings,
   onFailure?: IEventSourceDlq,
 ): KinesisEventSource {
-  return new KinesisEventSource(stream, {
-    startingPosition: StartingPosition[settings.startingPosition],
-    batchSize: settings.batchSize,
-    maxBatchingWindow: Duration.seconds(settings.maximumBatchingWindowInSeconds),
-    parallelizationFactor: settings.parallelizationFactor,
-    bisectBatchOnError: settings.bisectBatchOnFunctionError,
-    retryAttempts: settings.maximumRetryAttempts,
-    maxRecordAge: Duration.seconds(settings.maximumRecordAgeInSeconds),
-    reportBatchItemFailures: settings.reportBatchItemFailures,
-    ...(settings.tumblingWindowInSeconds > 0
-      ? { tumblingWindow: Duration.seconds(settings.tumblingWindowInSeconds) }
-      : {}),
-    ...(onFailure ? { onFailure } : {}),
-  })
+  return new KinesisEventSource(stream, streamSourceProps(settings, onFailure))
 }
 
 /**
@@ -59,7 +46,12 @@ export function dynamoEventSource(
 ): DynamoEventSource {
   // A `Table` is an `ITable`; only `exactOptionalPropertyTypes` (`tableStreamArn?: string` against `string | undefined`)
   // keeps the compiler from seeing it.
-  return new DynamoEventSource(table as ITable, {
+  return new DynamoEventSource(table as ITable, streamSourceProps(settings, onFailure))
+}
+
+/** The CDK props both stream mappings share, from the settings' AWS parameter names. */
+function streamSourceProps(settings: KinesisEventSourceSettings, onFailure: IEventSourceDlq | undefined) {
+  return {
     startingPosition: StartingPosition[settings.startingPosition],
     batchSize: settings.batchSize,
     maxBatchingWindow: Duration.seconds(settings.maximumBatchingWindowInSeconds),
@@ -72,5 +64,5 @@ export function dynamoEventSource(
       ? { tumblingWindow: Duration.seconds(settings.tumblingWindowInSeconds) }
       : {}),
     ...(onFailure ? { onFailure } : {}),
-  })
+  }
 }
