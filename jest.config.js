@@ -5,7 +5,17 @@ export default {
   roots: ['<rootDir>/test', '<rootDir>/recipes'],
   testMatch: ['**/*.test.ts'],
   // recipes/<name>/local.test.ts run on Node's test runner (they are what `init` scaffolds): test/init/ runs them.
-  testPathIgnorePatterns: ['/node_modules/', '/test/types/', '/test/reliability/', '/recipes/[^/]+/local\\.test\\.ts$'],
+  // test/reliability/ and test/integration/ (the built and packed package) have configs of their own.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/test/types/',
+    '/test/reliability/',
+    '/test/integration/',
+    '/recipes/[^/]+/local\\.test\\.ts$',
+  ],
+  // Two workers on the two-core machine: many suites wait on timers, sockets and child processes, so two overlap well
+  // (jest's default there, cores - 1, runs every suite in band, one after another).
+  maxWorkers: 2,
   moduleNameMapper: {
     '^serverless-done-right$': '<rootDir>/src/index.ts',
     '^serverless-done-right/local$': '<rootDir>/src/local/index.ts',

@@ -14,6 +14,32 @@ interface HttpResponse {
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 
+/**
+ * Runs `step` with the JSON lines the default logger writes to stdout and stderr caught (and kept out of the test
+ * output); other writes pass through.
+ */
+async function jsonConsoleLines<T>(step: () => Promise<T>): Promise<{ result: T; lines: Record<string, unknown>[] }> {
+  const lines: Record<string, unknown>[] = []
+  const streams = [process.stdout, process.stderr]
+  const writes = streams.map((stream) => stream.write)
+  streams.forEach((stream, index) => {
+    const write = writes[index] as typeof stream.write
+    stream.write = ((chunk: unknown, ...rest: never[]) => {
+      const text = String(chunk)
+      if (!text.startsWith('{"level"')) return write.call(stream, chunk as string, ...rest)
+      lines.push(JSON.parse(text) as Record<string, unknown>)
+      return true
+    }) as typeof stream.write
+  })
+  try {
+    return { result: await step(), lines }
+  } finally {
+    streams.forEach((stream, index) => {
+      stream.write = writes[index] as typeof stream.write
+    })
+  }
+}
+
 describe('httpErrors(): an option given as undefined means its default', () => {
   // Before: `{ ...defaults, ...options }` let `logger: undefined` replace the console default, so the first error
   // answer threw "Cannot read properties of undefined" inside onError and every error became a 502 at API Gateway.
@@ -28,9 +54,12 @@ describe('httpErrors(): an option given as undefined means its default', () => {
         .handler(async () => {
           throw error
         })
-      const response = (await handler(fixture('apigw-http-v2'), lambdaContext())) as HttpResponse
+      const { result: response, lines } = await jsonConsoleLines(
+        async () => (await handler(fixture('apigw-http-v2'), lambdaContext())) as HttpResponse,
+      )
       expect(response.statusCode).toBe(status)
       expect(response.headers['Content-Type']).toBe('application/problem+json')
+      expect(lines).toEqual([expect.objectContaining({ level: status === 500 ? 'ERROR' : 'INFO' })])
     },
   )
 

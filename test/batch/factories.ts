@@ -122,7 +122,4 @@ export function memoryLogger() {
   return { calls, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
 }
 
-/** Resolves after `ms` milliseconds (0: a macrotask turn). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
+export { sleep } from '../helpers/timing.js'

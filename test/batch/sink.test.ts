@@ -16,6 +16,7 @@ import {
 } from 'serverless-done-right'
 import { z } from 'zod'
 import { lambdaContext } from '../helpers/context.js'
+import { lagMeter } from '../helpers/timing.js'
 import { kinesisEvent, memoryLogger } from './factories.js'
 
 const Line = z.object({ n: z.number() })
@@ -38,11 +39,11 @@ function reusedContext(timeoutMs: number): { context: Context; restart: () => vo
 
 describe('the budget of a reused context', () => {
   it('is fresh for every invocation of a guarded chain: no previous abort, deadline or confirmed ids', async () => {
-    const guard = timeoutGuard({ softMarginMs: 300, hardMarginMs: 100 })
+    const guard = timeoutGuard({ softMarginMs: 300, hardMarginMs: 100, logger: false })
     const seen: { aborted: boolean; deadline: number }[] = []
     const handler = middy(guard.middyOptions)
       .use(guard)
-      .use(memoryWatchdog())
+      .use(memoryWatchdog({ logger: false }))
       .handler(async (_event: unknown, context: Context) => {
         const budget = budgetOf(context)
         seen.push({ aborted: budget.signal.aborted, deadline: budget.deadline })
@@ -59,7 +60,7 @@ describe('the budget of a reused context', () => {
   })
 
   it('gives the timeout fallback of a second invocation none of the first one’s confirmed records', async () => {
-    const guard = timeoutGuard({ softMarginMs: 200, hardMarginMs: 100 })
+    const guard = timeoutGuard({ softMarginMs: 200, hardMarginMs: 100, logger: false })
     const event = kinesisEvent([
       ['a', { n: 0 }],
       ['b', { n: 1 }],
@@ -160,7 +161,7 @@ describe('fanOut sink', () => {
   })
 
   it('names exactly the unconfirmed records when the hard phase comes while the sink writes', async () => {
-    const guard = timeoutGuard({ softMarginMs: 300, hardMarginMs: 150 })
+    const guard = timeoutGuard({ softMarginMs: 300, hardMarginMs: 150, logger: false })
     const sinkStarted: number[] = []
     const handler = middy<unknown, BatchResponse>(guard.middyOptions)
       .use(guard)
@@ -246,10 +247,12 @@ describe('observers that throw, in a guarded chain', () => {
             },
           ),
         )
+      const context = lambdaContext({ timeoutMs: 500 })
+      const lag = lagMeter(200)
       const started = Date.now()
-      const response = await handler(event, lambdaContext({ timeoutMs: 500 }))
+      const response = await handler(event, context)
       // The soft phase fires at 200 ms: the waiting record is aborted, the engine answers, not the hard phase.
-      expect(Date.now() - started).toBeLessThan(400)
+      expect(Date.now() - started).toBeLessThan(400 + (await lag.ms()))
       expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
         event.Records[1]?.kinesis.sequenceNumber,
         event.Records[2]?.kinesis.sequenceNumber,

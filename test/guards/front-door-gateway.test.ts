@@ -27,7 +27,7 @@ afterEach(async () => {
 /** A guarded handler that never answers by itself; records when the soft phase aborted its budget. */
 function slowApi(options: TimeoutGuardOptions) {
   const seen: { softAt?: number } = {}
-  const guard = timeoutGuard(options)
+  const guard = timeoutGuard({ logger: false, ...options }) // no default JSON log lines in the test output
   const handler = middy(guard.middyOptions)
     .use(guard)
     .handler(async (_event: unknown, context: Context) => {

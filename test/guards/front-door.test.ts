@@ -21,7 +21,7 @@ function arrivedAt(format: Format, arrival: unknown): Record<string, unknown> {
 
 /** The guard armed as documented, around `handler`. */
 function guarded(handler: (event: unknown, context: Context) => Promise<unknown>, options?: TimeoutGuardOptions) {
-  const guard = timeoutGuard(options)
+  const guard = timeoutGuard({ logger: false, ...options }) // no default JSON log lines in the test output
   return middy(guard.middyOptions).use(guard).handler(handler)
 }
 

@@ -61,10 +61,7 @@ export function timerTracker() {
   }
 }
 
-/** Waits `ms` on a timer of its own (ref'd, gone once it fires). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
+export { sleep } from '../helpers/timing.js'
 
 /** A promise that never settles and holds no timer: a handler that ignores every signal. */
 export function forever(): Promise<never> {

@@ -43,7 +43,9 @@ function hold(mb: number): Buffer {
 }
 
 function watched<R>(handler: (event: unknown, context: Context) => Promise<R>, options?: MemoryWatchdogOptions) {
-  return middy().use(memoryWatchdog(options)).handler(handler)
+  return middy()
+    .use(memoryWatchdog({ logger: false, ...options }))
+    .handler(handler) // no default JSON log lines
 }
 
 /** A context whose function memory is `limitMb`. */
@@ -246,7 +248,7 @@ describe('memoryWatchdog(): sampling', () => {
       // A later middleware answers early from `before`: Middy then runs no `after`, so the watchdog never hears
       // that the invocation ended.
       const handler = middy()
-        .use(memoryWatchdog({ sampleIntervalMs: 10 }))
+        .use(memoryWatchdog({ sampleIntervalMs: 10, logger: false }))
         .use({ before: () => 'from cache' })
         .handler(async () => 'fresh')
       expect(await handler(fixture('sqs'), lambdaContext({ timeoutMs: 80 }))).toBe('from cache')

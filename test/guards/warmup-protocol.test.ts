@@ -32,6 +32,7 @@ function fakeLambda() {
     middy()
       .use(
         warmup({
+          logger: false, // no default JSON log lines in the test output
           delayMs: 0,
           invoke: (payload, index, target): Promise<unknown> => {
             const functionName = target ?? name
@@ -105,7 +106,7 @@ describe('warmup(): lambda-warmer protocol, invocation by invocation', () => {
 
   it('copy 1 of a target ping stays busy delayMs like every other copy, so that N distinct instances answer', async () => {
     const handler = middy()
-      .use(warmup({ delayMs: 30 }))
+      .use(warmup({ delayMs: 30, logger: false }))
       .handler(async () => 'real work')
     const copy = { warmer: true, __WARMER_INVOCATION__: 1, __WARMER_CONCURRENCY__: 3, __WARMER_CORRELATIONID__: 'w3' }
     const started = performance.now()

@@ -30,7 +30,7 @@ function chain(options?: WarmupOptions) {
     },
   }
   const handler = middy()
-    .use(warmup(options))
+    .use(warmup({ logger: false, ...options })) // no default JSON log lines in the test output
     .use(later)
     .handler(async () => {
       ran.push('handler')

@@ -101,7 +101,7 @@ describe('the packed package installed into a fresh project with the README inst
   const has = (name: string) => existsSync(join(dir, 'node_modules', name, 'package.json'))
 
   beforeAll(() => {
-    run('npm', ['run', 'build', '--silent'], root)
+    // dist/ is built once for the run by jest.package.config.js (`npm run test:package`).
     dir = mkdtempSync(join(tmpdir(), 'sdr-installed-'))
     run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], root)
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }))

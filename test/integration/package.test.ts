@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-// Builds the package and imports it by self-reference from inside the package. The installed tarball is
-// installed-package.test.ts.
+// Imports the built package (jest.package.config.js builds it once for the run: `npm run test:package`) by
+// self-reference from inside the package. The installed tarball is installed-package.test.ts.
 const root = new URL('../..', import.meta.url).pathname
 const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
@@ -35,10 +35,6 @@ console.log(JSON.stringify({ outdir, handlers: functions.map((f) => f.Properties
 `
 
 describe('the published package', () => {
-  beforeAll(() => {
-    run('npm', ['run', 'build', '--silent'], root)
-  }, 240_000)
-
   it('imports by self-reference from a file inside the package', () => {
     const file = join(root, 'dist', '.self-reference-probe.mjs')
     writeFileSync(file, probe)

@@ -207,7 +207,7 @@ describe('dynamoDbEventSource with fanOut mirrors the user API table', () => {
           await cloud.documentClient.send(new PutCommand({ TableName: 'users-mirror', Item: item }))
         }
       },
-      { concurrency: 8 },
+      { concurrency: 8, logger: false }, // no default JSON log lines in the test output
     )
     const source = dynamoDbEventSource({
       cloud,
