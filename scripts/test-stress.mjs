@@ -1,5 +1,5 @@
-// `npm run test:stress`: every jest suite, twice, while two busy-loop processes hold both cores. A test that asserts
-// elapsed time must allow for the event-loop lag it measures in the same run; this is where one that does not fails.
+// `npm run test:stress`: `npm test`'s jest suites twice while two busy-loop processes hold both cores. A test that
+// asserts elapsed time must allow for the event-loop lag it measures in the same run; here one that does not fails.
 import { spawn } from 'node:child_process'
 
 const rounds = Number(process.env.STRESS_ROUNDS ?? 2)

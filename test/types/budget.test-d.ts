@@ -1,4 +1,4 @@
-// Type tests: checked by `npm run typecheck:types` (tsc). Lines under @ts-expect-error must fail to compile.
+// Type tests: checked by `npm run typecheck` (tsc). Lines under @ts-expect-error must fail to compile.
 import type { Context } from 'aws-lambda'
 import { budgetOf, HttpError, type InvocationBudget, ValidationError } from 'serverless-done-right'
 

@@ -1,4 +1,4 @@
-// Type tests of the dead-letter options: checked by `npm run typecheck:types` (tsc). Lines under @ts-expect-error must
+// Type tests of the dead-letter options: checked by `npm run typecheck` (tsc). Lines under @ts-expect-error must
 // fail to compile.
 import {
   type BatchRecord,

@@ -1,4 +1,4 @@
-// Type tests for invoke(): checked by `npm run typecheck:types` (tsc). Lines under @ts-expect-error must fail to compile.
+// Type tests for invoke(): checked by `npm run typecheck` (tsc). Lines under @ts-expect-error must fail to compile.
 import middy from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'

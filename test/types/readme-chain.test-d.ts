@@ -1,4 +1,4 @@
-// The README's validation chain with @middy/http-json-body-parser, typed exactly. Checked by `npm run typecheck:types`.
+// The README's validation chain with @middy/http-json-body-parser, typed exactly. Checked by `npm run typecheck`.
 // Lines under @ts-expect-error must fail to compile.
 //
 // Middy 7's `.use()` intersects the event types of all middlewares, and the parser declares `body: string`, so on an

@@ -1,4 +1,4 @@
-// Type tests for validate() and httpErrors(): checked by `npm run typecheck:types` (tsc).
+// Type tests for validate() and httpErrors(): checked by `npm run typecheck` (tsc).
 // Lines under @ts-expect-error must fail to compile.
 import { Logger } from '@aws-lambda-powertools/logger'
 import middy from '@middy/core'
