@@ -25,7 +25,9 @@ describe('the local invocations RSS sampler', () => {
     const peak = watch.stop()
     expect(held).toBeUndefined()
     expect(whileHeld).toBeGreaterThan(atStart + 64 * 1024 * 1024) // the precondition: holding raised RSS
-    // Without the sampler's ticks the peak would be the reading from the watch's start.
-    expect(peak).toBeGreaterThan(whileHeld - 16 * 1024 * 1024)
+    // Without the sampler's ticks the peak would be the reading from the watch's start. A tick comes late on a loaded
+    // machine and a collection in between can give back tens of MB (22 MB under test:stress), so the peak must show
+    // most of the rise, not all of it.
+    expect(peak - atStart).toBeGreaterThan((whileHeld - atStart) / 2)
   })
 })
