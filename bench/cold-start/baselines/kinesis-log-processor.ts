@@ -14,7 +14,7 @@ import middy from '@middy/core'
 import warmup from '@middy/warmup'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import { enrichBatch, outputEntry } from '../../../recipes/kinesis-log-processor/enrich.js'
-import { type LogEvent, logEventSchema } from '../../../recipes/kinesis-log-processor/schema.js'
+import { type LogEvent, logEventSchema } from './classic-zod/kinesis-log-processor.js'
 import { logProcessorSettings } from '../../../recipes/kinesis-log-processor/settings.js'
 
 function required(name: string): string {

@@ -26,7 +26,7 @@ import {
   userInput,
   userPath,
   usersQuery,
-} from '../../../recipes/rest-user-api/schema.js'
+} from './classic-zod/rest-user-api.js'
 import { userApiSettings } from '../../../recipes/rest-user-api/settings.js'
 import { userStore } from '../../../recipes/rest-user-api/store.js'
 
