@@ -87,7 +87,11 @@ export const preconditionHeaders = z.looseObject({
       z.transform((value: string, context) => {
         const precondition = parseIfMatch(value)
         if (precondition === undefined) {
-          context.issues.push({ code: 'custom', message: 'Must be * or a list of entity tags, such as "3"', input: value })
+          context.issues.push({
+            code: 'custom',
+            message: 'Must be * or a list of entity tags, such as "3"',
+            input: value,
+          })
           return z.NEVER
         }
         return precondition
