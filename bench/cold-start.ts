@@ -78,7 +78,7 @@ async function bundles(root: string, folder: string, profile = false): Promise<B
 }
 
 export async function coldStartBenchmark(options: { spawns?: number; profiles?: number } = {}): Promise<SectionResult> {
-  const spawns = options.spawns ?? 20
+  const spawns = options.spawns ?? 30
   const root = process.env.BENCH_ROOT ?? process.cwd()
   // Inside the project, so that the bundles' external `@aws-sdk/*` imports resolve from its node_modules; under
   // bench/results, which the linter skips.

@@ -1,13 +1,15 @@
 /**
  * The cold-start section's bundles: each recipe's Lambda entry bundled the way the recipes deploy it (CDK's
  * `NodejsFunction` running the local esbuild with the options of `recipes/deploy/recipe-function.ts`: minified ESM for
- * Node 22, `@aws-sdk/*` external because Lambda provides it, the `require` shim banner), and what each bundle is made of.
+ * Node 22, `@aws-sdk/*` external because Lambda provides it, the `require` shim banner, `node:http` through CommonJS),
+ * and what each bundle is made of. Baselines and floors are bundled the same way.
  *
  * @module
  */
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { build, type Metafile } from 'esbuild'
+import { nodeHttpShim } from '../../recipes/deploy/node-http-shim.js'
 
 /** `recipes/deploy/recipe-function.ts`: CommonJS dependencies bundled into ESM still call `require('node:…')`. */
 const esmRequireShim =
@@ -46,6 +48,8 @@ export async function bundle(
     external: ['@aws-sdk/*'],
     mainFields: ['module', 'main'],
     banner: { js: esmRequireShim },
+    // recipes/deploy/node-http-shim.ts: `node:http` through CommonJS, as the recipes' functions take it.
+    alias: { 'node:http': nodeHttpShim(), http: nodeHttpShim() },
     tsconfig: join(root, 'tsconfig.json'),
     metafile: true,
     outfile,
