@@ -20,6 +20,7 @@ import { promisify } from 'node:util'
 import { type Bundle, bundle, environment, floorOf, recipes, sources, tracingOn } from './cold-start/bundle.js'
 import { profileNotes, staticNotes } from './cold-start/notes.js'
 import { figuresOf, targetsOf } from './cold-start/report.js'
+import { schemaNote } from './cold-start/schemas.js'
 import type { SectionResult } from './lib/report.js'
 import { printFigures } from './lib/stats.js'
 
@@ -77,7 +78,9 @@ async function bundles(root: string, folder: string, profile = false): Promise<B
   return out
 }
 
-export async function coldStartBenchmark(options: { spawns?: number; profiles?: number } = {}): Promise<SectionResult> {
+export async function coldStartBenchmark(
+  options: { spawns?: number; profiles?: number; schemaSpawns?: number } = {},
+): Promise<SectionResult> {
   const spawns = options.spawns ?? 30
   const root = process.env.BENCH_ROOT ?? process.cwd()
   // Inside the project, so that the bundles' external `@aws-sdk/*` imports resolve from its node_modules; under
@@ -118,7 +121,11 @@ export async function coldStartBenchmark(options: { spawns?: number; profiles?: 
     const targets = targetsOf(figures)
 
     const profiled = await bundles(root, folder, true)
-    const notes = [...(await profileNotes(profiled, options.profiles ?? 3)), ...staticNotes(built, figures)]
+    const notes = [
+      ...(await profileNotes(profiled, options.profiles ?? 5)),
+      await schemaNote(root, folder, options.schemaSpawns ?? 7),
+      ...staticNotes(built, figures),
+    ]
     return { figures, targets, notes }
   } finally {
     rmSync(folder, { recursive: true, force: true })

@@ -97,7 +97,7 @@ const sections: Section[] = [
     key: 'cold-start',
     title: 'Cold start',
     run: { module: './cold-start.ts', exportName: 'coldStartBenchmark' },
-    quickOptions: { spawns: 5 },
+    quickOptions: { spawns: 5, profiles: 1, schemaSpawns: 2 },
   },
   {
     key: 'end-to-end',

@@ -51,14 +51,15 @@ export function groupOf(path: string): string {
 /**
  * What Node was doing when no package code was on the stack: compiling the bundle (one ESM file: every package in it),
  * loading the external `@aws-sdk/*` CommonJS files the bundle imports (the only files it loads from node_modules),
- * building the ESM view of a built-in module the bundle imports (`node:http`'s lazy getters load undici), or its own
+ * building the ESM namespace of a built-in module the bundle imports (it reads every export, lazy getters included),
+ * or its own
  * start-up.
  */
 function loaderStep(stack: readonly string[]): string {
-  if (stack.includes('compileSourceTextModule')) return 'compiling the bundle (all its packages)'
+  if (stack.includes('compileSourceTextModule')) return 'compiling the bundle'
   if (stack.some((f) => /^(commonjsStrategy|cjsPreparseModuleExports|createCJSModuleWrap|wrapSafe)$/.test(f)))
     return 'AWS SDK'
-  if (stack.includes('builtinStrategy')) return 'Node built-ins imported as ESM (node:http → undici…)'
+  if (stack.includes('builtinStrategy')) return 'Node built-ins imported as ESM'
   return 'Node start-up and module loader'
 }
 
