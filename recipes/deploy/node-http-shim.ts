@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -21,6 +21,10 @@ export const nodeHttpShimSource = "module.exports = process.getBuiltinModule('no
  */
 export function nodeHttpShim(): string {
   const file = join(tmpdir(), 'serverless-done-right-node-http.cjs')
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== nodeHttpShimSource) writeFileSync(file, nodeHttpShimSource)
+  if (existsSync(file) && readFileSync(file, 'utf8') === nodeHttpShimSource) return file
+  // Written beside it and renamed into place: a synth running at the same time never reads a half-written file.
+  const partial = `${file}.${process.pid}.${Date.now()}`
+  writeFileSync(partial, nodeHttpShimSource)
+  renameSync(partial, file)
   return file
 }
