@@ -100,6 +100,12 @@ const sections: Section[] = [
     quickOptions: { spawns: 5 },
   },
   {
+    key: 'local-invoke',
+    title: 'Local invoke() overhead',
+    run: { module: './local-invoke.ts', exportName: 'localInvokeBenchmark' },
+    quickOptions: { rounds: 7, perRound: 1000 },
+  },
+  {
     key: 'end-to-end',
     title: 'End to end on the local cloud',
     run: { module: './end-to-end.ts', exportName: 'endToEndBenchmark' },
