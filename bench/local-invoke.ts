@@ -16,7 +16,7 @@ import { interleave, medianFigure, printFigures, summarize } from './lib/stats.j
 
 export const SECTION = 'Local invoke() overhead per call'
 
-const handler = async (event: { n: number }) => ({ ok: true, n: event.n })
+const handler = async (event: { n: number }, _context?: unknown) => ({ ok: true, n: event.n })
 
 export async function localInvokeBenchmark(
   options: { rounds?: number; perRound?: number; warmup?: number } = {},

@@ -1,0 +1,190 @@
+/**
+ * The local log pipeline of the end-to-end section (issue 18, target 2): kinesalite (in this process) →
+ * `kinesisEventSource` (the recipe's deployed mapping settings: 4 shards, batches of 500, a 1 s batching window,
+ * parallelization factor 2; idle shards polled every 50 ms) → `createLogProcessor` → the output and dead-letter
+ * streams. N sample events (the demo's traffic) are put with the real SDK in `PutRecords` calls of 500 while the event
+ * source runs; the clock runs from the first put to `drain()` (every record checkpointed).
+ *
+ * In the same process and run, two references: raw kinesalite (`raw-kinesis.ts`: the same events put and read back,
+ * nothing between), and the log processor's function alone: the same events in batches of 500 in Lambda's Kinesis
+ * event shape, passed to the handler directly, 8 batches at a time (4 shards × 2), writing to its own output streams.
+ * The pipeline has to put and read the events (raw) and run the function, so raw / (raw + function alone) is the
+ * pipeline / raw ratio an event source and `invoke()` costing nothing would reach: the bound of the target.
+ */
+import { Logger } from '@aws-lambda-powertools/logger'
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
+import { createLogProcessor } from '../recipes/kinesis-log-processor/app.js'
+import { eventSourceParameters } from '../recipes/kinesis-log-processor/local.js'
+import { sampleTraffic } from '../recipes/kinesis-log-processor/sample-traffic.js'
+import { logProcessorSettings } from '../recipes/kinesis-log-processor/settings.js'
+import { kinesisEventSource, type LocalCloud } from '../src/local/index.js'
+import { lambdaContext } from './lib/lambda-context.js'
+import type { Figure, Target } from './lib/report.js'
+import { putAll, rawKinesisThroughput } from './raw-kinesis.js'
+
+interface Timed {
+  ms: number
+  cpuMs: number
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<Timed & { value: T }> {
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const value = await work()
+  const used = process.cpuUsage(cpu)
+  return { value, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 }
+}
+
+function processor(cloud: LocalCloud, prefix: string) {
+  return createLogProcessor({
+    kinesis: cloud.kinesis,
+    outputStreamName: `${prefix}enriched`,
+    deadLetterStreamName: `${prefix}dead-letter`,
+    logger: new Logger({ serviceName: 'kinesis-log-processor', logLevel: 'SILENT' }),
+  })
+}
+
+async function createStreams(cloud: LocalCloud, prefix: string): Promise<void> {
+  await cloud.createStream(`${prefix}logs`, logProcessorSettings.inputShardCount)
+  await cloud.createStream(`${prefix}enriched`, logProcessorSettings.outputShardCount)
+  await cloud.createStream(`${prefix}dead-letter`, logProcessorSettings.deadLetterShardCount)
+}
+
+/** The pipeline: puts while the event source runs, until `drain()`. */
+async function pipeline(cloud: LocalCloud, entries: ReturnType<typeof sampleTraffic>['entries']) {
+  await createStreams(cloud, '')
+  const source = kinesisEventSource({
+    cloud,
+    streamName: 'logs',
+    handler: processor(cloud, ''),
+    ...eventSourceParameters(logProcessorSettings),
+    memoryMb: 1024,
+    functionName: 'kinesis-log-processor',
+    pollIntervalMs: 50,
+  })
+  await source.start()
+  const progress = setInterval(
+    () => console.log(`  log processor: ${source.stats.recordsCheckpointed}/${entries.length} checkpointed`),
+    5000,
+  )
+  let lastPut = 0
+  const run = await timed(async () => {
+    const started = performance.now()
+    await putAll(cloud, 'logs', entries)
+    lastPut = performance.now() - started
+    await source.drain()
+  })
+  clearInterval(progress)
+  await source.stop()
+  const stats = source.stats
+  if (stats.recordsCheckpointed < entries.length) {
+    throw new Error(`only ${stats.recordsCheckpointed} of ${entries.length} records checkpointed`)
+  }
+  return { ...run, putMs: lastPut, stats }
+}
+
+/** The function alone: Lambda's Kinesis events of 500 records, straight to the handler, 8 at a time. */
+async function functionAlone(cloud: LocalCloud, entries: ReturnType<typeof sampleTraffic>['entries']) {
+  await createStreams(cloud, 'direct-')
+  const handler = processor(cloud, 'direct-')
+  const arrival = Date.now() / 1000
+  const batches: KinesisStreamEvent[] = []
+  for (let from = 0; from < entries.length; from += 500) {
+    const records = entries.slice(from, from + 500).map(
+      (entry, i): KinesisStreamRecord => ({
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: entry.partitionKey,
+          sequenceNumber: String(49_650_000_000_000_000_000_000_000_000n + BigInt(from + i)),
+          data: Buffer.from(entry.data).toString('base64'),
+          approximateArrivalTimestamp: arrival,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${from + i}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/kinesis-log-processor-role',
+        awsRegion: cloud.region,
+        eventSourceARN: `arn:aws:kinesis:${cloud.region}:000000000000:stream/direct-logs`,
+      }),
+    )
+    batches.push({ Records: records })
+  }
+  return timed(async () => {
+    let next = 0
+    const lane = async () => {
+      for (let batch = batches[next++]; batch !== undefined; batch = batches[next++]) {
+        const context: Context = lambdaContext({ timeoutMs: 60_000, memoryMb: 1024 })
+        const response = (await handler(batch, context)) as { batchItemFailures?: unknown[] } | undefined
+        if ((response?.batchItemFailures?.length ?? 0) > 0) throw new Error('the function reported failures')
+      }
+    }
+    await Promise.all(Array.from({ length: 8 }, lane))
+  })
+}
+
+/** The log pipeline's figures and its target, measured against raw kinesalite and the function alone in one run. */
+export async function logPipelineBenchmark(
+  cloud: LocalCloud,
+  section: string,
+  events: number,
+): Promise<{ figures: Figure[]; targets: Target[] }> {
+  const traffic = sampleTraffic({ events, seed: 20260301 })
+  const run = await pipeline(cloud, traffic.entries)
+  const raw = await timed(() =>
+    rawKinesisThroughput(cloud, 'raw', logProcessorSettings.inputShardCount, traffic.entries),
+  )
+  const direct = await functionAlone(cloud, traffic.entries)
+  const perSecond = (ms: number) => events / (ms / 1000)
+  const { stats } = run
+  const figure = (name: string, unit: Figure['unit'], value: number, note?: string): Figure => ({
+    section,
+    name,
+    unit,
+    value,
+    statistic: 'total',
+    samples: 1,
+    ...(note === undefined ? {} : { note }),
+  })
+  const pipelineName = 'log processor: events per second, first put to drain'
+  const figures: Figure[] = [
+    figure(pipelineName, 'events/s', perSecond(run.ms), `${events} events in ${(run.ms / 1000).toFixed(1)} s`),
+    figure('log processor pipeline: CPU time, first put to drain', 'ms', run.cpuMs, 'process CPU (user + system)'),
+    figure('producer: events per second put (PutRecords of 500)', 'events/s', perSecond(run.putMs)),
+    figure('log processor: drain after the last put', 'ms', run.ms - run.putMs),
+    figure(
+      'log processor: invocations',
+      'count',
+      stats.invocations,
+      `${stats.recordsDelivered} records delivered (mean batch ${(stats.recordsDelivered / Math.max(1, stats.invocations)).toFixed(0)}), ${stats.retries} retries, ${stats.errors} failed invocations`,
+    ),
+    figure(
+      'raw kinesalite: events per second, PutRecords then GetRecords of the same events',
+      'events/s',
+      perSecond(raw.ms),
+      `${(raw.ms / 1000).toFixed(2)} s, ${(raw.cpuMs / 1000).toFixed(2)} s CPU; same process and run, nothing between`,
+    ),
+    figure(
+      'log processor function alone: events per second (batches of 500 to the handler, 8 at a time)',
+      'events/s',
+      perSecond(direct.ms),
+      `${(direct.ms / 1000).toFixed(2)} s, ${(direct.cpuMs / 1000).toFixed(2)} s CPU, output written to kinesalite`,
+    ),
+  ]
+  const ratio = raw.ms / run.ms
+  const bound = raw.ms / (raw.ms + direct.ms)
+  const pipelineTarget: Target = {
+    section,
+    name: 'log processor pipeline / raw kinesalite (events per second)',
+    ratio,
+    limit: 0.35,
+    kind: 'atLeast',
+    met: ratio >= 0.35,
+    bound,
+    explanation: `issue 18: the whole local pipeline (event source mapping, function, output stream) keeps at least 35 % of raw kinesalite put + get throughput. In CPU time: ${(raw.cpuMs / run.cpuMs).toFixed(2)}. Bound: raw / (raw + the function alone) = ${bound.toFixed(2)}, what an event source costing nothing would reach`,
+  }
+  console.log(
+    `  log processor: ${events} events in ${(run.ms / 1000).toFixed(1)} s = ${perSecond(run.ms).toFixed(0)} events/s (${stats.invocations} invocations); raw ${perSecond(raw.ms).toFixed(0)} events/s; function alone ${perSecond(direct.ms).toFixed(0)} events/s; bound ${bound.toFixed(2)}`,
+  )
+  return { figures, targets: [pipelineTarget] }
+}
