@@ -22,6 +22,8 @@ import { lambdaContext } from './lib/lambda-context.js'
 import type { Figure, Target } from './lib/report.js'
 import { putAll, rawKinesisThroughput } from './raw-kinesis.js'
 
+type Entries = ReturnType<typeof sampleTraffic>['entries']
+
 interface Timed {
   ms: number
   cpuMs: number
@@ -51,12 +53,12 @@ async function createStreams(cloud: LocalCloud, prefix: string): Promise<void> {
 }
 
 /** The pipeline: puts while the event source runs, until `drain()`. */
-async function pipeline(cloud: LocalCloud, entries: ReturnType<typeof sampleTraffic>['entries']) {
-  await createStreams(cloud, '')
+async function pipeline(cloud: LocalCloud, entries: Entries, prefix: string) {
+  await createStreams(cloud, prefix)
   const source = kinesisEventSource({
     cloud,
-    streamName: 'logs',
-    handler: processor(cloud, ''),
+    streamName: `${prefix}logs`,
+    handler: processor(cloud, prefix),
     ...eventSourceParameters(logProcessorSettings),
     memoryMb: 1024,
     functionName: 'kinesis-log-processor',
@@ -70,7 +72,7 @@ async function pipeline(cloud: LocalCloud, entries: ReturnType<typeof sampleTraf
   let lastPut = 0
   const run = await timed(async () => {
     const started = performance.now()
-    await putAll(cloud, 'logs', entries)
+    await putAll(cloud, `${prefix}logs`, entries)
     lastPut = performance.now() - started
     await source.drain()
   })
@@ -84,9 +86,9 @@ async function pipeline(cloud: LocalCloud, entries: ReturnType<typeof sampleTraf
 }
 
 /** The function alone: Lambda's Kinesis events of 500 records, straight to the handler, 8 at a time. */
-async function functionAlone(cloud: LocalCloud, entries: ReturnType<typeof sampleTraffic>['entries']) {
-  await createStreams(cloud, 'direct-')
-  const handler = processor(cloud, 'direct-')
+async function functionAlone(cloud: LocalCloud, entries: Entries, prefix: string) {
+  await createStreams(cloud, prefix)
+  const handler = processor(cloud, prefix)
   const arrival = Date.now() / 1000
   const batches: KinesisStreamEvent[] = []
   for (let from = 0; from < entries.length; from += 500) {
@@ -105,7 +107,7 @@ async function functionAlone(cloud: LocalCloud, entries: ReturnType<typeof sampl
         eventName: 'aws:kinesis:record',
         invokeIdentityArn: 'arn:aws:iam::000000000000:role/kinesis-log-processor-role',
         awsRegion: cloud.region,
-        eventSourceARN: `arn:aws:kinesis:${cloud.region}:000000000000:stream/direct-logs`,
+        eventSourceARN: `arn:aws:kinesis:${cloud.region}:000000000000:stream/${prefix}logs`,
       }),
     )
     batches.push({ Records: records })
@@ -130,11 +132,16 @@ export async function logPipelineBenchmark(
   events: number,
 ): Promise<{ figures: Figure[]; targets: Target[] }> {
   const traffic = sampleTraffic({ events, seed: 20260301 })
-  const run = await pipeline(cloud, traffic.entries)
-  const raw = await timed(() =>
-    rawKinesisThroughput(cloud, 'raw', logProcessorSettings.inputShardCount, traffic.entries),
-  )
-  const direct = await functionAlone(cloud, traffic.entries)
+  const shards = logProcessorSettings.inputShardCount
+  // Warm-up: the three runs once on a tenth of the events, so that none of them pays the JIT of kinesalite, the SDK or
+  // the recipe for the others (the pipeline, measured first, used to).
+  const warmUp = traffic.entries.slice(0, Math.max(500, Math.floor(events / 10)))
+  await pipeline(cloud, warmUp, 'warm-')
+  await rawKinesisThroughput(cloud, 'warm-raw', shards, warmUp)
+  await functionAlone(cloud, warmUp, 'warm-direct-')
+  const run = await pipeline(cloud, traffic.entries, '')
+  const raw = await timed(() => rawKinesisThroughput(cloud, 'raw', shards, traffic.entries))
+  const direct = await functionAlone(cloud, traffic.entries, 'direct-')
   const perSecond = (ms: number) => events / (ms / 1000)
   const { stats } = run
   const figure = (name: string, unit: Figure['unit'], value: number, note?: string): Figure => ({
