@@ -12,7 +12,7 @@
  * tsx directly, every closure the library creates per invocation also pays tsx's `__name` helper, which the
  * baseline (plain JS in node_modules) does not.
  *
- * Target: subject / baseline ≤ 1.5, on the mean CPU time per invocation (garbage collection included). Run with
+ * Target: subject / baseline ≤ 1.35 (issue 18: clear margin under the first round's 1.5), on the mean CPU time per invocation (garbage collection included). Run with
  * `npx tsx bench/guards.ts`. The memory watchdog reads memory at most once per 100 ms, so at thousands of invocations
  * per second nearly all of them pay only a clock read.
  *
@@ -65,6 +65,17 @@ const middyStackWithBudget = middy({ timeoutEarlyInMillis: 250 })
   .use(middyWarmup())
   .use({ before: (request) => void budgetOf(request.context) })
   .handler(ok)
+// What any guard that watches a running invocation pays at least: one unref'd Node timer set and cleared per call.
+type Timed = { timer?: NodeJS.Timeout }
+const middyStackWithTimer = middy({ timeoutEarlyInMillis: 250 })
+  .use(middyWarmup())
+  .use({
+    before: (request) => {
+      ;(request as Timed).timer = setTimeout(() => undefined, 2000).unref()
+    },
+    after: (request) => clearTimeout((request as Timed).timer),
+  })
+  .handler(ok)
 const guard = timeoutGuard()
 const guardStack = middy(guard.middyOptions).use(warmup()).use(guard).use(memoryWatchdog()).handler(ok)
 const warmupOnly = middy().use(warmup()).handler(ok)
@@ -78,6 +89,7 @@ const candidates: [string, (event: unknown, context: Context) => Promise<unknown
   ['baseline: @middy/warmup + core timeoutEarlyInMillis', middyStack],
   ['subject: warmup + timeoutGuard + memoryWatchdog', guardStack],
   ['baseline + budgetOf(context)', middyStackWithBudget],
+  ["baseline + one unref'd timer per invocation", middyStackWithTimer],
   ['warmup() alone', warmupOnly],
   ['timeoutGuard() alone (with middyOptions)', timeoutOnly],
   ['memoryWatchdog() alone', memoryOnly],
@@ -95,6 +107,8 @@ await run()
 // 2. The ratio: mean CPU time per invocation (user + system, garbage collection included) over rounds of back-to-back
 // invocations, in rounds whose order rotates so that drift falls on every candidate alike. CPU time rather than wall
 // time: on a shared machine, wall time also counts the time other processes held the cores.
+/** The target: our stack at most this many times the baseline's CPU time per invocation. */
+const limit = 1.35
 const perRound = 20_000
 const rounds = 9
 const means = new Map<string, number[]>(candidates.map(([name]) => [name, []]))
@@ -116,7 +130,7 @@ for (const [name] of candidates) console.log(`  ${name.padEnd(52)} ${median(name
 const baseline = median('baseline: @middy/warmup + core timeoutEarlyInMillis')
 const ratio = median('subject: warmup + timeoutGuard + memoryWatchdog') / baseline
 console.log(`
-guard stack / Middy warmup + core timeout: ${ratio.toFixed(2)}x (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'})
+guard stack / Middy warmup + core timeout: ${ratio.toFixed(2)}x (target <= ${limit}x: ${ratio <= limit ? 'met' : 'NOT met'})
 baseline + one budgetOf(context) / baseline: ${(median('baseline + budgetOf(context)') / baseline).toFixed(2)}x`)
 
 // `npm run bench` (bench/run.ts) runs this file in a child process and reads its figures from the file in BENCH_OUT.
@@ -142,10 +156,10 @@ if (process.env.BENCH_OUT) {
       section,
       name: 'our guard stack / Middy warmup + core timeout',
       ratio,
-      limit: 1.5,
+      limit,
       kind: 'atMost',
-      met: ratio <= 1.5,
-      explanation: 'warmup + timeoutGuard + memoryWatchdog at most 1.5× the cost of @middy/warmup + core timeout',
+      met: ratio <= limit,
+      explanation: `warmup + timeoutGuard + memoryWatchdog at most ${limit}× the cost of @middy/warmup + core timeout`,
     },
   ]
   writeFileSync(process.env.BENCH_OUT, JSON.stringify({ figures, targets }))

@@ -116,6 +116,11 @@ const sections: Section[] = [
     ],
     quickOptions: { events: 4000, seconds: 3 },
   },
+  {
+    key: 'tests',
+    title: 'Test suite',
+    run: { module: './test-suite.ts', exportName: 'testSuiteBenchmark' },
+  },
 ]
 
 const { values } = parseArgs({

@@ -45,7 +45,7 @@ export type {
   KafkaWindowTable,
   KafkaWindowTableClient,
 } from './batch/kafka-window-types.js'
-export type { Ordering } from './batch/lanes.js'
+export type { Ordering } from './batch/key-chains.js'
 export type { RecordMeta } from './batch/pipeline.js'
 export type { BatchLogger, BatchSummary } from './batch/report.js'
 export type { RecordHandler } from './batch/run-batch.js'

@@ -33,7 +33,7 @@ export interface BatchOutcome {
   readonly ids: readonly string[]
   /** Each record's final {@link Status}: `succeeded`, `deadLettered`, `permanent`, or one of the failures. */
   readonly status: Uint8Array
-  /** The error of each record not confirmed (for a skipped one, the failure that blocked its lane). */
+  /** The error of each record not confirmed (for a skipped one, the failure that blocked its chain). */
   readonly errors: readonly unknown[]
   /** The counts. */
   readonly summary: BatchSummary

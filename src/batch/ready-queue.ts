@@ -1,7 +1,7 @@
 /**
  * The records ready to start, smallest index first, so that an abort leaves the lowest possible unfinished sequence
- * number: the lane heads not taken yet (ascending, read with a cursor) and the records that became ready when the one
- * before them in their lane finished (a binary min-heap). Why not a sorted array: a batch with one record per key, or
+ * number: the chain heads not taken yet (ascending, read with a cursor) and the records that became ready when the one
+ * before them in their chain finished (a binary min-heap). Why not a sorted array: a batch with one record per key, or
  * ordering `none`, never touches the heap, and a busy key costs O(log n) a record instead of O(n).
  *
  * @module
@@ -13,7 +13,7 @@ export class ReadyQueue {
   #cursor = 0
   readonly #heap: number[] = []
 
-  /** @param heads - the first record of every lane, ascending */
+  /** @param heads - the first record of every chain, ascending */
   constructor(heads: readonly number[]) {
     this.#heads = heads
   }

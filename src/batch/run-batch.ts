@@ -1,6 +1,6 @@
 /**
  * One run of the fan-out engine over one batch, as plain functions of the batch and the budget: the map phase
- * (bounded concurrency, one record at a time per lane, stop-on-failure per lane, a drain bounded by `drainMs` once the
+ * (bounded concurrency, one record at a time per chain, stop-on-failure per chain, a drain bounded by `drainMs` once the
  * budget aborts), then the optional sink phase. Everything it keeps lives for one call.
  *
  * @module
@@ -8,7 +8,7 @@
 import type { BudgetInternals } from '../budget/invocation.js'
 import { type BatchRecord, recordId, recordKey, recordSource } from '../events.js'
 import type { FailureLetterer } from './dead-letter.js'
-import { type Ordering, planLanes } from './lanes.js'
+import { type Ordering, planChains } from './key-chains.js'
 import { type BatchOutcome, countOutcomes, isConfirmed, Status } from './outcome.js'
 import { type ReadSettings, type RecordMeta, type RecordReader, recordReader, runBudgetChecks } from './pipeline.js'
 import { ReadyQueue } from './ready-queue.js'
@@ -79,7 +79,7 @@ function prepare<T, R>(settings: RunSettings<T, R>, records: readonly BatchRecor
     keys[i] = key
     metas[i] = { record, key, id, signal } as RecordMeta
   }
-  const { next, heads } = planLanes(keys, settings.ordering)
+  const { next, heads } = planChains(keys, settings.ordering)
   const source = count > 0 ? recordSource(records.find((record) => recordSource(record) !== undefined)) : undefined
   const run: Run<T, R> = {
     settings,
@@ -101,8 +101,8 @@ function prepare<T, R>(settings: RunSettings<T, R>, records: readonly BatchRecor
   return { run, source }
 }
 
-/** Settles one record of the map phase; after a failure the rest of its lane is skipped. */
-function settle<T, R>(run: Run<T, R>, index: number, outcome: Status, error?: unknown): void {
+/** Finishes one record of the map phase; after a failure the rest of its chain is skipped. */
+function finish<T, R>(run: Run<T, R>, index: number, outcome: Status, error?: unknown): void {
   run.inFlight--
   if (run.closed) return
   const { status, errors, next } = run
@@ -137,21 +137,21 @@ async function worker<T, R>(run: Run<T, R>): Promise<void> {
     let read = run.read(meta)
     if (read instanceof Promise) read = await read
     if (!read.ok) {
-      settle(run, index, read.deadLettered ? Status.deadLettered : Status.invalid, read.error)
+      finish(run, index, read.deadLettered ? Status.deadLettered : Status.invalid, read.error)
       continue
     }
     try {
       const result = await settings.handler(read.item, meta)
       if (results !== undefined && !run.closed) results[index] = result
-      settle(run, index, done)
+      finish(run, index, done)
     } catch (error) {
       // A dead-lettered record is complete: its key goes on. Not once the map phase is over (it is reported then).
       if (!run.closed && (await settings.letter(error, meta.record, meta))) {
-        settle(run, index, Status.permanent)
+        finish(run, index, Status.permanent)
         continue
       }
       safeLog(settings.logger, 'debug', 'Record failed', { id: meta.id, error })
-      settle(run, index, Status.failed, error)
+      finish(run, index, Status.failed, error)
     }
   }
 }

@@ -45,7 +45,7 @@ export type SinkReport = readonly (SinkItemResult | undefined)[]
  */
 export type Sink<R> = (results: readonly R[], meta: SinkMeta) => Promise<SinkReport>
 
-/** The stop-on-failure plan the sink's report is applied with: the next record of each lane. */
+/** The stop-on-failure plan the sink's report is applied with: the next record of each chain. */
 interface SinkState {
   readonly status: Uint8Array
   readonly errors: unknown[]
@@ -84,7 +84,7 @@ export async function callSink<R>(
 
 /**
  * Applies the sink's report to the mapped records at `indexes` (in batch order): confirmed ones succeed, the others
- * are `unconfirmed`, and after an unconfirmed record the rest of its lane is reported too (`skipped`), as after a
+ * are `unconfirmed`, and after an unconfirmed record the rest of its chain is reported too (`skipped`), as after a
  * handler failure.
  */
 export function applySinkReport(state: SinkState, indexes: readonly number[], report: SinkReport | undefined): void {

@@ -30,8 +30,8 @@ interface Alarm extends BudgetAlarm {
 const longestSleepMs = 100
 
 /** The timer callback: a function of the clock rather than a closure per clock. */
-function ring(clock: AlarmClock): void {
-  clock.ring()
+function onTimer(clock: AlarmClock): void {
+  clock.fireDue()
 }
 
 /** The alarms of one invocation. */
@@ -83,7 +83,7 @@ export class AlarmClock {
    * counts too: a timer that fires late (a busy event loop, many invocations in one process) must not leave an alarm
    * that fell due meanwhile to a later turn, after other overdue timers (Middy's hard-phase timer) have run first.
    */
-  ring(): void {
+  fireDue(): void {
     const dueBy = Math.max(this.#wakeAt + 1, Date.now())
     this.#timer = undefined
     this.#wakeAt = Infinity
@@ -112,6 +112,6 @@ export class AlarmClock {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     const wakeAt = Math.min(at, now + longestSleepMs)
     this.#wakeAt = wakeAt
-    this.#timer = setTimeout(ring, Math.max(1, wakeAt - now), this).unref()
+    this.#timer = setTimeout(onTimer, Math.max(1, wakeAt - now), this).unref()
   }
 }

@@ -6,12 +6,12 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { type BudgetAlarm, beginBudget, internalsOf } from '../budget/invocation.js'
 import { TimeoutApproachingError } from '../errors.js'
-import { eventKind } from '../events.js'
 import { type LoggerOption, loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { resolveOptions } from '../options.js'
 import { defaultFallback } from './fallback.js'
 import { frontDoorStart } from './front-door.js'
+import { answerHardPhase, earlyTimeoutError, isEarlyTimeout, phaseDelays } from './timeout-phases.js'
 
 /**
  * Options of {@link timeoutGuard}. Every field is optional.
@@ -82,8 +82,6 @@ export interface TimeoutGuardMiddleware extends MiddlewareObj {
   readonly middyOptions: TimeoutGuardMiddyOptions
 }
 
-const guardPackage = 'serverless-done-right'
-
 /** The defaults of {@link TimeoutGuardOptions}; the TSDoc `@defaultValue`s are tested against them. */
 export const timeoutGuardDefaults = { softMarginMs: 1000, hardMarginMs: 250, fallback: defaultFallback } as const
 
@@ -97,27 +95,6 @@ const timeoutGuardSpec = {
 
 /** `request.internal`, seen as the place a middleware keeps per-invocation state under its own symbol. */
 type Slots = Record<symbol, unknown>
-
-/** True for the error Middy core's early timeout produced: the guard's own, or core's default `TimeoutError`. */
-function isEarlyTimeout(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name !== 'TimeoutError') return false
-  const cause = error.cause as { package?: unknown } | undefined
-  return cause?.package === guardPackage || cause?.package === '@middy/core'
-}
-
-/**
- * When each phase fires, in milliseconds from now, given the time left. The hard phase is Middy core's timer,
- * `remainingMs - hardMarginMs` (at once when less is left). The soft phase fires at `remainingMs - softMarginMs`, but
- * never before halfway to the hard phase, so a short invocation still gets time to work and time to drain.
- */
-export function phaseDelays(
-  remainingMs: number,
-  softMarginMs: number,
-  hardMarginMs: number,
-): { softInMs: number; hardInMs: number } {
-  const hardInMs = Math.max(0, remainingMs - hardMarginMs)
-  return { softInMs: Math.max(remainingMs - softMarginMs, hardInMs / 2), hardInMs }
-}
 
 /**
  * Guards an invocation against its deadline in two phases, both measured from `budgetOf(context).deadline`.
@@ -189,7 +166,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
     })
   }
 
-  function settle(request: Request): void {
+  function cancelSoftAlarm(request: Request): void {
     const slots = request.internal as Slots
     const alarm = slots[softAlarm] as BudgetAlarm | undefined
     if (alarm === undefined) return
@@ -213,44 +190,22 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   }
 
   function timeoutGuardOnError(request: Request): undefined {
-    settle(request)
-    if (!isEarlyTimeout(request.error)) return undefined
-    const budget = internalsOf(request.context)
-    const remainingMs = budget.remainingMs()
-    const error = new TimeoutApproachingError({ phase: 'hard', remainingMs }, { cause: request.error })
-    budget.abort(error)
-    logger.warn('Deadline reached: fallback answers', {
-      phase: 'hard',
-      remainingMs,
-      requestId: request.context.awsRequestId,
-      event: eventKind(request.event),
-    })
-    request.error = error
-    request.response = undefined
-    try {
-      const response = fallback(request, error)
-      if (response !== undefined) request.response = response
-    } catch (thrown) {
-      request.error = thrown as Error
-    }
+    cancelSoftAlarm(request)
+    if (isEarlyTimeout(request.error)) answerHardPhase(request, fallback, logger)
     return undefined
   }
 
   return {
     name: 'timeoutGuard',
     before: timeoutGuardBefore,
-    after: settle,
+    after: cancelSoftAlarm,
     onError: timeoutGuardOnError,
     middyOptions: {
       timeoutEarlyInMillis: Math.ceil(hardMarginMs),
       timeoutEarlyResponse: () => {
-        const error = new Error(`The handler did not settle ${hardMarginMs} ms before the deadline`, {
-          cause: { package: guardPackage, hardMarginMs },
-        })
-        error.name = 'TimeoutError'
-        throw error
+        throw earlyTimeoutError(hardMarginMs)
       },
-      requestEnd: settle,
+      requestEnd: cancelSoftAlarm,
       requestStart: frontDoorStart(resolved.integrationTimeoutMs),
     },
   }

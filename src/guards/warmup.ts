@@ -10,6 +10,7 @@ import { type LoggerOption, loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { resolveOptions } from '../options.js'
 import { concurrencyRequest, pingSource, ruleMatcher, type WarmerPayload, type WarmupSource } from './ping.js'
+import { type CopiesOutcome, warmCopies } from './warm-copies.js'
 
 /**
  * What `warmup()` knows about one ping; passed to a `WarmupOptions.response` function.
@@ -103,7 +104,6 @@ const warmupSpec = {
 }
 
 type Recognise = (event: unknown, context: Context) => WarmupSource | undefined
-type Invoke = NonNullable<WarmupOptions['invoke']>
 
 function recogniser(options: WarmupOptions): Recognise {
   const { isWarmup, scheduleRule } = options
@@ -111,12 +111,6 @@ function recogniser(options: WarmupOptions): Recognise {
   const matchesRule = scheduleRule === undefined ? undefined : ruleMatcher(scheduleRule)
   return (event, context) => pingSource(event, context, matchesRule)
 }
-
-/** What the leader of a concurrency ping did about its copies, for the log line. */
-type CopiesOutcome =
-  | { copies: 'none' }
-  | { copies: 'skipped'; reason: string }
-  | { copies: 'invoked'; invoked: number; failed: number; firstError?: string }
 
 /**
  * Answers warm-up pings before anything else runs. Put it first in the chain: on a ping no later middleware's
@@ -188,33 +182,6 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     return answer
   }
 
-  /** Invokes copies `from…N` (of `target`, or of this function when it is `undefined`) and waits for them all. */
-  async function warmCopies(
-    ping: WarmupPing,
-    run: Invoke,
-    from: number,
-    target: string | undefined,
-  ): Promise<CopiesOutcome> {
-    const correlationId = ping.correlationId as string
-    const calls: Promise<unknown>[] = []
-    for (let index = from; index <= ping.concurrency; index++) {
-      const payload: WarmerPayload = {
-        warmer: true,
-        __WARMER_INVOCATION__: index,
-        __WARMER_CONCURRENCY__: ping.concurrency,
-        __WARMER_CORRELATIONID__: correlationId,
-      }
-      calls.push(Promise.resolve().then(() => run(payload, index, target)))
-    }
-    // The leader is one of the N instances only when it warms its own function.
-    const [settled] = await Promise.all([Promise.allSettled(calls), sleep(target === undefined ? delayMs : 0)])
-    const failures = settled.filter((result) => result.status === 'rejected')
-    const first = failures[0]?.reason
-    const outcome: CopiesOutcome = { copies: 'invoked', invoked: calls.length, failed: failures.length }
-    if (first !== undefined) outcome.firstError = String(first?.message ?? first)
-    return outcome
-  }
-
   async function answerConcurrencyPing(request: Request, ping: WarmupPing, target: string | undefined, test: boolean) {
     if (ping.isCopy) {
       await sleep(delayMs)
@@ -222,7 +189,8 @@ export function warmup(options: WarmupOptions = {}): MiddlewareObj {
     }
     if (test) return respond(request, ping, { copies: 'skipped', reason: 'test ping' })
     if (invoke === undefined) return respond(request, ping, { copies: 'skipped', reason: 'no invoke option' })
-    return respond(request, ping, await warmCopies(ping, invoke, target === undefined ? 2 : 1, target))
+    const copies = { concurrency: ping.concurrency, correlationId: ping.correlationId as string, target, delayMs }
+    return respond(request, ping, await warmCopies(copies, invoke))
   }
 
   function warmupBefore(request: Request): unknown {

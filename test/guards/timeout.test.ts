@@ -9,7 +9,7 @@ import {
   timeoutGuard,
 } from 'serverless-done-right'
 import { internalsOf } from '../../src/budget/invocation.js'
-import { phaseDelays } from '../../src/guards/timeout.js'
+import { phaseDelays } from '../../src/guards/timeout-phases.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
 import { forever, recordingLogger, sleep, timerTracker } from './helpers.js'

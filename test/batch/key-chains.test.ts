@@ -1,33 +1,33 @@
 import fc from 'fast-check'
-import { planLanes } from '../../src/batch/lanes.js'
+import { planChains } from '../../src/batch/key-chains.js'
 import { StateSize } from '../../src/batch/state-size.js'
 
-function lanesOf(keys: (string | undefined)[], ordering: 'key' | 'batch' | 'none'): number[][] {
-  const { next, heads } = planLanes(keys, ordering)
+function chainsOf(keys: (string | undefined)[], ordering: 'key' | 'batch' | 'none'): number[][] {
+  const { next, heads } = planChains(keys, ordering)
   return heads.map((head) => {
-    const lane = [head]
-    for (let at = next[head] as number; at !== -1; at = next[at] as number) lane.push(at)
-    return lane
+    const chain = [head]
+    for (let at = next[head] as number; at !== -1; at = next[at] as number) chain.push(at)
+    return chain
   })
 }
 
-describe('planLanes', () => {
+describe('planChains', () => {
   it('links the records of each key in batch order; records without a key stand alone', () => {
-    expect(lanesOf(['a', 'b', 'a', undefined, 'b', 'a', undefined], 'key')).toEqual([[0, 2, 5], [1, 4], [3], [6]])
-    expect(lanesOf(['a', 'b', 'a'], 'batch')).toEqual([[0, 1, 2]])
-    expect(lanesOf(['a', 'b', 'a'], 'none')).toEqual([[0], [1], [2]])
-    expect(lanesOf([], 'batch')).toEqual([])
+    expect(chainsOf(['a', 'b', 'a', undefined, 'b', 'a', undefined], 'key')).toEqual([[0, 2, 5], [1, 4], [3], [6]])
+    expect(chainsOf(['a', 'b', 'a'], 'batch')).toEqual([[0, 1, 2]])
+    expect(chainsOf(['a', 'b', 'a'], 'none')).toEqual([[0], [1], [2]])
+    expect(chainsOf([], 'batch')).toEqual([])
   })
 
-  it('puts every record in exactly one lane, lanes ascending (fast-check)', () => {
+  it('puts every record in exactly one chain, chains ascending (fast-check)', () => {
     fc.assert(
       fc.property(fc.array(fc.option(fc.constantFrom('a', 'b', 'c', 'd'))), (raw) => {
         const keys = raw.map((key) => key ?? undefined)
-        const lanes = lanesOf(keys, 'key')
-        expect(lanes.flat().sort((x, y) => x - y)).toEqual(keys.map((_, index) => index))
-        for (const lane of lanes) {
-          expect(lane).toEqual([...lane].sort((x, y) => x - y))
-          expect(new Set(lane.map((index) => keys[index])).size).toBe(1)
+        const chains = chainsOf(keys, 'key')
+        expect(chains.flat().sort((x, y) => x - y)).toEqual(keys.map((_, index) => index))
+        for (const chain of chains) {
+          expect(chain).toEqual([...chain].sort((x, y) => x - y))
+          expect(new Set(chain.map((index) => keys[index])).size).toBe(1)
         }
       }),
     )
