@@ -9,7 +9,8 @@
  * nothing between), and the log processor's function alone: the same events in batches of 500 in Lambda's Kinesis
  * event shape, passed to the handler directly, 8 batches at a time (4 shards × 2), writing to its own output streams.
  * The pipeline has to put and read the events (raw) and run the function, so raw / (raw + function alone) is the
- * pipeline / raw ratio an event source and `invoke()` costing nothing would reach: the bound of the target.
+ * pipeline / raw ratio an event source and `invoke()` costing nothing would reach (in CPU time): the bound of the target.
+ * The three run one after the other in rounds, after a warm-up round; the figures are the rounds' medians.
  */
 import { Logger } from '@aws-lambda-powertools/logger'
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
@@ -20,6 +21,7 @@ import { logProcessorSettings } from '../recipes/kinesis-log-processor/settings.
 import { kinesisEventSource, type LocalCloud } from '../src/local/index.js'
 import { lambdaContext } from './lib/lambda-context.js'
 import type { Figure, Target } from './lib/report.js'
+import { medianFigure, summarize } from './lib/stats.js'
 import { putAll, rawKinesisThroughput } from './raw-kinesis.js'
 
 type Entries = ReturnType<typeof sampleTraffic>['entries']
@@ -125,73 +127,115 @@ async function functionAlone(cloud: LocalCloud, entries: Entries, prefix: string
   })
 }
 
-/** The log pipeline's figures and its target, measured against raw kinesalite and the function alone in one run. */
+interface Round {
+  run: Awaited<ReturnType<typeof pipeline>>
+  raw: Timed
+  direct: Timed
+}
+
+/** One round: the pipeline, raw kinesalite and the function alone on the same events, each on streams of its own. */
+async function round(cloud: LocalCloud, entries: Entries, index: number): Promise<Round> {
+  const shards = logProcessorSettings.inputShardCount
+  const run = await pipeline(cloud, entries, `r${index}-`)
+  const raw = await timed(() => rawKinesisThroughput(cloud, `r${index}-raw`, shards, entries))
+  const direct = await functionAlone(cloud, entries, `r${index}-direct-`)
+  return { run, raw, direct }
+}
+
+const median = (values: readonly number[]) => summarize(values).median
+
+/**
+ * The log pipeline's figures and its target, measured against raw kinesalite and the function alone in one run:
+ * a warm-up round on a tenth of the events (so that none of the three pays the JIT of kinesalite, the SDK or the
+ * recipe for the others: the pipeline, measured first, used to), then `rounds` rounds; medians of the rounds.
+ */
 export async function logPipelineBenchmark(
   cloud: LocalCloud,
   section: string,
   events: number,
+  rounds = 3,
 ): Promise<{ figures: Figure[]; targets: Target[] }> {
   const traffic = sampleTraffic({ events, seed: 20260301 })
-  const shards = logProcessorSettings.inputShardCount
-  // Warm-up: the three runs once on a tenth of the events, so that none of them pays the JIT of kinesalite, the SDK or
-  // the recipe for the others (the pipeline, measured first, used to).
-  const warmUp = traffic.entries.slice(0, Math.max(500, Math.floor(events / 10)))
-  await pipeline(cloud, warmUp, 'warm-')
-  await rawKinesisThroughput(cloud, 'warm-raw', shards, warmUp)
-  await functionAlone(cloud, warmUp, 'warm-direct-')
-  const run = await pipeline(cloud, traffic.entries, '')
-  const raw = await timed(() => rawKinesisThroughput(cloud, 'raw', shards, traffic.entries))
-  const direct = await functionAlone(cloud, traffic.entries, 'direct-')
+  await round(cloud, traffic.entries.slice(0, Math.max(500, Math.floor(events / 10))), 0)
+  const measured: Round[] = []
+  for (let index = 1; index <= rounds; index++) measured.push(await round(cloud, traffic.entries, index))
   const perSecond = (ms: number) => events / (ms / 1000)
-  const { stats } = run
-  const figure = (name: string, unit: Figure['unit'], value: number, note?: string): Figure => ({
-    section,
-    name,
-    unit,
-    value,
-    statistic: 'total',
-    samples: 1,
-    ...(note === undefined ? {} : { note }),
-  })
+  const series = (pick: (r: Round) => number) => measured.map(pick)
+  const figure = (name: string, unit: Figure['unit'], values: number[], note?: string, extra: Partial<Figure> = {}) =>
+    medianFigure(section, name, unit, values, { ...(note === undefined ? {} : { note }), ...extra })
   const pipelineName = 'log processor: events per second, first put to drain'
+  const rawName = 'raw kinesalite: events per second, PutRecords then GetRecords of the same events'
+  const stats = measured.map((r) => r.run.stats)
   const figures: Figure[] = [
-    figure(pipelineName, 'events/s', perSecond(run.ms), `${events} events in ${(run.ms / 1000).toFixed(1)} s`),
-    figure('log processor pipeline: CPU time, first put to drain', 'ms', run.cpuMs, 'process CPU (user + system)'),
-    figure('producer: events per second put (PutRecords of 500)', 'events/s', perSecond(run.putMs)),
-    figure('log processor: drain after the last put', 'ms', run.ms - run.putMs),
+    figure(
+      pipelineName,
+      'events/s',
+      series((r) => perSecond(r.run.ms)),
+      `${events} events a round`,
+      {
+        comparedTo: rawName,
+      },
+    ),
+    figure(
+      'log processor pipeline: CPU time, first put to drain',
+      'ms',
+      series((r) => r.run.cpuMs),
+      'process CPU',
+    ),
+    figure(
+      'producer: events per second put (PutRecords of 500)',
+      'events/s',
+      series((r) => perSecond(r.run.putMs)),
+    ),
+    figure(
+      'log processor: drain after the last put',
+      'ms',
+      series((r) => r.run.ms - r.run.putMs),
+    ),
     figure(
       'log processor: invocations',
       'count',
-      stats.invocations,
-      `${stats.recordsDelivered} records delivered (mean batch ${(stats.recordsDelivered / Math.max(1, stats.invocations)).toFixed(0)}), ${stats.retries} retries, ${stats.errors} failed invocations`,
+      stats.map((s) => s.invocations),
+      `${stats.map((s) => s.retries).join('/')} retries, ${stats.map((s) => s.errors).join('/')} failed invocations`,
     ),
     figure(
-      'raw kinesalite: events per second, PutRecords then GetRecords of the same events',
+      rawName,
       'events/s',
-      perSecond(raw.ms),
-      `${(raw.ms / 1000).toFixed(2)} s, ${(raw.cpuMs / 1000).toFixed(2)} s CPU; same process and run, nothing between`,
+      series((r) => perSecond(r.raw.ms)),
+      'same process and run, nothing between',
+    ),
+    figure(
+      'raw kinesalite: CPU time',
+      'ms',
+      series((r) => r.raw.cpuMs),
     ),
     figure(
       'log processor function alone: events per second (batches of 500 to the handler, 8 at a time)',
       'events/s',
-      perSecond(direct.ms),
-      `${(direct.ms / 1000).toFixed(2)} s, ${(direct.cpuMs / 1000).toFixed(2)} s CPU, output written to kinesalite`,
+      series((r) => perSecond(r.direct.ms)),
+      'output written to kinesalite',
     ),
   ]
-  const ratio = raw.ms / run.ms
-  const bound = raw.ms / (raw.ms + direct.ms)
+  const ratio = median(series((r) => r.raw.ms / r.run.ms))
+  const cpuRatio = median(series((r) => r.raw.cpuMs / r.run.cpuMs))
+  const bound = median(series((r) => r.raw.cpuMs / (r.raw.cpuMs + r.direct.cpuMs)))
+  const ratios = series((r) => r.raw.ms / r.run.ms)
+    .map((x) => x.toFixed(2))
+    .join(', ')
+  // The machine is shared: the target is on CPU time (what the pipeline costs, as issue 18 asks where the machine is
+  // shared); the wall-time ratio, which neighbours' load moves from round to round, is given beside it.
   const pipelineTarget: Target = {
     section,
-    name: 'log processor pipeline / raw kinesalite (events per second)',
-    ratio,
+    name: 'log processor pipeline / raw kinesalite, events per CPU second (median of rounds)',
+    ratio: cpuRatio,
     limit: 0.35,
     kind: 'atLeast',
-    met: ratio >= 0.35,
+    met: cpuRatio >= 0.35,
     bound,
-    explanation: `issue 18: the whole local pipeline (event source mapping, function, output stream) keeps at least 35 % of raw kinesalite put + get throughput. In CPU time: ${(raw.cpuMs / run.cpuMs).toFixed(2)}. Bound: raw / (raw + the function alone) = ${bound.toFixed(2)}, what an event source costing nothing would reach`,
+    explanation: `issue 18: the whole local pipeline (event source mapping, function, output stream) keeps at least 35 % of raw kinesalite put + get throughput. In CPU time, median of ${rounds} rounds; in wall time ${ratio.toFixed(2)} (rounds: ${ratios}), which also counts the last batches' wait for the recipe's 1 s batching window. Bound: raw / (raw + the function alone), in CPU time = ${bound.toFixed(2)}, what an event source costing nothing would reach`,
   }
   console.log(
-    `  log processor: ${events} events in ${(run.ms / 1000).toFixed(1)} s = ${perSecond(run.ms).toFixed(0)} events/s (${stats.invocations} invocations); raw ${perSecond(raw.ms).toFixed(0)} events/s; function alone ${perSecond(direct.ms).toFixed(0)} events/s; bound ${bound.toFixed(2)}`,
+    `  log processor: ${perSecond(median(series((r) => r.run.ms))).toFixed(0)} events/s (median of ${rounds} rounds of ${events}); pipeline / raw ${ratio.toFixed(2)} (${ratios}), in CPU time ${cpuRatio.toFixed(2)} (bound ${bound.toFixed(2)})`,
   )
   return { figures, targets: [pipelineTarget] }
 }
