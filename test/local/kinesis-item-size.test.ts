@@ -48,4 +48,19 @@ describe('the JSON size of a Kinesis record the event source counts', () => {
       expect(item.bytes).toBe(Buffer.byteLength(JSON.stringify(item.event)))
     }
   })
+
+  it('encodes exactly the bytes of a Data view that starts inside a larger buffer', () => {
+    const identity = mappingIdentity('arn:aws:kinesis:us-east-1:000000000000:stream/logs', 'us-east-1', 'fn')
+    const whole = Buffer.from('xxxhello worldyyy')
+    const view = new Uint8Array(whole.buffer, whole.byteOffset + 3, 11)
+    const item = kinesisItem(
+      { PartitionKey: 'k', Data: view, SequenceNumber: '1', ApproximateArrivalTimestamp: new Date(1) },
+      'shardId-000000000000',
+      identity,
+      emptyEventBytes(identity),
+    )
+    expect(Buffer.from((item.event as { kinesis: { data: string } }).kinesis.data, 'base64').toString()).toBe(
+      'hello world',
+    )
+  })
 })

@@ -44,10 +44,12 @@ export function kinesisItem(
   const sequenceNumber = record.SequenceNumber ?? ''
   const partitionKey = record.PartitionKey ?? ''
   const arrivalMs = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()
-  const data = Buffer.from(record.Data ?? new Uint8Array()).toString('base64')
+  const bytes = record.Data ?? new Uint8Array()
+  // A view of the SDK's bytes, not a copy of them.
+  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
   const eventID = `${shardId}:${sequenceNumber}`
   const event = kinesisEvent(identity, partitionKey, sequenceNumber, data, arrivalMs / 1000, eventID)
-  const bytes =
+  const size =
     emptyBytes +
     jsonStringBytes(partitionKey) +
     jsonStringBytes(sequenceNumber) +
@@ -57,7 +59,7 @@ export function kinesisItem(
     // The empty event's four empty strings (2 bytes each, less the data's 2 quotes, which data.length leaves out) and
     // its 0 timestamp (1 byte).
     7
-  return { sequenceNumber, partitionKey, arrivalMs, event, bytes }
+  return { sequenceNumber, partitionKey, arrivalMs, event, bytes: size }
 }
 
 function kinesisEvent(
