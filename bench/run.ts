@@ -97,14 +97,26 @@ const sections: Section[] = [
     key: 'cold-start',
     title: 'Cold start',
     run: { module: './cold-start.ts', exportName: 'coldStartBenchmark' },
-    quickOptions: { spawns: 5 },
+    quickOptions: { spawns: 5, profiles: 1, schemaSpawns: 2 },
+    notes: [
+      "Levers weighed for issue 18 (2026-12-03, side by side in one temporary script each, CPU time of whole processes, medians of 10-12): classic zod with the log processor's schema cost 29 ms above the Kinesis SDK floor, the same schema on `zod/mini` about 0 (443 KB of bundle against about 25 KB); Powertools Logger + Tracer 27 ms above the floor, the Logger alone 1 ms, so the tracer (and the X-Ray SDK it loads) about 26 ms even with tracing off; `node:http` through CommonJS took the user API's process from 281 to 235 ms. The first AWS SDK client a process constructs costs 9-16 ms of CPU, a second one 0.3-1 ms: each recipe constructs one at import, inside its floor. Before these levers the recipes were 1.11-1.12x their baselines above the floor (whole process, CPU; module load 1.08-1.10x).",
+    ],
+  },
+  {
+    key: 'local-invoke',
+    title: 'Local invoke() overhead',
+    run: { module: './local-invoke.ts', exportName: 'localInvokeBenchmark' },
+    quickOptions: { rounds: 7, perRound: 1000 },
   },
   {
     key: 'end-to-end',
     title: 'End to end on the local cloud',
     run: { module: './end-to-end.ts', exportName: 'endToEndBenchmark' },
     notes: [
-      'Where the CPU goes (one `node --cpu-prof` of this section, 2,000 events and 5 s of load, 2026-11-27): the AWS SDK (`@smithy/*`, `@aws-sdk/*`) and the emulators (kinesalite, dynalite and their `bignumber.js`) take most of it; Node internals (HTTP, streams) most of the rest; this library and the recipes about 6 %. `invoke()` reads `process.memoryUsage.rss()` every 5 ms of each invocation in flight (its memory-peak report): about 6 % under 50 connections. The Powertools Tracer, even when off, loads the X-Ray SDK, whose `cls-hooked` enables an async hook with destroy tracking that every promise pays for.',
+      "Where the log pipeline's time goes (a CPU profile of its measured run after the warm-up, 20,000 events, 2026-12-03, load average 4–6): kinesalite and its LevelDB-in-memory store 24 %, the AWS SDK (`@smithy/*`, `@aws-sdk/*`) 16 %, garbage collection 15 %, Node internals (HTTP, streams, timers) 9 %, this library's batch and guard code 10 %, the recipe 7 % and zod 2 %, the event source, `invoke()` and the local cloud's server wrapper 5 %, idle 8 %. The idle part is mostly the end: the recipe deploys a 1 s batching window, so the last batch of each lane, not full, waits for it (full batches ended 2.85 s into one run, the last partial ones ran 3.07–3.83 s), which AWS does too; raw kinesalite has no such wait.",
+      "Changes for issue 18 (2026-12-03): each record's JSON size counted without serializing it (it was `JSON.stringify` per record read) and its Data encoded from a view of the SDK's bytes, not a copy; kinesalite's PutRecords parses each shard's creation time once per request instead of once per record and checks base64 by its round trip first (patches/kinesalite+3.3.3.patch, same results and errors); the shared RSS sampler reads every 10 ms instead of 5. Measurement: the three runs (pipeline, raw, function alone) are warmed up first on a tenth of the events (the pipeline, measured first in a fresh process, used to pay the JIT of kinesalite and the SDK for raw), then run in three rounds; medians. The target is on CPU time, as issue 18 asks on a shared machine; the wall-time ratio (lower: it also counts the last batches' wait for the 1 s batching window) is in its note.",
+      "What bounds `npm start`: its drain waits for the stream reducer's 10 s tumbling window (deployed setting) to end on the wall clock and get its final invocation, 0–10 s after the last put whatever the CPU does (5.4 s and 8.7 s in two runs on 2026-12-03, whose sending took 4.3 s and 3.2 s); and it runs through tsx, whose on-the-fly TypeScript compile was 4 % of its CPU in a profile.",
+      "Tried and dropped: memdown's iterator serves one entry per `setImmediate`, so a GetRecords of 2,000 records made while PutRecords calls are served takes over a second and the event source reads nothing until the producer stops. Serving entries on the next tick (a yield every 256) let the event source keep up during the puts, but its many small reads cost more CPU than they saved (median pipeline CPU 5.3 s against 4.75 s, four runs each): not kept.",
     ],
     quickOptions: { events: 4000, seconds: 3 },
   },

@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import { basicExecutionRoleSuppression, pinnedRuntimeSuppression, suppressNag, xraySuppression } from './nag.js'
+import { nodeHttpShim } from './node-http-shim.js'
 
 /** The repository root: esbuild runs here, and the handlers' imports resolve from here. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -126,6 +127,7 @@ export function recipeFunction(scope: Construct, id: string, props: RecipeFuncti
       externalModules: ['@aws-sdk/*'],
       mainFields: ['module', 'main'],
       banner: esmRequireShim,
+      esbuildArgs: { '--alias': [`node:http=${nodeHttpShim()}`, `http=${nodeHttpShim()}`] },
       // In the repository the handlers import 'serverless-done-right', which tsconfig `paths` maps to src/index.ts.
       ...(tsconfig ? { tsconfig } : {}),
       forceDockerBundling: false,

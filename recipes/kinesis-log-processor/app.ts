@@ -7,7 +7,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
-import { Tracer } from '@aws-lambda-powertools/tracer'
+import type { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import middy from '@middy/core'
@@ -35,8 +35,9 @@ export interface LogProcessorOptions {
    */
   logger?: Logger
   /**
-   * The Powertools tracer: one segment per invocation. It is off outside Lambda (no `AWS_EXECUTION_ENV`).
-   * @defaultValue `new Tracer({ serviceName: 'kinesis-log-processor' })`
+   * The Powertools tracer: one segment per invocation. `handler.ts` passes one when the function traces (see
+   * `tracing.ts`: the tracer's module is loaded only then).
+   * @defaultValue none: no segment
    */
   tracer?: Tracer
 }
@@ -75,7 +76,6 @@ export function createLogProcessor(options: LogProcessorOptions) {
     throw new RangeError(`bruteForceThreshold must be an integer ≥ 1, got ${bruteForceThreshold}`)
   }
   const logger = options.logger ?? new Logger({ serviceName })
-  const tracer = options.tracer ?? new Tracer({ serviceName })
   // One batch handler per processor, built here, at module load: nothing in it belongs to one invocation.
   const processBatch = logBatchHandler({
     kinesis: options.kinesis,
@@ -92,6 +92,6 @@ export function createLogProcessor(options: LogProcessorOptions) {
     .use(guard)
     .use(memoryWatchdog({ logger }))
     .use(injectLambdaContext(logger))
-    .use(captureLambdaHandler(tracer))
+    .use(options.tracer === undefined ? [] : [captureLambdaHandler(options.tracer)])
     .handler(processBatch)
 }

@@ -8,11 +8,11 @@
  * @module
  */
 import { Logger } from '@aws-lambda-powertools/logger'
-import { Tracer } from '@aws-lambda-powertools/tracer'
 import { KinesisClient } from '@aws-sdk/client-kinesis'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { createLogProcessor } from './app.js'
 import { logProcessorSettings } from './settings.js'
+import { tracerIfEnabled } from './tracing.js'
 
 function required(name: string): string {
   const value = process.env[name]
@@ -31,18 +31,18 @@ function threshold(): number {
 }
 
 const serviceName = 'kinesis-log-processor'
-const tracer = new Tracer({ serviceName })
+// Only when the function traces: the tracer's module and the X-Ray SDK it loads are cold-start cost (see tracing.ts).
+const tracer = await tracerIfEnabled(serviceName)
 const logger = new Logger({ serviceName })
 // HTTP/1.1 with keep-alive rather than the Kinesis client's default HTTP/2 handler: PutRecords needs nothing of HTTP/2
 // (only SubscribeToShard does), and a request that hangs is cut after 5 s and retried instead of eating the deadline.
 // The SDK retries whole throttled requests itself and putRecords retries failed entries on top: two SDK attempts keep
 // the product of the two small while still riding out a dropped connection. `AWS_ENDPOINT_URL_KINESIS` is honoured.
-const kinesis = tracer.captureAWSv3Client(
-  new KinesisClient({
-    maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }),
-  }),
-)
+const client = new KinesisClient({
+  maxAttempts: 2,
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }),
+})
+const kinesis = tracer === undefined ? client : tracer.captureAWSv3Client(client)
 
 /** The Lambda handler: one Kinesis batch of log events in, `{ batchItemFailures }` out. */
 export const handler = createLogProcessor({
@@ -51,5 +51,5 @@ export const handler = createLogProcessor({
   deadLetterStreamName: required('DEAD_LETTER_STREAM_NAME'),
   bruteForceThreshold: threshold(),
   logger,
-  tracer,
+  ...(tracer === undefined ? {} : { tracer }),
 })

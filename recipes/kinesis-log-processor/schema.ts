@@ -1,9 +1,15 @@
 /**
  * The web-access log event the processor reads, and the enriched event it writes.
  *
+ * The schema is zod's `zod/mini` (the same zod: functions instead of methods, so a bundle keeps only what it uses):
+ * ~25 KB of the Lambda bundle instead of classic zod's ~440 KB, which cost the cold start ~30 ms of CPU (`npm run
+ * bench`, cold-start section). Its issues and their messages are classic zod's: the English messages are configured
+ * here, as `import 'zod'` does.
+ *
  * @module
  */
-import { z } from 'zod'
+import { en } from 'zod/locales'
+import * as z from 'zod/mini'
 import type { Threat } from './threats.js'
 
 /** HTTP methods a web server logs. Anything else is not a request we can reason about. */
@@ -12,6 +18,8 @@ const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CO
 /** Severity levels, accepted in any case and stored upper-case. */
 const levels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const
 
+z.config(en())
+
 /**
  * One web-access log event. Unknown fields (a request id, a latency, a region) are kept and written out unchanged.
  * The bounds keep one hostile event from costing much to inspect: a path of 8 KiB is what most servers accept.
@@ -19,19 +27,19 @@ const levels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const
 export const logEventSchema = z.looseObject({
   /** When the request was served, ISO 8601 with a zone (`2026-03-01T12:00:00.000Z`). */
   timestamp: z.iso.datetime({ offset: true }),
-  level: z.string().toUpperCase().pipe(z.enum(levels)),
+  level: z.pipe(z.string().check(z.toUpperCase()), z.enum(levels)),
   /** The service that logged the request. */
-  service: z.string().min(1).max(128),
+  service: z.string().check(z.minLength(1), z.maxLength(128)),
   /** The client IP, v4 or v6; the output stream's partition key. */
   ip: z.union([z.ipv4(), z.ipv6()]),
-  method: z.string().toUpperCase().pipe(z.enum(methods)),
+  method: z.pipe(z.string().check(z.toUpperCase()), z.enum(methods)),
   /** The request target as logged: path and query string, still URL-encoded. */
-  path: z.string().min(1).max(8192),
+  path: z.string().check(z.minLength(1), z.maxLength(8192)),
   /** The response status. */
-  status: z.number().int().min(100).max(599),
+  status: z.number().check(z.int(), z.minimum(100), z.maximum(599)),
   /** The `User-Agent` header; empty when the client sent none. */
-  userAgent: z.string().max(2048),
-  message: z.string().max(16_384),
+  userAgent: z.string().check(z.maxLength(2048)),
+  message: z.string().check(z.maxLength(16_384)),
 })
 
 /** A valid log event (unknown fields included). */

@@ -6,7 +6,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
-import { Tracer } from '@aws-lambda-powertools/tracer'
+import type { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import middy from '@middy/core'
@@ -28,8 +28,9 @@ export interface UserApiOptions {
    */
   logger?: Logger
   /**
-   * The Powertools tracer: one segment per invocation. It is off outside Lambda (no `AWS_EXECUTION_ENV`).
-   * @defaultValue `new Tracer({ serviceName: 'rest-user-api' })`
+   * The Powertools tracer: one segment per invocation. `handler.ts` passes one when the function traces (see
+   * `tracing.ts`: the tracer's module is loaded only then).
+   * @defaultValue none: no segment
    */
   tracer?: Tracer
   /**
@@ -70,7 +71,6 @@ const serviceName = 'rest-user-api'
  */
 export function createUserApi(options: UserApiOptions) {
   const logger = options.logger ?? new Logger({ serviceName })
-  const tracer = options.tracer ?? new Tracer({ serviceName })
   const endpoints = userEndpoints(userStore({ documentClient: options.documentClient, tableName: options.tableName }))
   const guard = timeoutGuard({ logger })
 
@@ -80,7 +80,7 @@ export function createUserApi(options: UserApiOptions) {
     .use(guard)
     .use(memoryWatchdog({ logger }))
     .use(injectLambdaContext(logger))
-    .use(captureLambdaHandler(tracer))
+    .use(options.tracer === undefined ? [] : [captureLambdaHandler(options.tracer)])
     .handler(async (event, context) => {
       const { method, path } = requestLine(event)
       const match = matchRoute(method, path)

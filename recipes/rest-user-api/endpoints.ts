@@ -10,7 +10,6 @@ import middy, { type MiddlewareObj } from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import type { APIGatewayProxyResult, Context } from 'aws-lambda'
 import { budgetOf, HttpError, type ValidatedEvent, type ValidateSchemas, validate } from 'serverless-done-right'
-import { z } from 'zod'
 import { encodeCursor } from './cursor.js'
 import { formatETag } from './etag.js'
 import { type ApiEvent, bodyBytes, isUtf8Body, requestLine } from './request.js'
@@ -20,8 +19,8 @@ import {
   preconditionHeaders,
   type User,
   userInput,
+  userOrPage,
   userOutput,
-  userPage,
   userPath,
   usersQuery,
 } from './schema.js'
@@ -132,17 +131,13 @@ export function userEndpoints(store: UserStore): Record<RouteName, RouteHandler>
       readOne(event.pathParameters.id, signal),
     ),
 
-    queryUsers: route(
-      { query: usersQuery, response: z.union([userOutput, userPage]) },
-      false,
-      async (event, signal) => {
-        const { id, limit, cursor } = event.queryStringParameters
-        if (id !== undefined) return readOne(id, signal)
-        const page = await store.list(limit ?? userApiSettings.paging.defaultLimit, cursor, signal)
-        const nextCursor = page.lastKey === undefined ? {} : { nextCursor: encodeCursor(page.lastKey) }
-        return json(200, { items: page.users, ...nextCursor })
-      },
-    ),
+    queryUsers: route({ query: usersQuery, response: userOrPage }, false, async (event, signal) => {
+      const { id, limit, cursor } = event.queryStringParameters
+      if (id !== undefined) return readOne(id, signal)
+      const page = await store.list(limit ?? userApiSettings.paging.defaultLimit, cursor, signal)
+      const nextCursor = page.lastKey === undefined ? {} : { nextCursor: encodeCursor(page.lastKey) }
+      return json(200, { items: page.users, ...nextCursor })
+    }),
 
     replaceUser: route(
       { path: userPath, headers: preconditionHeaders, body: userInput, response: userOutput },

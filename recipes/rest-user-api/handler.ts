@@ -10,20 +10,22 @@
  * @module
  */
 import { Logger } from '@aws-lambda-powertools/logger'
-import { Tracer } from '@aws-lambda-powertools/tracer'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { LambdaClient } from '@aws-sdk/client-lambda'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { WarmupOptions } from 'serverless-done-right'
 import { createUserApi } from './app.js'
+import { tracerIfEnabled } from './tracing.js'
 
 const tableName = process.env.TABLE_NAME
 if (!tableName) throw new Error('rest-user-api: the TABLE_NAME environment variable is required')
 
 const serviceName = 'rest-user-api'
-const tracer = new Tracer({ serviceName })
+// Only when the function traces: the tracer's module and the X-Ray SDK it loads are cold-start cost (see tracing.ts).
+const tracer = await tracerIfEnabled(serviceName)
 const logger = new Logger({ serviceName })
-const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})))
+const client = new DynamoDBClient({})
+const documentClient = DynamoDBDocumentClient.from(tracer === undefined ? client : tracer.captureAWSv3Client(client))
 
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME
 // The Lambda client is loaded on the first warm-up ping that fans out, not at cold start: importing it up front cost
@@ -55,6 +57,6 @@ export const handler = createUserApi({
   documentClient,
   tableName,
   logger,
-  tracer,
+  ...(tracer === undefined ? {} : { tracer }),
   ...(warmupInvoke === undefined ? {} : { warmupInvoke }),
 })

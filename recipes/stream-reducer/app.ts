@@ -6,7 +6,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
-import { Tracer } from '@aws-lambda-powertools/tracer'
+import type { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import middy from '@middy/core'
@@ -48,8 +48,9 @@ export interface StreamReducerOptions {
    */
   logger?: Logger
   /**
-   * The Powertools tracer: one segment per invocation. It is off outside Lambda (no `AWS_EXECUTION_ENV`).
-   * @defaultValue `new Tracer({ serviceName: 'stream-reducer' })`
+   * The Powertools tracer: one segment per invocation. `handler.ts` passes one when the function traces (see
+   * `tracing.ts`: the tracer's module is loaded only then).
+   * @defaultValue none: no segment
    */
   tracer?: Tracer
 }
@@ -87,7 +88,6 @@ const serviceName = 'stream-reducer'
  */
 export function createStreamReducer(options: StreamReducerOptions) {
   const logger = options.logger ?? new Logger({ serviceName })
-  const tracer = options.tracer ?? new Tracer({ serviceName })
   const table = { documentClient: options.documentClient, tableName: options.tableName }
   const guard = timeoutGuard({ logger })
 
@@ -118,6 +118,6 @@ export function createStreamReducer(options: StreamReducerOptions) {
     .use(guard)
     .use(memoryWatchdog({ logger }))
     .use(injectLambdaContext(logger))
-    .use(captureLambdaHandler(tracer))
+    .use(options.tracer === undefined ? [] : [captureLambdaHandler(options.tracer)])
     .handler(reduce)
 }

@@ -8,25 +8,27 @@
  * @module
  */
 import { Logger } from '@aws-lambda-powertools/logger'
-import { Tracer } from '@aws-lambda-powertools/tracer'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createStreamReducer } from './app.js'
+import { tracerIfEnabled } from './tracing.js'
 
 const tableName = process.env.TABLE_NAME
 if (!tableName) throw new Error('stream-reducer: the TABLE_NAME environment variable is required')
 const keyField = process.env.COUNT_KEY_FIELD?.trim()
 
 const serviceName = 'stream-reducer'
-const tracer = new Tracer({ serviceName })
+// Only when the function traces: the tracer's module and the X-Ray SDK it loads are cold-start cost (see tracing.ts).
+const tracer = await tracerIfEnabled(serviceName)
 const logger = new Logger({ serviceName })
-const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})))
+const client = new DynamoDBClient({})
+const documentClient = DynamoDBDocumentClient.from(tracer === undefined ? client : tracer.captureAWSv3Client(client))
 
 /** The Lambda handler, for a Kinesis event source mapping with `TumblingWindowInSeconds`. */
 export const handler = createStreamReducer({
   documentClient,
   tableName,
   logger,
-  tracer,
+  ...(tracer === undefined ? {} : { tracer }),
   ...(keyField ? { key: keyField } : {}),
 })

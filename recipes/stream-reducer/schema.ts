@@ -2,9 +2,17 @@
  * What the reducer counts by: the count key of a log event. The schema that extracts it is also the record check:
  * a record that is not a JSON object, or has no usable key, is invalid (logged and skipped, never counted).
  *
+ * The schema is zod's `zod/mini` (the same zod: functions instead of methods, so a bundle keeps only what it uses):
+ * ~25 KB of the Lambda bundle instead of classic zod's ~440 KB, which cost the cold start ~30 ms of CPU (`npm run
+ * bench`, cold-start section). Its issues and messages are classic zod's: the English messages are configured here,
+ * as `import 'zod'` does.
+ *
  * @module
  */
-import { z } from 'zod'
+import { en } from 'zod/locales'
+import * as z from 'zod/mini'
+
+z.config(en())
 
 /** A decoded log event: any JSON object. The reducer reads only the field its key comes from. */
 export type LogRecord = Record<string, unknown>
@@ -71,12 +79,15 @@ function resolveSelector(selector: KeySelector): {
  */
 export function countKeySchema(selector: KeySelector = firstWordOfMessage) {
   const { select, path, expected } = resolveSelector(selector)
-  return z.looseObject({}).transform((event, context) => {
-    const key = normalizeKey(select(event))
-    if (key === undefined) {
-      context.addIssue({ code: 'custom', message: `No count key: expected ${expected}`, path, input: event })
-      return z.NEVER
-    }
-    return key
-  })
+  return z.pipe(
+    z.looseObject({}),
+    z.transform((event: LogRecord, context) => {
+      const key = normalizeKey(select(event))
+      if (key === undefined) {
+        context.issues.push({ code: 'custom', message: `No count key: expected ${expected}`, path, input: event })
+        return z.NEVER
+      }
+      return key
+    }),
+  )
 }

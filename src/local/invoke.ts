@@ -43,8 +43,12 @@ export const invokeDefaults = {
   env: {},
   /** The account the local cloud's ARNs use (kinesalite and dynalite say `000000000000`). */
   accountId: '000000000000',
-  /** How often the memory peak is sampled while the handler runs (one sampler for every invocation in the process). */
-  memorySampleMs: 5,
+  /**
+   * How often the memory peak is sampled while the handler runs (one sampler for every invocation in the process). A
+   * reading is a system call of 10–30 µs on a busy machine: every 5 ms it was about 1.3 % of the local log pipeline's
+   * CPU, while the process's RSS rarely rises and falls back within 10 ms (freed memory stays mapped a while).
+   */
+  memorySampleMs: 10,
 } as const
 
 const megabyte = 1024 * 1024
@@ -69,7 +73,7 @@ type Settled<R> = { kind: 'ok'; value: R } | { kind: 'error'; error: unknown } |
  *   the background, and whatever it does later is ignored.
  * - A synchronous throw, a rejection and a value `JSON.stringify` refuses (circular, `BigInt`) are `error` results.
  *   The result is the JSON round trip of the returned value, as the caller of a real function receives it.
- * - `maxMemoryUsedMb` is the peak RSS of the whole process, sampled every 5 ms by one sampler that every running
+ * - `maxMemoryUsedMb` is the peak RSS of the whole process, sampled every 10 ms by one sampler that every running
  *   invocation shares; `memoryMb` is not enforced.
  *
  * @param handler - the Lambda handler, such as a Middy handler

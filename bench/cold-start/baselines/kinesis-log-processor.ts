@@ -14,8 +14,8 @@ import middy from '@middy/core'
 import warmup from '@middy/warmup'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import { enrichBatch, outputEntry } from '../../../recipes/kinesis-log-processor/enrich.js'
-import { type LogEvent, logEventSchema } from '../../../recipes/kinesis-log-processor/schema.js'
 import { logProcessorSettings } from '../../../recipes/kinesis-log-processor/settings.js'
+import { type LogEvent, logEventSchema } from './classic-zod/kinesis-log-processor.js'
 
 function required(name: string): string {
   const value = process.env[name]

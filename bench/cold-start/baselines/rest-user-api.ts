@@ -20,15 +20,9 @@ import { encodeCursor } from '../../../recipes/rest-user-api/cursor.js'
 import { formatETag } from '../../../recipes/rest-user-api/etag.js'
 import { type ApiEvent, requestLine, routedEvent } from '../../../recipes/rest-user-api/request.js'
 import { matchRoute, type RouteName } from '../../../recipes/rest-user-api/routes.js'
-import {
-  preconditionHeaders,
-  type User,
-  userInput,
-  userPath,
-  usersQuery,
-} from '../../../recipes/rest-user-api/schema.js'
 import { userApiSettings } from '../../../recipes/rest-user-api/settings.js'
 import { userStore } from '../../../recipes/rest-user-api/store.js'
+import { preconditionHeaders, type User, userInput, userPath, usersQuery } from './classic-zod/rest-user-api.js'
 
 class HttpError extends Error {
   readonly expose = true

@@ -14,7 +14,7 @@ import middy from '@middy/core'
 import warmup from '@middy/warmup'
 import type { KinesisStreamTumblingWindowEvent } from 'aws-lambda'
 import { writeWindowCounts } from '../../../recipes/stream-reducer/counts-table.js'
-import { countKeySchema } from '../../../recipes/stream-reducer/schema.js'
+import { countKeySchema } from './classic-zod/stream-reducer.js'
 
 const tableName = process.env.TABLE_NAME
 if (!tableName) throw new Error('the TABLE_NAME environment variable is required')
