@@ -43,14 +43,18 @@ describe('AlarmClock (internal: the one timer the guards share)', () => {
       const count = () => {
         calls++
       }
-      const first = budget.alarm(20, count, undefined)
-      const second = budget.alarm(40, count, undefined)
+      // Due far enough out that no check below can outlast them on a loaded machine (each waits a few loop turns):
+      // at 20 and 40 ms, a lagging loop let the first fire before it was cancelled (test:stress).
+      const first = budget.alarm(10_000, count, undefined)
+      const second = budget.alarm(20_000, count, undefined)
       expect(await timers.pending()).toHaveLength(1) // one timer for both
       budget.cancelAlarm(first)
       expect(await timers.pending()).toHaveLength(1)
       budget.cancelAlarm(second)
       budget.cancelAlarm(second) // idempotent
       expect(await timers.pending()).toEqual([])
+      // One due soon, cancelled in the same turn it was set, then waited past: it never fires.
+      budget.cancelAlarm(budget.alarm(20, count, undefined))
       await sleep(60)
       expect(calls).toBe(0)
     } finally {
