@@ -20,7 +20,8 @@ export const SECTION = 'Test suite: `npm test` wall time on this machine'
 function testSteps(root: string): string[] {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { test: string } }
   const steps = scripts.test.split('&&').map((part) => /^\s*npm run ([\w:-]+)\s*$/.exec(part)?.[1])
-  if (steps.some((step) => step === undefined)) throw new Error(`npm test is not a chain of npm run steps: ${scripts.test}`)
+  if (steps.some((step) => step === undefined))
+    throw new Error(`npm test is not a chain of npm run steps: ${scripts.test}`)
   return steps as string[]
 }
 
