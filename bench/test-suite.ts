@@ -1,20 +1,29 @@
 /**
- * The test suite's wall time (issue 18, target 4: `npm test` under 2 minutes on the 2-core machine). Runs the four
- * steps `npm test` chains (`typecheck`, `lint`, `typecheck:types`, `jest`) one after the other, as it does, and times
- * each. The target is on their sum; a step that fails makes the target not met, whatever the time.
+ * The test suite's wall time (issue 18, target 4: `npm test` under 2 minutes on the 2-core machine). Runs the steps
+ * `npm test` chains (read from package.json: `npm run a && npm run b && …`) one after the other, as it does, and times
+ * each. The target is on their sum; a step that fails makes the target not met, whatever the time. The type checker's
+ * incremental cache is removed first, so the figure is a first run's, as on a fresh clone.
  *
  * Wall time, not CPU time: the target is how long a developer waits. On a shared machine it also counts the time other
  * processes held the cores, so the load average at the start is in the notes.
  */
 import { spawn } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
+import { join } from 'node:path'
 import type { Figure, SectionResult } from './lib/report.js'
 import { target } from './lib/report.js'
 
 export const SECTION = 'Test suite: `npm test` wall time on this machine'
 
-/** The scripts `npm test` runs, in its order (package.json). */
-const steps = ['typecheck', 'lint', 'typecheck:types', 'jest'] as const
+/** The scripts `npm test` runs, in its order: its package.json line is `npm run a && npm run b && …`. */
+function testSteps(root: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { test: string } }
+  const steps = scripts.test.split('&&').map((part) => /^\s*npm run ([\w:-]+)\s*$/.exec(part)?.[1])
+  if (steps.some((step) => step === undefined))
+    throw new Error(`npm test is not a chain of npm run steps: ${scripts.test}`)
+  return steps as string[]
+}
 
 const limitS = 120
 
@@ -52,6 +61,8 @@ export async function testSuiteBenchmark(options: { root?: string } = {}): Promi
   const failed: string[] = []
   let total = 0
   let summary: string | undefined
+  const steps = testSteps(cwd)
+  rmSync(join(cwd, 'node_modules', '.cache', 'tsc'), { recursive: true, force: true })
   for (const step of steps) {
     const run = await runScript(step, cwd)
     total += run.seconds
@@ -67,7 +78,7 @@ export async function testSuiteBenchmark(options: { root?: string } = {}): Promi
     })
     console.log(`npm run ${step}: ${run.seconds.toFixed(1)} s, exit ${run.code}`)
   }
-  figures.push({ section: SECTION, name: 'npm test (the four steps)', unit: 's', value: total, statistic: 'once' })
+  figures.push({ section: SECTION, name: `npm test (${steps.join(', ')})`, unit: 's', value: total, statistic: 'once' })
   const met = failed.length === 0
   const verdict = target(
     SECTION,
@@ -84,7 +95,7 @@ export async function testSuiteBenchmark(options: { root?: string } = {}): Promi
     figures,
     targets: [verdict],
     notes: [
-      `One run of each step, back to back, as \`npm test\` chains them; load average at the start ${load.join(' / ')}. The timing-sensitive tests allow for the event-loop lag they measure, and \`npm run test:stress\` runs the suite twice with both cores busy (CONTRIBUTING.md).`,
+      `One run of each step, back to back, as \`npm test\` chains them, the type checker's incremental cache removed first; load average at the start ${load.join(' / ')}. The timing-sensitive tests allow for the event-loop lag they measure, and \`npm run test:stress\` runs the suite twice with both cores busy (CONTRIBUTING.md).`,
     ],
   }
 }
