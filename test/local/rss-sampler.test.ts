@@ -1,7 +1,8 @@
 import { watchRss } from '../../src/local/rss-sampler.js'
 
 const slot = Symbol.for('serverless-done-right.local.rssSampler')
-const samplerOf = () => (process as unknown as Record<symbol, { watchers: Set<unknown> } | undefined>)[slot]
+const samplerOf = () =>
+  (process as unknown as Record<symbol, { watchers: Set<unknown>; latest: number } | undefined>)[slot]
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('the local invocations RSS sampler', () => {
@@ -20,7 +21,10 @@ describe('the local invocations RSS sampler', () => {
     const atStart = process.memoryUsage.rss()
     let held: Buffer | undefined = Buffer.alloc(256 * 1024 * 1024, 1) // filled, so its pages are resident
     const whileHeld = process.memoryUsage.rss()
-    await sleep(60) // several ticks while the buffer is held
+    // Held until the sampler has ticked with it resident (not a fixed sleep: under test:stress a 60 ms sleep could end
+    // before the first tick); a sampler that never reads it fails here after 5 s.
+    const heldSince = Date.now()
+    while ((samplerOf()?.latest ?? 0) < atStart + 64 * 1024 * 1024 && Date.now() - heldSince < 5_000) await sleep(5)
     held = undefined
     const peak = watch.stop()
     expect(held).toBeUndefined()

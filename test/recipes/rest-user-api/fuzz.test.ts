@@ -214,7 +214,23 @@ describe('the user API under arbitrary requests', () => {
         if (result.statusCode === 201) expectedItems++
         if (result.statusCode === 204) expectedItems--
       }),
-      { numRuns: 400 },
+      {
+        numRuns: 400,
+        // Random runs reach a 428 (a write to an existing user without If-Match) only now and then: these two always do.
+        examples: [
+          [
+            {
+              method: 'PUT',
+              path: `/users/${seededIds[1]}`,
+              query: {},
+              headers: json,
+              body: '{"email":"a@b.co","name":"A"}',
+            },
+            false,
+          ],
+          [{ method: 'DELETE', path: `/users/${seededIds[2]}`, query: {}, headers: {}, body: undefined }, true],
+        ],
+      },
     )
     // The run reached the table: users were created, read, replaced and deleted, not only refused.
     const seen = Object.fromEntries(statuses)
