@@ -88,12 +88,14 @@ describe('budgetOf', () => {
   it('runs registered checks until they are removed', () => {
     const budget = internalsOf(lambdaContext())
     let calls = 0
-    const remove = budget.addCheck(() => {
+    const count = () => {
       calls++
-    })
+    }
+    budget.addCheck(count)
     budget.check()
     budget.check()
-    remove()
+    budget.removeCheck(count)
+    budget.removeCheck(count) // idempotent
     budget.check()
     expect(calls).toBe(2)
   })

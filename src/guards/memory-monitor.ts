@@ -41,7 +41,6 @@ export interface Watch extends Sheddable {
   warned: boolean
   shed: boolean
   pressure: number
-  removeCheck: () => void
   /** Its next sample, an alarm on its budget's timer. */
   sample: BudgetAlarm | undefined
 }
@@ -132,9 +131,9 @@ export class MemoryMonitor {
       warned: false,
       shed: false,
       pressure: 0,
-      removeCheck: budget.addCheck(this.#check),
       sample: undefined,
     }
+    budget.addCheck(this.#check)
     const now = Date.now()
     // On the budget's one timer, which the timeout guard shares: one timer an invocation, not one per guard.
     watch.sample = budget.alarm(this.#sampleEveryMs, this.#sample, watch, now)
@@ -175,7 +174,7 @@ export class MemoryMonitor {
     if (at === -1) return
     running[at] = running[running.length - 1] as Watch
     running.pop()
-    watch.removeCheck()
+    watch.budget.removeCheck(this.#check)
     if (watch.sample !== undefined) watch.budget.cancelAlarm(watch.sample)
     if (watch.shed) this.#awaitFull = true
   }
