@@ -87,7 +87,7 @@ export async function testSuiteBenchmark(options: { root?: string } = {}): Promi
     1,
     'atMost',
     met
-      ? `${total.toFixed(0)} s for the whole suite (${summary ?? 'jest summary not found'}), under ${limitS} s`
+      ? `${total.toFixed(0)} s for the whole suite (${summary ?? 'jest summary not found'}), ${total <= limitS ? 'under' : 'over'} ${limitS} s`
       : `failed: ${failed.join(', ')}`,
   )
   if (!met) verdict.met = false
