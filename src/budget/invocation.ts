@@ -76,8 +76,8 @@ class Invocation extends AlarmClock implements BudgetInternals {
   }
 
   // The public methods work detached (`const { remainingMs } = budget`, as the README does): each getter makes its
-  // bound function the first time it is read. Most invocations never read them, and three closures made with every
-  // budget were a tenth of what the guards add to an invocation (`npm run bench`, guards section).
+  // bound function the first time it is read. Most invocations never read them; three closures made with every budget
+  // cost about 3 % of a guarded invocation's CPU (an A/B of the two library bundles in one process, BENCHMARKS.md).
   #remainingMs: (() => number) | undefined
   #abort: ((reason: Error) => void) | undefined
   #check: (() => void) | undefined

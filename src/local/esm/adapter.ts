@@ -16,8 +16,6 @@ export interface StreamItem {
   readonly arrivalMs: number
   /** The record exactly as the Lambda event carries it. */
   readonly event: object
-  /** The UTF-8 size of `JSON.stringify(event)`, when the reader knows it without serializing; else it is serialized. */
-  readonly bytes?: number
 }
 
 /** A page of records; `ended` when the shard is closed and read to its end. */

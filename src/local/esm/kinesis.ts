@@ -23,68 +23,29 @@ import { createReaderClient } from './client.js'
 import { type MappingIdentity, mappingIdentity } from './records.js'
 import type { ResolvedOptions } from './resolve.js'
 
-/** Printable ASCII without `"` and `\\`: JSON writes such a string as it is, between quotes. */
-const plainJson = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
-
-/** The UTF-8 size of `text` as a JSON string, quotes included. */
-function jsonStringBytes(text: string): number {
-  return plainJson.test(text) ? text.length + 2 : Buffer.byteLength(JSON.stringify(text))
-}
-
-/**
- * The record Lambda delivers: `kinesis.*`, `eventID` `shardId-…:<sequenceNumber>`, ARNs with region; with its JSON size,
- * counted without serializing it: `emptyBytes` (see {@link emptyEventBytes}) plus what each variable member adds.
- */
-export function kinesisItem(
-  record: SdkRecord,
-  shardId: string,
-  identity: MappingIdentity,
-  emptyBytes: number,
-): StreamItem {
+/** The record Lambda delivers: `kinesis.*`, `eventID` `shardId-…:<sequenceNumber>`, ARNs with region. */
+function kinesisItem(record: SdkRecord, shardId: string, identity: MappingIdentity): StreamItem {
   const sequenceNumber = record.SequenceNumber ?? ''
   const partitionKey = record.PartitionKey ?? ''
   const arrivalMs = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()
   const bytes = record.Data ?? new Uint8Array()
-  // A view of the SDK's bytes, not a copy of them.
-  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
-  const eventID = `${shardId}:${sequenceNumber}`
-  const event = kinesisEvent(identity, partitionKey, sequenceNumber, data, arrivalMs / 1000, eventID)
-  const size =
-    emptyBytes +
-    jsonStringBytes(partitionKey) +
-    jsonStringBytes(sequenceNumber) +
-    jsonStringBytes(eventID) +
-    data.length +
-    String(arrivalMs / 1000).length -
-    // The empty event's four empty strings (2 bytes each, less the data's 2 quotes, which data.length leaves out) and
-    // its 0 timestamp (1 byte).
-    7
-  return { sequenceNumber, partitionKey, arrivalMs, event, bytes: size }
-}
-
-function kinesisEvent(
-  identity: MappingIdentity,
-  partitionKey: string,
-  sequenceNumber: string,
-  data: string,
-  approximateArrivalTimestamp: number,
-  eventID: string,
-): KinesisStreamRecord {
-  return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey, sequenceNumber, data, approximateArrivalTimestamp },
+  const event: KinesisStreamRecord = {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey,
+      sequenceNumber,
+      data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), // a view, not a copy
+      approximateArrivalTimestamp: arrivalMs / 1000,
+    },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
-    eventID,
+    eventID: `${shardId}:${sequenceNumber}`,
     eventName: 'aws:kinesis:record',
     invokeIdentityArn: identity.roleArn,
     awsRegion: identity.region,
     eventSourceARN: identity.streamArn,
   }
-}
-
-/** The JSON size of an event of `identity` whose variable members are empty (the strings '', the time 0). */
-export function emptyEventBytes(identity: MappingIdentity): number {
-  return Buffer.byteLength(JSON.stringify(kinesisEvent(identity, '', '', '', 0, '')))
+  return { sequenceNumber, partitionKey, arrivalMs, event }
 }
 
 function isIteratorError(error: unknown): boolean {
@@ -104,7 +65,6 @@ function kinesisShardReader(
   target: { streamName: string; shardId: string; hasParents: boolean; startingPosition: string },
 ): ShardReader {
   let iterator: string | undefined
-  const emptyBytes = emptyEventBytes(identity)
   const acquire = async (resumeAfter: string | undefined, signal: AbortSignal): Promise<string> => {
     const base = { StreamName: target.streamName, ShardId: target.shardId }
     let input: GetShardIteratorCommandInput
@@ -128,7 +88,7 @@ function kinesisShardReader(
           abortSignal: signal,
         })
         iterator = page.NextShardIterator
-        const items = (page.Records ?? []).map((record) => kinesisItem(record, target.shardId, identity, emptyBytes))
+        const items = (page.Records ?? []).map((record) => kinesisItem(record, target.shardId, identity))
         return { items, ended: iterator === undefined }
       } catch (error) {
         if (isIteratorError(error)) iterator = undefined

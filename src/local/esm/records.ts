@@ -45,7 +45,7 @@ export function toShardRecord(item: StreamItem, shardId: string, position: numbe
     arrivalMs: item.arrivalMs,
     readAtMs: Date.now(),
     event: item.event,
-    bytes: (item.bytes ?? Buffer.byteLength(JSON.stringify(item.event))) + 1,
+    bytes: Buffer.byteLength(JSON.stringify(item.event)) + 1,
     position,
     finished: false,
   }
