@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+
+/**
+ * The leak trend on real V8 garbage collections, in child processes (see `leak-child.ts`): each workload has a heap of
+ * its own, with `--max-old-space-size=256` as Lambda's Node runtime sets for a function of about 288 MB. The trend
+ * reads the heap right after each major collection; before, it read the heap kept at the end of each warm
+ * invocation, which only grows between two major collections (promoted garbage stays counted until the next one),
+ * so a busy function with no leak got a "possible leak" warning. No timing is asserted: only what was logged.
+ */
+
+interface ChildOutcome {
+  result: Record<string, unknown> | undefined
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  stderr: string
+}
+
+let folder: string
+let script: string
+
+beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'sdr-leak-'))
+  script = join(folder, 'leak-child.mjs')
+  await build({
+    entryPoints: [new URL('./leak-child.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    outfile: script,
+    logLevel: 'error',
+  })
+})
+
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true })
+})
+
+/** Runs the child; one that has not ended after 100 s (it should take a few) is killed, which fails the test. */
+function runChild(flags: string[], ...args: string[]): Promise<ChildOutcome> {
+  return new Promise((resolve, reject) => {
+    const { NODE_OPTIONS: _ignored, ...env } = process.env
+    const child = spawn(process.execPath, ['--max-old-space-size=256', ...flags, script, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const killer = setTimeout(() => child.kill('SIGKILL'), 100_000)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(killer)
+      const line = stdout.split('\n').find((text) => text.startsWith('{'))
+      resolve({ result: line ? JSON.parse(line) : undefined, exitCode, signal, stderr })
+    })
+  })
+}
+
+describe('memoryWatchdog(): the leak trend on real garbage collections', () => {
+  it('does not warn for a busy function that keeps nothing, and warns once for one that keeps what it allocates', async () => {
+    const [garbage, leak] = await Promise.all([runChild([], 'garbage', '1500'), runChild([], 'leak', '1000')])
+    for (const { exitCode, signal, stderr } of [garbage, leak])
+      expect({ exitCode, signal, stderr }).toMatchObject({ exitCode: 0, signal: null, stderr: '' })
+
+    // The regression: promoted garbage made the heap kept at the end of an invocation climb for dozens of
+    // invocations between two major collections, and the default window of 20 called that a leak.
+    expect(garbage.result).toMatchObject({ mode: 'garbage', warnings: [], suspected: 0 })
+    // Not for lack of evidence: V8 made enough major collections to fill the window of 20 readings twice over.
+    expect(Number(garbage.result?.majorGcs)).toBeGreaterThanOrEqual(40)
+
+    // A real leak: the heap left by each major collection rises, and the watchdog says so once.
+    const warnings = leak.result?.warnings as { window: number; firstMb: number; lastMb: number }[]
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatchObject({ window: 20 })
+    expect(Number(warnings[0]?.lastMb) - Number(warnings[0]?.firstMb)).toBeGreaterThan(5)
+    expect(Number(leak.result?.suspected)).toBeGreaterThan(0)
+    expect(leak.result?.keptObjects).toBe(1_000_000)
+  }, 200_000) // a few seconds each on an idle machine; the slack is for a busy one
+
+  it('gives each watchdog one GC observer, which goes when the watchdog is dropped, and never holds the process', async () => {
+    const many = await runChild(['--expose-gc'], 'many')
+    // The child ended by itself (no process.exit): no observer kept it alive.
+    expect({ exitCode: many.exitCode, signal: many.signal, stderr: many.stderr }).toEqual({
+      exitCode: 0,
+      signal: null,
+      stderr: '',
+    })
+    // 200 watchdogs, one observer each (made at the first warm invocation, not one per invocation); 199 dropped and
+    // collected, their observers disconnected; the one still in use keeps its own.
+    expect(many.result).toEqual({ mode: 'many', observed: 200, disconnected: 199 })
+  }, 200_000)
+})
