@@ -1,10 +1,19 @@
 /**
- * Spotting a leak trend in the heap left after each warm invocation. Used by `memoryWatchdog()`.
+ * Spotting a leak trend in the heap left by major garbage collections. Used by `memoryWatchdog()`.
+ *
+ * Why after a major collection: between two of them the old generation only grows. Objects promoted from the young
+ * generation stay counted until the next major (mark-compact) collection even when they are garbage, so a busy
+ * function with no leak shows a heap that climbs for dozens of invocations. Right after a major collection the old
+ * generation holds what is live (and little else): a leak is that baseline rising.
  *
  * @module
  */
+import { constants, PerformanceObserver, type PerformanceObserverEntryList } from 'node:perf_hooks'
+import type { StructuredLogger } from '../logger.js'
+import { heapUsage } from './heap.js'
+import { round } from './memory-summary.js'
 
-/** The last `size` post-invocation heap readings, oldest first once full, and whether they keep growing. */
+/** The last `size` heap readings, oldest first once full, and whether they keep growing. */
 export interface LeakTrend {
   /** Adds a reading in MB and tells whether the window now shows a growing heap. */
   add(heapUsedMb: number): boolean
@@ -14,8 +23,8 @@ export interface LeakTrend {
 
 /**
  * A window of the last `size` readings (`size >= 2`). It shows a leak trend when it is full and every reading of its
- * newer half is above every reading of its older half: garbage collection makes the heap saw up and down, so a
- * single drop does not clear a leak, and a heap that merely saws within a band does not look like one.
+ * newer half is above every reading of its older half: a single drop does not clear a leak, and readings that merely
+ * wander within a band (what a collection finds live depends on what was in flight) do not look like one.
  */
 export function leakTrend(size: number): LeakTrend {
   const held: number[] = []
@@ -29,5 +38,78 @@ export function leakTrend(size: number): LeakTrend {
       return held.slice(size - half).every((mb) => mb > olderMax)
     },
     readings: () => [...held],
+  }
+}
+
+/**
+ * One watchdog's leak trend, fed with the heap as major collections leave it. A `PerformanceObserver` of `gc` entries,
+ * made by the first `observe()`, reads the kept heap (every space but the young ones) when Node reports a major
+ * collection. Node reports it asynchronously, a turn of the event loop after the collection, so the reading also holds
+ * what was allocated in between: little next to the live set. A collection reported while more than one invocation
+ * runs is not read: theirs would hold their live objects, not a leak. At the end of each warm invocation, `settle`
+ * feeds the newest reading not fed yet, if any: at most one reading an invocation, one per major collection. With no
+ * major collection there is no reading: a function that never fills its heap enough for one gives no evidence either
+ * way, and gets no warning. The per-invocation cost is one comparison; the observer costs nothing between collections.
+ *
+ * The observer holds the watch only weakly: once the watchdog is dropped and collected, the observer disconnects at
+ * the next collection it reports. Observers do not keep the process alive.
+ */
+export class LeakWatch {
+  readonly #trend: LeakTrend
+  /** The invocations the monitor is watching; read, never changed, here. */
+  readonly #running: readonly unknown[]
+  #observing = false
+  /** The newest reading after a major collection, not fed yet; `NaN` when there is none. */
+  #pendingMb = Number.NaN
+  #suspected = false
+  #warned = false
+
+  constructor(size: number, running: readonly unknown[]) {
+    this.#trend = leakTrend(size)
+    this.#running = running
+  }
+
+  /** Starts reading the heap after major collections: called when the first warm invocation starts. Once. */
+  observe(): void {
+    if (this.#observing) return
+    this.#observing = true
+    const watch = new WeakRef(this)
+    const observer = new PerformanceObserver((list) => {
+      const self = watch.deref()
+      if (self === undefined) observer.disconnect()
+      else self.#collected(list)
+    })
+    observer.observe({ entryTypes: ['gc'] })
+  }
+
+  #collected(list: PerformanceObserverEntryList): void {
+    if (this.#running.length > 1) return
+    for (const entry of list.getEntries())
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        this.#pendingMb = heapUsage().keptMb
+        return
+      }
+  }
+
+  /**
+   * At the end of a warm invocation: feeds the newest reading not fed yet, warns once when the window shows a leak
+   * trend, and tells whether it (still) does.
+   */
+  settle(requestId: string, logger: StructuredLogger): boolean {
+    const mb = this.#pendingMb
+    if (Number.isNaN(mb)) return this.#suspected
+    this.#pendingMb = Number.NaN
+    this.#suspected = this.#trend.add(mb)
+    if (this.#suspected && !this.#warned) {
+      this.#warned = true
+      const readings = this.#trend.readings()
+      logger.warn('Heap keeps growing: possible leak', {
+        window: readings.length,
+        firstMb: round(readings[0] as number),
+        lastMb: round(mb),
+        requestId,
+      })
+    }
+    return this.#suspected
   }
 }

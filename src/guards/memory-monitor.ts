@@ -9,9 +9,9 @@ import type { Context } from 'aws-lambda'
 import { type BudgetAlarm, type BudgetInternals, beginBudget } from '../budget/invocation.js'
 import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
 import type { StructuredLogger } from '../logger.js'
-import { heapUsage, oldGenerationLimitMb } from './heap.js'
-import { type LeakTrend, leakTrend } from './leak-trend.js'
-import { reportSummary, round } from './memory-summary.js'
+import { oldGenerationLimitMb } from './heap.js'
+import { LeakWatch } from './leak-trend.js'
+import { reportSummary } from './memory-summary.js'
 import type { MemorySummary } from './memory-types.js'
 import { invocationsToShed, type Sheddable } from './shed-policy.js'
 
@@ -66,24 +66,23 @@ function positiveNumber(value: unknown): number | undefined {
 export class MemoryMonitor {
   readonly #settings: MonitorSettings
   readonly #heapLimitMb = oldGenerationLimitMb()
-  readonly #trend: LeakTrend | undefined
   // An array, not a Set: with one invocation at a time a Set's add/delete churn costs ~0.5 µs an invocation.
   readonly #running: Watch[] = []
+  /** The leak trend, on the heap major collections leave; `undefined` when `leakWindow` is 0. */
+  readonly #leak: LeakWatch | undefined
   /** Set when a shed invocation ends: the next shed waits for a full reading (its garbage may still be counted). */
   #awaitFull = false
   readonly #sampleEveryMs: number
   #invocations = 0
-  #leakWarned = false
   // The latest reading, shared by every invocation.
   #rssMb = 0
   #heapUsedMb = 0
-  #heapKeptMb = 0
   #nextReadingAt = 0
   #nextHeapReadingAt = 0
 
   constructor(settings: MonitorSettings) {
     this.#settings = settings
-    this.#trend = settings.leakWindow === 0 ? undefined : leakTrend(settings.leakWindow)
+    this.#leak = settings.leakWindow === 0 ? undefined : new LeakWatch(settings.leakWindow, this.#running)
     this.#sampleEveryMs = Math.max(1, settings.sampleIntervalMs)
   }
 
@@ -112,7 +111,8 @@ export class MemoryMonitor {
 
   /** Starts watching the invocation of `request`. */
   start(request: { readonly context: Context }): Watch {
-    this.#invocations++
+    // The GC observer comes with the first warm invocation: collections before it count what starting up left.
+    if (++this.#invocations === 2) this.#leak?.observe()
     const { context } = request
     const budget = beginBudget(request)
     const watch: Watch = {
@@ -143,28 +143,16 @@ export class MemoryMonitor {
     return watch
   }
 
-  /** Stops watching, takes a last reading when one is due, feeds the leak trend, and reports the summary. */
+  /**
+   * Stops watching, takes a last reading when one is due, feeds the leak trend the heap the latest major collection
+   * left (when there was one since the last feed), and reports the summary.
+   */
   stop(watch: Watch): void {
     const now = Date.now()
-    const fresh = now >= this.#nextReadingAt
-    if (fresh) this.#read(now, true)
+    if (now >= this.#nextReadingAt) this.#read(now, true)
     this.#unwatch(watch)
-    let leakSuspected = false
-    // Only a reading with no other invocation running: theirs would hold their live objects, not a leak.
-    if (fresh && this.#trend !== undefined && !watch.coldStart && this.#running.length === 0) {
-      leakSuspected = this.#trend.add(this.#heapKeptMb)
-      if (leakSuspected && !this.#leakWarned) {
-        this.#leakWarned = true
-        const readings = this.#trend.readings()
-        this.#settings.logger.warn('Heap keeps growing: possible leak', {
-          window: readings.length,
-          firstMb: round(readings[0] as number),
-          lastMb: round(this.#heapKeptMb),
-          requestId: watch.requestId,
-        })
-      }
-    }
     const { onSummary, logger } = this.#settings
+    const leakSuspected = this.#leak !== undefined && !watch.coldStart && this.#leak.settle(watch.requestId, logger)
     reportSummary(watch, this.#heapLimitMb, leakSuspected, onSummary, logger)
   }
 
@@ -186,8 +174,8 @@ export class MemoryMonitor {
       this.#awaitFull = false
       this.#nextReadingAt = now + this.#settings.sampleIntervalMs
       this.#rssMb = process.memoryUsage.rss() / MB
-      ;({ usedMb: this.#heapUsedMb, keptMb: this.#heapKeptMb } = heapUsage())
-    } else this.#heapUsedMb = getHeapStatistics().used_heap_size / MB
+    }
+    this.#heapUsedMb = getHeapStatistics().used_heap_size / MB
     for (const watch of this.#running) this.#assess(watch)
     for (const watch of invocationsToShed(this.#running, this.#settings, !this.#awaitFull)) this.#shed(watch)
   }

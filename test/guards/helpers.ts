@@ -17,7 +17,8 @@ export function recordingLogger(): StructuredLogger & { lines: LogLine[] } {
   return { lines, info: write('info'), warn: write('warn'), debug: write('debug'), error: write('error') }
 }
 
-async function turns(count: number): Promise<void> {
+/** Lets the event loop turn `count` times (Node reports garbage collections to observers on a later turn). */
+export async function turns(count: number): Promise<void> {
   for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve))
 }
 
