@@ -52,8 +52,9 @@ export interface HeapUsage {
   readonly usedMb: number
   /**
    * Every space but the young ones: objects that survived garbage collection or were big enough to go straight to
-   * the old generation. Young garbage makes the heap saw up and down by megabytes; this part moves only when objects
-   * are kept, which is what a leak trend looks at.
+   * the old generation. It grows between two major collections even with no leak (promoted objects stay counted
+   * until the next one, garbage or not), so the leak trend reads it right after a major collection, when it is close
+   * to what is live.
    */
   readonly keptMb: number
 }

@@ -23,7 +23,10 @@ export interface MemorySummary {
   readonly limitMb: number | undefined
   /** The V8 old generation's limit: `--max-old-space-size` (about 90% of the function memory in Lambda). */
   readonly heapLimitMb: number
-  /** True when the heap kept after the last `leakWindow` warm invocations keeps growing. */
+  /**
+   * True when the heap the last `leakWindow` major garbage collections left keeps growing (the trend as of this
+   * invocation's end; false until the window is full).
+   */
   readonly leakSuspected: boolean
 }
 

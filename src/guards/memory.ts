@@ -57,7 +57,12 @@ export interface MemoryWatchdogOptions {
    */
   shedAllRatio?: number
   /**
-   * How many post-invocation heap readings of warm invocations the leak trend looks at; `0` turns it off.
+   * How many heap readings the leak trend looks at; `0` turns it off. A reading is the heap a major (mark-compact)
+   * garbage collection left, without the young generation: close to what is live. At most one is taken per warm
+   * invocation (the newest since the last), and none while other invocations run. It warns when the newer half of the
+   * window is all above the older half. So it needs `leakWindow` major collections: a function whose heap never fills
+   * enough for V8 to run one gives no evidence and gets no warning, and as a leak grows V8 runs them further apart
+   * (a smaller window warns sooner, with more false alarms).
    * @defaultValue `20`
    */
   leakWindow?: number
@@ -121,10 +126,17 @@ type Slots = Record<symbol, unknown>
  *   earlier invocation left, which V8 collects only when it needs the room) is shed only after a reading under it.
  *   Shed at once, it would make no progress, and neither would its retries.
  * - After each invocation: a {@link MemorySummary} to `onSummary` and the logger (`debug`). Peaks are sampled: an
- *   invocation shorter than `sampleIntervalMs` reports the latest reading. The heap kept after each warm invocation
- *   that ends with no other running (the old generation, without young garbage; read when a reading is due) feeds a
- *   window of `leakWindow` readings; when every reading in the newer half of the window is above every reading in the
- *   older half, the watchdog warns once that the heap keeps growing: a leak trend.
+ *   invocation shorter than `sampleIntervalMs` reports the latest reading.
+ * - Leak trend: between two major (mark-compact) garbage collections the old generation only grows (promoted garbage
+ *   stays counted until the next one), so the heap at the end of an invocation climbs for a busy function with no
+ *   leak. The trend reads the heap right after each major collection instead (the old generation and the other
+ *   non-young spaces, read when Node reports the collection: close to the live set), through a `gc`
+ *   `PerformanceObserver` the watchdog makes at its first warm invocation (it costs nothing per invocation, does not
+ *   keep the process alive, and disconnects once the watchdog is dropped). A collection reported while other
+ *   invocations run is left out (their live objects are not a leak). The end of each warm invocation feeds the newest
+ *   reading, if a major collection happened since the last, to a window of `leakWindow` readings; when every reading in
+ *   the newer half is above every reading in the older half, the watchdog warns once that the heap keeps growing. No
+ *   major collection, no reading: a small function may run thousands of invocations without one, and is not warned.
  *
  * **Many invocations in one process** (Lambda Managed Instances: up to 64 per vCPU in one Node process, on worker
  * threads that each load the handler module once). RSS is the process's and the heap is the thread's: no reading can
