@@ -71,12 +71,12 @@ export async function redesignBenchmark(options: RedesignOptions = {}): Promise<
     console.log('guard stacks …')
     const guards = await guardStacks(libraries, {
       root,
-      rounds: options.rounds ?? 21,
+      rounds: options.rounds ?? 31,
       perRound: options.perRound ?? 20_000,
     })
     const guardRows = guardFigures(guards, before.label, after.label)
     console.log('fanOut CPU …')
-    const cpu = await fanOutCpu(libraries, { rounds: options.cpuRounds ?? 31, records })
+    const cpu = await fanOutCpu(libraries, { rounds: options.cpuRounds ?? 41, records })
     const cpuRows = cpuFigures(cpu, before.label, after.label, records)
     console.log('fanOut I/O …')
     const io = await fanOutIo(libraries, { rounds: options.ioRounds ?? 10, records: 2000, waitMs: 5, concurrency: 64 })
