@@ -126,6 +126,12 @@ const sections: Section[] = [
     title: 'Test suite',
     run: { module: './test-suite.ts', exportName: 'testSuiteBenchmark' },
   },
+  {
+    key: 'redesign',
+    title: 'Before and after the budget-contract redesign (issue 15)',
+    run: { module: './redesign.ts', exportName: 'redesignBenchmark' },
+    quickOptions: { rounds: 5, perRound: 5000, cpuRounds: 5, ioRounds: 3 },
+  },
 ]
 
 const { values } = parseArgs({
