@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
+import { aloneFigures, compositions } from './cold-start/alone.js'
 import { type Bundle, bundle, environment, floorOf, recipes, sources, tracingOn } from './cold-start/bundle.js'
 import { profileNotes, staticNotes } from './cold-start/notes.js'
 import { figuresOf, targetsOf } from './cold-start/report.js'
@@ -75,6 +76,10 @@ async function bundles(root: string, folder: string, profile = false): Promise<B
   for (const [name, contents] of Object.entries(sources)) {
     if (!profile || name.startsWith('SDK floor')) out.push(await bundle(root, folder, name, { contents }, options))
   }
+  if (profile) return out
+  for (const [name, contents] of Object.entries(compositions)) {
+    out.push(await bundle(root, folder, name, { contents }, { shim: false }))
+  }
   return out
 }
 
@@ -89,7 +94,12 @@ export async function coldStartBenchmark(
   try {
     const built = await bundles(root, folder)
     const fileOf = (name: string) => built.find((b) => b.name === name)?.file
-    const targeted = new Set<string>([...recipes, ...recipes.map((r) => `${r} baseline`), ...Object.values(floorOf)])
+    const targeted = new Set<string>([
+      ...recipes,
+      ...recipes.map((r) => `${r} baseline`),
+      ...Object.values(floorOf),
+      ...Object.keys(compositions),
+    ])
     // Each floor next to its recipes and their baselines: the rounds rotate, so neighbours stay neighbours and the
     // three figures of a target are measured seconds apart.
     const order = [...new Set(recipes.flatMap((r) => [floorOf[r], r, `${r} baseline`])), ...built.map((b) => b.name)]
@@ -124,7 +134,15 @@ export async function coldStartBenchmark(
       }
       if ((round + 1) % 5 === 0) console.log(`  ${round + 1}/${spawns} rounds`)
     }
-    const figures = figuresOf(built, candidates, timings)
+    const isComposition = (name: string) => name in compositions
+    const figures = [
+      ...figuresOf(
+        built.filter((b) => !isComposition(b.name)),
+        candidates.filter((c) => !isComposition(c.name)),
+        timings,
+      ),
+      ...aloneFigures(candidates, timings),
+    ]
     printFigures(figures)
     const targets = targetsOf(figures)
 

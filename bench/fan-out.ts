@@ -33,7 +33,7 @@ import { quantile } from './lib/stats.js'
 
 const SECTION = 'Batch fan-out: 10,000 Kinesis records, decode + zod + no-op async handler'
 
-const LogLine = z.object({
+export const LogLine = z.object({
   ts: z.iso.datetime(),
   level: z.enum(['debug', 'info', 'warn', 'error']),
   service: z.string().min(1),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { STATUS_CODES } from 'node:http'
+import { statusText } from './status-text.js'
 
 /**
  * Base class of every error this library throws.
@@ -80,7 +80,7 @@ export class HttpError extends ServerlessDoneRightError {
    */
   constructor(status: number, options: HttpErrorOptions = {}) {
     const safeStatus = Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500
-    const title = options.title ?? STATUS_CODES[safeStatus] ?? 'Error'
+    const title = options.title ?? statusText(safeStatus) ?? 'Error'
     super(options.detail ?? title, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'HttpError'
     this.status = safeStatus

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { STATUS_CODES } from 'node:http'
 import type { APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
+import { statusText } from './status-text.js'
 
 /** The members of an RFC 9457 problem body. `instance` carries the request id. */
 export interface ProblemBody {
@@ -27,7 +27,7 @@ export type HttpResult = APIGatewayProxyResult | APIGatewayProxyStructuredResult
  */
 export function problemBody(status: number, fields: Partial<ProblemBody> = {}): ProblemBody {
   const { type, title, detail, instance, status: _ignored, ...extensions } = fields
-  const body: ProblemBody = { type: type ?? 'about:blank', title: title ?? STATUS_CODES[status] ?? 'Error', status }
+  const body: ProblemBody = { type: type ?? 'about:blank', title: title ?? statusText(status) ?? 'Error', status }
   if (detail !== undefined) body.detail = detail
   if (instance !== undefined) body.instance = instance
   // Spread defines own properties: an extension named `__proto__` stays a plain member.

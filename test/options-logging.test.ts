@@ -191,3 +191,35 @@ describe('logger: false and a Powertools Logger', () => {
     ])
   })
 })
+
+describe('the default logger at cold start', () => {
+  // A child process: the first read of process.stdout sets the stream up (1.5-3 ms), once per process, so only a fresh
+  // process can tell whether creating the middlewares read it.
+  it('reads process.stdout at its first line, not when the middlewares are created', async () => {
+    const { execFile } = await import('node:child_process')
+    const { promisify } = await import('node:util')
+    const script = [
+      "const descriptor = Object.getOwnPropertyDescriptor(process, 'stdout')",
+      'let reads = 0',
+      "Object.defineProperty(process, 'stdout', { ...descriptor, get() { reads++; return descriptor.get.call(this) } })",
+      `const lib = await import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)})`,
+      'lib.warmup(); lib.timeoutGuard(); lib.memoryWatchdog(); lib.httpErrors(); lib.fanOut(async () => undefined)',
+      'const atCreation = reads',
+      "lib.jsonConsoleLogger().info('first line')",
+      "process.stderr.write('\\n' + JSON.stringify({ atCreation, afterALine: reads }) + '\\n')",
+    ].join('\n')
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'INFO' }
+    delete env.NODE_OPTIONS
+    delete env.POWERTOOLS_LOG_LEVEL
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { env },
+    )
+    // Node may add warnings to stderr: the reads are its line that starts with the marker.
+    const reads = stderr.split('\n').find((line) => line.startsWith('{"atCreation"'))
+    expect(JSON.parse(reads ?? 'null')).toEqual({ atCreation: 0, afterALine: expect.any(Number) })
+    expect(JSON.parse(reads ?? 'null').afterALine).toBeGreaterThan(0)
+    expect(JSON.parse(stdout)).toMatchObject({ level: 'INFO', message: 'first line' })
+  })
+})

@@ -31,7 +31,7 @@ export async function bundle(
   folder: string,
   name: string,
   entry: { path: string } | { contents: string },
-  options: { profile?: boolean } = {},
+  options: { profile?: boolean; shim?: boolean } = {},
 ): Promise<Bundle> {
   const outfile = join(folder, `${name.replace(/[^a-z0-9]+/gi, '-')}${options.profile ? '.profile' : ''}.mjs`)
   const result = await build({
@@ -48,8 +48,9 @@ export async function bundle(
     external: ['@aws-sdk/*'],
     mainFields: ['module', 'main'],
     banner: { js: esmRequireShim },
-    // recipes/deploy/node-http-shim.ts: `node:http` through CommonJS, as the recipes' functions take it.
-    alias: { 'node:http': nodeHttpShim(), http: nodeHttpShim() },
+    // recipes/deploy/node-http-shim.ts: `node:http` through CommonJS, as the recipes' functions take it (`shim: false`
+    // for a user's own function, bundled without it).
+    ...(options.shim === false ? {} : { alias: { 'node:http': nodeHttpShim(), http: nodeHttpShim() } }),
     tsconfig: join(root, 'tsconfig.json'),
     metafile: true,
     outfile,

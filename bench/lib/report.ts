@@ -10,7 +10,7 @@ import { arch, cpus, platform, totalmem } from 'node:os'
 export interface Figure {
   section: string
   name: string
-  unit: 'ns' | 'µs' | 'ms' | 's' | 'KB' | 'events/s' | 'req/s' | 'count'
+  unit: 'ns' | 'µs' | 'ms' | 's' | 'KB' | 'events/s' | 'req/s' | 'count' | '%'
   value: number
   statistic: 'median' | 'mean' | 'total' | 'size' | 'once'
   /** Spread: p25/p75 for distributions, min/max of repeated runs, or stddev; whatever the method gives. */
@@ -176,7 +176,9 @@ export function markdown(results: Results): string {
       `| ${cell(t.section)} | ${cell(t.name)} | ${fmt(t.ratio)}× | ${limit} | ${verdict(t)} | ${cell(t.explanation)} |`,
     )
   }
-  const titlesOf = (meta: NonNullable<Results['sections']>[number]) => meta.titles ?? [meta.title]
+  // A section that measured nothing (its notes say why) has no titles of its figures: its own title heads its notes.
+  const titlesOf = (meta: NonNullable<Results['sections']>[number]) =>
+    meta.titles !== undefined && meta.titles.length > 0 ? meta.titles : [meta.title]
   const covered = new Set((results.sections ?? []).flatMap(titlesOf))
   const groups: { titles: string[]; meta?: NonNullable<Results['sections']>[number] }[] = [
     ...(results.sections ?? []).map((meta) => ({ titles: titlesOf(meta), meta })),
@@ -185,7 +187,10 @@ export function markdown(results: Results): string {
   for (const { titles, meta } of groups) {
     for (const section of titles) {
       const figures = results.figures.filter((x) => x.section === section)
-      if (figures.length === 0) continue
+      if (figures.length === 0) {
+        if (titles.length === 1 && meta !== undefined) lines.push('', `## ${section}`, '', 'No figures in this run.')
+        continue
+      }
       lines.push('', `## ${section}`, '')
       const names = new Map(figures.map((f, i) => [f.name, letter(i)]))
       lines.push('| | candidate | value | ratio | spread | n | note |', '| --- | --- | --- | --- | --- | --- | --- |')

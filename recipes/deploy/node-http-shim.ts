@@ -15,8 +15,9 @@ export const nodeHttpShimSource = "module.exports = process.getBuiltinModule('no
  * A file the bundles take `node:http` from (esbuild `alias`): Node 22 answers an ESM `import … from 'node:http'` by
  * building the module's ESM namespace, which reads every export, and three of them (`WebSocket`, `CloseEvent`,
  * `MessageEvent`) are getters that load undici (with `node:http2`, `tls`, `zlib`): ~40 ms of CPU at every cold start
- * for classes nobody asked for (`npm run bench`, cold-start section). Middy's util and this library import
- * `node:http` (for `STATUS_CODES`); through this CommonJS file the bundle reads only what it uses. Written once to the
+ * for classes nobody asked for (`npm run bench`, cold-start section). The AWS SDK's HTTP handler, the X-Ray SDK the
+ * tracer loads and Middy's util import `node:http` (this library does not: `src/status-text.ts`); through this
+ * CommonJS file the bundle reads only what it uses. Written once to the
  * temporary directory: esbuild needs a file, and an installed package has no writable place of its own.
  */
 export function nodeHttpShim(): string {

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { STATUS_CODES } from 'node:http'
 import { HttpError, MemoryPressureError, TimeoutApproachingError, ValidationError } from '../errors.js'
 import { type ProblemBody, problemBody } from '../http-response.js'
+import { statusText } from '../status-text.js'
 
 /** The answer to one error. */
 export interface Problem {
@@ -92,5 +92,5 @@ export function problemFor(error: unknown, instance: string | undefined): Proble
   if (status === undefined) return plain(500, undefined, instance)
   const exposed = carrier.expose === true && typeof carrier.message === 'string' ? carrier.message : undefined
   // Middy's createError(415) without a message uses the status text: do not repeat the title as the detail.
-  return plain(status, exposed === STATUS_CODES[status] || exposed === '' ? undefined : exposed, instance)
+  return plain(status, exposed === statusText(status) || exposed === '' ? undefined : exposed, instance)
 }

@@ -31,10 +31,10 @@ beforeAll(() => {
 afterAll(() => synthesized.dispose())
 
 describe('a recipe bundle, for its cold start', () => {
-  it('takes node:http through CommonJS: no ESM import of it, though Middy and this library use it', () => {
+  it('takes node:http through CommonJS: no ESM import of it, though Middy and the X-Ray SDK use it', () => {
     const code = readFileSync(join(bundleOf(synthesized, fn), 'index.mjs'), 'utf8')
     expect(code).not.toMatch(/from\s*["'](node:)?http["']/)
-    // The shim is in, and used: Middy's util and this library's STATUS_CODES come through it.
+    // The shim is in, and used: the X-Ray SDK (loaded when the function traces) and Middy's util import node:http.
     expect(code).toMatch(/process\.getBuiltinModule\(["']node:http["']\)/)
   })
 
