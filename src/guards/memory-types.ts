@@ -24,8 +24,9 @@ export interface MemorySummary {
   /** The V8 old generation's limit: `--max-old-space-size` (about 90% of the function memory in Lambda). */
   readonly heapLimitMb: number
   /**
-   * True when the heap the last `leakWindow` major garbage collections left keeps growing (the trend as of this
-   * invocation's end; false until the window is full).
+   * True when the heap the last `leakWindow` major garbage collections left keeps growing, as the watchdog warns of it
+   * (the trend as of this invocation's end; false until the window is full and the trend has held for a quarter of
+   * it).
    */
   readonly leakSuspected: boolean
 }

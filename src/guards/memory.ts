@@ -60,9 +60,10 @@ export interface MemoryWatchdogOptions {
    * How many heap readings the leak trend looks at; `0` turns it off. A reading is the heap a major (mark-compact)
    * garbage collection left, without the young generation: close to what is live. At most one is taken per warm
    * invocation (the newest since the last), and none while other invocations run. It warns when the newer half of the
-   * window is all above the older half. So it needs `leakWindow` major collections: a function whose heap never fills
-   * enough for V8 to run one gives no evidence and gets no warning, and as a leak grows V8 runs them further apart
-   * (a smaller window warns sooner, with more false alarms).
+   * window is all above the older half, for a quarter of the window's readings in a row (a leak keeps rising; a heap
+   * that steps up once does not). So it needs `leakWindow` and a quarter major collections: a function whose heap never
+   * fills enough for V8 to run one gives no evidence and gets no warning, and as a leak grows V8 runs them further
+   * apart (a smaller window warns sooner, with more false alarms).
    * @defaultValue `20`
    */
   leakWindow?: number
@@ -135,8 +136,10 @@ type Slots = Record<symbol, unknown>
  *   keep the process alive, and disconnects once the watchdog is dropped). A collection reported while other
  *   invocations run is left out (their live objects are not a leak). The end of each warm invocation feeds the newest
  *   reading, if a major collection happened since the last, to a window of `leakWindow` readings; when every reading in
- *   the newer half is above every reading in the older half, the watchdog warns once that the heap keeps growing. No
- *   major collection, no reading: a small function may run thousands of invocations without one, and is not warned.
+ *   the newer half is above every reading in the older half, for a quarter of the window's readings in a row (a heap
+ *   that steps up once, as code is compiled or a cache fills, lines up so for a reading or two; a leak keeps it so),
+ *   the watchdog warns once that the heap keeps growing. No major collection, no reading: a small function may run
+ *   thousands of invocations without one, and is not warned.
  *
  * **Many invocations in one process** (Lambda Managed Instances: up to 64 per vCPU in one Node process, on worker
  * threads that each load the handler module once). RSS is the process's and the heap is the thread's: no reading can
