@@ -60,10 +60,11 @@ export interface MemoryWatchdogOptions {
    * How many heap readings the leak trend looks at; `0` turns it off. A reading is the heap a major (mark-compact)
    * garbage collection left, without the young generation: close to what is live. At most one is taken per warm
    * invocation (the newest since the last), and none while other invocations run. It warns when the newer half of the
-   * window is all above the older half, for a quarter of the window's readings in a row (a leak keeps rising; a heap
-   * that steps up once does not). So it needs `leakWindow` and a quarter major collections: a function whose heap never
-   * fills enough for V8 to run one gives no evidence and gets no warning, and as a leak grows V8 runs them further
-   * apart (a smaller window warns sooner, with more false alarms).
+   * window is above the older half (95% of the pairs of an older and a newer reading, all of them under a window of
+   * 10), for a quarter of the window's readings in a row (a leak keeps rising; a heap that steps up once does not). So
+   * it needs a window and a quarter of major collections: a function whose heap never fills enough for V8 to run one
+   * gives no evidence and gets no warning, and as a leak grows V8 runs them further apart (a smaller window warns
+   * sooner, with more false alarms).
    * @defaultValue `20`
    */
   leakWindow?: number
@@ -135,8 +136,8 @@ type Slots = Record<symbol, unknown>
  *   `PerformanceObserver` the watchdog makes at its first warm invocation (it costs nothing per invocation, does not
  *   keep the process alive, and disconnects once the watchdog is dropped). A collection reported while other
  *   invocations run is left out (their live objects are not a leak). The end of each warm invocation feeds the newest
- *   reading, if a major collection happened since the last, to a window of `leakWindow` readings; when every reading in
- *   the newer half is above every reading in the older half, for a quarter of the window's readings in a row (a heap
+ *   reading, if a major collection happened since the last, to a window of `leakWindow` readings; when the newer half
+ *   is above the older half (see `leakWindow`), for a quarter of the window's readings in a row (a heap
  *   that steps up once, as code is compiled or a cache fills, lines up so for a reading or two; a leak keeps it so),
  *   the watchdog warns once that the heap keeps growing. No major collection, no reading: a small function may run
  *   thousands of invocations without one, and is not warned.

@@ -9,6 +9,8 @@
  *   awaits I/O, and drops them when it returns. Objects held across the awaits survive young collections and are
  *   promoted, so the old generation grows between two major collections although nothing is kept: no leak.
  * - `leak`: the same work, and each invocation also keeps 1,000 small objects (about 80 KB) in a module-level array.
+ * - `step`: the same work as `garbage`, and the 300th invocation keeps 20 MB for good (a cache filled once): the heap
+ *   steps up once, then stays.
  * - `many`: 200 watchdogs, two invocations each, all dropped but one; then forced collections. Counts the GC
  *   observers created and disconnected (a spy on `PerformanceObserver`'s prototype: calls go through).
  */
@@ -32,6 +34,7 @@ async function work(_event: unknown, context: Context): Promise<number> {
     await turn() // stands for I/O: what the invocation holds lives across it
   }
   if (mode === 'leak') for (let i = 0; i < 1000; i++) kept.push({ id: context.awsRequestId, i, label: `kept-${i}` })
+  if (context.awsRequestId === 'step-300') kept.push(new Array(2_621_440).fill(1.5)) // 20 MB, once: a cache filled
   return held.length
 }
 

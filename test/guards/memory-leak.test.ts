@@ -68,8 +68,12 @@ function runChild(flags: string[], ...args: string[]): Promise<ChildOutcome> {
 
 describe('memoryWatchdog(): the leak trend on real garbage collections', () => {
   it('does not warn for a busy function that keeps nothing, and warns once for one that keeps what it allocates', async () => {
-    const [garbage, leak] = await Promise.all([runChild([], 'garbage', '1500'), runChild([], 'leak', '1000')])
-    for (const { exitCode, signal, stderr } of [garbage, leak])
+    const [garbage, leak, step] = await Promise.all([
+      runChild([], 'garbage', '1500'),
+      runChild([], 'leak', '1000'),
+      runChild([], 'step', '1500'),
+    ])
+    for (const { exitCode, signal, stderr } of [garbage, leak, step])
       expect({ exitCode, signal, stderr }).toMatchObject({ exitCode: 0, signal: null, stderr: '' })
 
     // The regression: promoted garbage made the heap kept at the end of an invocation climb for dozens of
@@ -77,6 +81,11 @@ describe('memoryWatchdog(): the leak trend on real garbage collections', () => {
     expect(garbage.result).toMatchObject({ mode: 'garbage', warnings: [], suspected: 0 })
     // Not for lack of evidence: V8 made enough major collections to fill the window of 20 readings twice over.
     expect(Number(garbage.result?.majorGcs)).toBeGreaterThanOrEqual(40)
+
+    // A heap that steps up by 20 MB once and stays there: the window's newer half is above its older half while the
+    // step sits in its middle, a reading or two, not the quarter of the window in a row a rising heap keeps.
+    expect(step.result).toMatchObject({ mode: 'step', warnings: [], suspected: 0, keptObjects: 1 })
+    expect(Number(step.result?.majorGcs)).toBeGreaterThanOrEqual(40)
 
     // A real leak: the heap left by each major collection rises, and the watchdog says so once.
     const warnings = leak.result?.warnings as { window: number; firstMb: number; lastMb: number }[]

@@ -412,6 +412,23 @@ describe('memoryWatchdog(): reports', () => {
     expect(trend.readings()).toEqual([20, 30, 40, 50])
   })
 
+  it('lets 5% of the pairs of an older and a newer reading disagree, from a window of 10', () => {
+    const last = (values: number[]) => {
+      const trend = leakTrend(values.length)
+      return values.map((value) => trend.add(value)).at(-1)
+    }
+    const rising = Array.from({ length: 20 }, (_, i) => i)
+    const dipped = (at: number, value: number) => rising.map((mb, i) => (i === at ? value : mb))
+    expect(last(rising)).toBe(true)
+    expect(last(dipped(12, 8.5))).toBe(true) // a newer reading under one older one: 1 pair of 100
+    expect(last(dipped(12, 4.5))).toBe(true) // under five: 5 pairs
+    expect(last(dipped(12, 3.5))).toBe(false) // under six: too many
+    expect(last(dipped(3, 30))).toBe(false) // an older reading above all the newer ones: 10 pairs
+    expect(last(Array.from({ length: 20 }, (_, i) => 5 + (i % 3)))).toBe(false) // wandering in a band
+    expect(last([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((mb, i) => (i === 6 ? 4.5 : mb)))).toBe(true) // 1 pair of 25
+    expect(last([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((mb, i) => (i === 6 ? 3.5 : mb)))).toBe(false) // 2 of 25
+  })
+
   it('rejects bad options at creation', () => {
     expect(() => memoryWatchdog({ sampleIntervalMs: -1 })).toThrow(RangeError)
     expect(() => memoryWatchdog({ sampleIntervalMs: -1 })).toThrow(
