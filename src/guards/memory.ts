@@ -60,11 +60,11 @@ export interface MemoryWatchdogOptions {
    * How many heap readings the leak trend looks at; `0` turns it off. A reading is the heap a major (mark-compact)
    * garbage collection left, without the young generation: close to what is live. At most one is taken per warm
    * invocation (the newest since the last), and none while other invocations run. It warns when the newer half of the
-   * window is above the older half (95% of the pairs of an older and a newer reading, all of them under a window of
-   * 10), for a quarter of the window's readings in a row (a leak keeps rising; a heap that steps up once does not). So
-   * it needs a window and a quarter of major collections: a function whose heap never fills enough for V8 to run one
-   * gives no evidence and gets no warning, and as a leak grows V8 runs them further apart (a smaller window warns
-   * sooner, with more false alarms).
+   * window is above the older half (by more than 0.1 MB, in 95% of the pairs of an older and a newer reading, all of
+   * them under a window of 10), for a quarter of the window's readings in a row (a leak keeps rising; a heap that
+   * steps up once does not). So it needs a window and a quarter of major collections: a function whose heap never
+   * fills enough for V8 to run one gives no evidence and gets no warning, and as a leak grows V8 runs them further
+   * apart (a smaller window warns sooner, with more false alarms).
    * @defaultValue `20`
    */
   leakWindow?: number
