@@ -43,9 +43,10 @@ const marginMb = 0.1
 /**
  * A window of the last `size` readings (`size >= 2`). It shows a leak trend when it is full and its newer half is
  * above its older half: of the pairs of an older and a newer reading, at least 95% have the newer one higher by more
- * than `marginMb` (every pair, for a window under 10). Not a mean or a slope: a single drop does not clear a leak, one
- * reading far above the rest does not make one, and readings that merely wander within a band (what a collection
- * finds live depends on what was in flight) do not look like one. Sorted halves: a reading costs O(size log size).
+ * than `marginMb` (every pair, for a window under 10). Ranks, not a mean or a slope: a reading far off the rest weighs
+ * no more than its pairs, one newer reading dipping a little does not clear a leak, and readings that merely wander
+ * within a band (what a collection finds live depends on what was in flight) do not look like one. Sorted halves: a
+ * reading costs O(size log size).
  */
 export function leakTrend(size: number): LeakTrend {
   const held: number[] = []
@@ -75,10 +76,10 @@ export function leakTrend(size: number): LeakTrend {
  * collection. Node reports it asynchronously, a turn of the event loop after the collection, so the reading also holds
  * what was allocated in between: little next to the live set. A collection reported while more than one invocation
  * runs is not read: theirs would hold their live objects, not a leak. At the end of each warm invocation, `settle`
- * feeds the newest reading not fed yet, if any: at most one reading an invocation, one per major collection; the
- * watch warns once the window has shown the trend for a quarter of its readings in a row. With no
- * major collection there is no reading: a function that never fills its heap enough for one gives no evidence either
- * way, and gets no warning. The per-invocation cost is one comparison; the observer costs nothing between collections.
+ * feeds the newest reading not fed yet, if any: at most one reading an invocation, one per major collection; the watch
+ * warns once the window has shown the trend for a quarter of its readings in a row. With no major collection there is
+ * no reading: a function that never fills its heap enough for one gives no evidence either way, and gets no warning.
+ * The per-invocation cost is one comparison; the observer costs nothing between collections.
  *
  * The observer holds the watch only weakly: once the watchdog is dropped and collected, the observer disconnects at
  * the next collection it reports. Observers do not keep the process alive.
