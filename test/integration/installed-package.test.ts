@@ -11,6 +11,24 @@ const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
 const npmFlags = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
 
+/**
+ * `npm install args` in `cwd`. `--prefer-offline` trusts npm's cached package metadata, which can be older than a
+ * package just published that needs it (the AWS SDK publishes hundreds of packages together: "No matching version
+ * found for @aws-sdk/…", ETARGET, seen twice in CI): then once more with the metadata revalidated.
+ */
+function npmInstall(args: string[], cwd: string): void {
+  try {
+    run('npm', ['install', ...args, ...npmFlags], cwd)
+  } catch (error) {
+    if (!/ETARGET/.test(String((error as { stderr?: unknown }).stderr))) throw error
+    run(
+      'npm',
+      ['install', ...args, ...npmFlags.map((flag) => (flag === '--prefer-offline' ? '--prefer-online' : flag))],
+      cwd,
+    )
+  }
+}
+
 /** The `npm install …` lines of the README section that starts with `heading`, comments and `#` lines dropped. */
 function installLines(heading: string): string[][] {
   const start = readme.indexOf(heading)
@@ -122,7 +140,7 @@ describe('the packed package installed into a fresh project with the README inst
     expect(others).toContainEqual(['-D', 'typescript@^5', '@types/node@^22'])
     for (const args of [fromTarball ?? [], ...others]) {
       const resolved = args.map((arg) => (arg.endsWith('.tgz') ? `./${tarball}` : arg))
-      run('npm', ['install', ...resolved, ...npmFlags], dir)
+      npmInstall(resolved, dir)
     }
     const version = (name: string) =>
       (JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
@@ -181,7 +199,7 @@ describe('the packed package installed into a fresh project with the README inst
 
   it('runs the local cloud end to end after the README /local install line', () => {
     const [localLine] = installLines('## Run locally')
-    run('npm', ['install', ...(localLine ?? []), ...npmFlags], dir)
+    npmInstall(localLine ?? [], dir)
     writeFileSync(join(dir, 'cloud-probe.mjs'), cloudProbe)
     expect(JSON.parse(run(process.execPath, ['cloud-probe.mjs'], dir))).toEqual({
       failed: 0,
