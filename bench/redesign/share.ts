@@ -1,7 +1,8 @@
 /**
- * The library's share of each recipe's Lambda bundle, for one tree: its `recipes/<name>/handler.ts` bundled as
- * `test/bundle-size.test.ts` bundles it (minified ESM for Node 22, only `@aws-sdk/*` external, the tree's own tsconfig,
- * whose `paths` map `serverless-done-right` to the tree's `src/index.ts`), and the bytes the tree's `src/` put in it.
+ * The library's share of each recipe's Lambda bundle, for one tree: its `recipes/<name>/handler.ts` bundled as CDK's
+ * NodejsFunction bundles it (minified ESM for Node 22, only `@aws-sdk/*` external, the tree's own tsconfig, whose
+ * `paths` map `serverless-done-right` to the tree's `src/index.ts`), and the bytes the tree's `src/` put in it. The
+ * redesign section and the ceiling in `test/bundle-size.test.ts` both measure it here.
  *
  * @module
  */

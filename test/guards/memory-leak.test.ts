@@ -1,8 +1,4 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { build } from 'esbuild'
+import { type BundledChild, bundleChild } from '../helpers/child.js'
 
 /**
  * The leak trend on real V8 garbage collections, in child processes (see `leak-child.ts`): each workload has a heap of
@@ -12,58 +8,17 @@ import { build } from 'esbuild'
  * so a busy function with no leak got a "possible leak" warning. No timing is asserted: only what was logged.
  */
 
-interface ChildOutcome {
-  result: Record<string, unknown> | undefined
-  exitCode: number | null
-  signal: NodeJS.Signals | null
-  stderr: string
-}
-
-let folder: string
-let script: string
+let child: BundledChild
 
 beforeAll(async () => {
-  folder = mkdtempSync(join(tmpdir(), 'sdr-leak-'))
-  script = join(folder, 'leak-child.mjs')
-  await build({
-    entryPoints: [new URL('./leak-child.ts', import.meta.url).pathname],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    outfile: script,
-    logLevel: 'error',
-  })
+  child = await bundleChild(new URL('./leak-child.ts', import.meta.url))
 })
 
-afterAll(() => {
-  rmSync(folder, { recursive: true, force: true })
-})
+afterAll(() => child.remove())
 
-/** Runs the child; one that has not ended after 100 s (it should take a few) is killed, which fails the test. */
-function runChild(flags: string[], ...args: string[]): Promise<ChildOutcome> {
-  return new Promise((resolve, reject) => {
-    const { NODE_OPTIONS: _ignored, ...env } = process.env
-    const child = spawn(process.execPath, ['--max-old-space-size=256', ...flags, script, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const killer = setTimeout(() => child.kill('SIGKILL'), 100_000)
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(killer)
-      const line = stdout.split('\n').find((text) => text.startsWith('{'))
-      resolve({ result: line ? JSON.parse(line) : undefined, exitCode, signal, stderr })
-    })
-  })
+/** Runs the child with `--max-old-space-size=256`; one that has not ended after 100 s (it should take a few) is killed. */
+function runChild(flags: string[], ...args: string[]) {
+  return child.run<Record<string, unknown>>(['--max-old-space-size=256', ...flags], args)
 }
 
 describe('memoryWatchdog(): the leak trend on real garbage collections', () => {

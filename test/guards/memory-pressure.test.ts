@@ -1,8 +1,4 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { build } from 'esbuild'
+import { type BundledChild, bundleChild } from '../helpers/child.js'
 
 /**
  * Real memory pressure, in child processes: a small `--max-old-space-size` (64 MB) makes V8 die for real when the
@@ -11,60 +7,24 @@ import { build } from 'esbuild'
  * child starts in a fraction of a second instead of loading a TypeScript loader.
  */
 
-interface ChildOutcome {
-  /** The JSON line the child printed, or `undefined` when it died first. */
-  result: { aborted: boolean; chunks: number; code?: string; details?: Record<string, number | string> } | undefined
-  exitCode: number | null
-  signal: NodeJS.Signals | null
-  stderr: string
+/** The JSON line the child prints, when it lives to print it. */
+interface Result {
+  aborted: boolean
+  chunks: number
+  code?: string
+  details?: Record<string, number | string>
 }
 
-let folder: string
-let script: string
+let child: BundledChild
 
 beforeAll(async () => {
-  folder = mkdtempSync(join(tmpdir(), 'sdr-memory-'))
-  script = join(folder, 'memory-child.mjs')
-  await build({
-    entryPoints: [new URL('./memory-child.ts', import.meta.url).pathname],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    outfile: script,
-    logLevel: 'error',
-  })
+  child = await bundleChild(new URL('./memory-child.ts', import.meta.url))
 })
 
-afterAll(() => {
-  rmSync(folder, { recursive: true, force: true })
-})
+afterAll(() => child.remove())
 
-function runChild(mode: string, memoryLimitInMB: number, watchdog: 'on' | 'off'): Promise<ChildOutcome> {
-  return new Promise((resolve, reject) => {
-    const { NODE_OPTIONS: _ignored, ...env } = process.env
-    const child = spawn(
-      process.execPath,
-      ['--max-old-space-size=64', script, mode, String(memoryLimitInMB), watchdog],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (exitCode, signal) => {
-      const line = stdout.split('\n').find((text) => text.startsWith('{'))
-      resolve({ result: line ? JSON.parse(line) : undefined, exitCode, signal, stderr })
-    })
-  })
+function runChild(mode: string, memoryLimitInMB: number, watchdog: 'on' | 'off') {
+  return child.run<Result>(['--max-old-space-size=64'], [mode, String(memoryLimitInMB), watchdog])
 }
 
 describe('memoryWatchdog() under real memory pressure', () => {
