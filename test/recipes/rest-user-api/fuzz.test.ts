@@ -216,8 +216,20 @@ describe('the user API under arbitrary requests', () => {
       }),
       {
         numRuns: 400,
-        // Random runs reach a 428 (a write to an existing user without If-Match) only now and then: these two always do.
+        // Random runs reach a 428 (a write to an existing user without If-Match) and a 412 (with a stale If-Match) only
+        // now and then (a 412 was missed once in npm test): these three always do. Examples run first, so the seeded
+        // user of the third is still at its first version.
         examples: [
+          [
+            {
+              method: 'PUT',
+              path: `/users/${seededIds[3]}`,
+              query: {},
+              headers: { ...json, 'If-Match': '"999"' },
+              body: '{"email":"c@d.co","name":"C"}',
+            },
+            false,
+          ],
           [
             {
               method: 'PUT',
