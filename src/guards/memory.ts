@@ -201,14 +201,14 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MemoryWatch
   const watchKey = Symbol('memoryWatchdog watch')
 
   function take(request: Request): Watch | undefined {
-    const slots = request.internal as Slots
+    const slots = request as unknown as Slots
     const watch = slots[watchKey] as Watch | undefined
     if (watch !== undefined) slots[watchKey] = undefined
     return watch
   }
 
   function memoryWatchdogBefore(request: Request): undefined {
-    ;(request.internal as Slots)[watchKey] = monitor.start(request)
+    ;(request as unknown as Slots)[watchKey] = monitor.start(request)
     return undefined
   }
 

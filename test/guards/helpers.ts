@@ -68,3 +68,13 @@ export { sleep } from '../helpers/timing.js'
 export function forever(): Promise<never> {
   return new Promise<never>(() => undefined)
 }
+
+/**
+ * Of the origins `timerTracker().pending()` gives, those that are not a guard's idle timer. Each `timeoutGuard()` keeps
+ * its one alarm timer (`budget/alarms.ts`) and each memory watchdog its one sampler (`guards/memory-monitor.ts`) armed
+ * after an invocation ends, instead of clearing and setting a timer per invocation: it holds nothing of the
+ * invocation, fires nothing for it, and ends by itself (at the cancelled alarm's time, or one sample interval on).
+ */
+export function besidesIdleGuardTimers(origins: string[]): string[] {
+  return origins.filter((origin) => !/^[^<]*(budget[/\\]alarms|guards[/\\]memory-monitor)/.test(origin))
+}

@@ -13,7 +13,7 @@ import { phaseDelays } from '../../src/guards/timeout-phases.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
 import { lagMeter } from '../helpers/timing.js'
-import { forever, recordingLogger, sleep, timerTracker } from './helpers.js'
+import { besidesIdleGuardTimers, forever, recordingLogger, sleep, timerTracker } from './helpers.js'
 
 /** The guard armed as documented: `middy(guard.middyOptions).use(guard)`. */
 function guarded<R>(handler: (event: unknown, context: Context) => Promise<R>, options?: TimeoutGuardOptions) {
@@ -373,10 +373,11 @@ describe('timeoutGuard(): invocations and resources', () => {
     try {
       const options = { softMarginMs: 200, hardMarginMs: 80 }
       const seenInside: string[][] = []
+      const quick = lambdaContext({ timeoutMs: 400 })
       await guarded(async () => {
         seenInside.push(await timers.pending())
         return 'quick'
-      }, options)(fixture('sqs'), lambdaContext({ timeoutMs: 400 }))
+      }, options)(fixture('sqs'), quick)
       // While it ran, the tracker saw the guard's soft timer (unref'd) and core's hard-phase timer.
       expect(seenInside[0]?.join('\n')).toMatch(/guards[/\\]timeout/)
       expect(seenInside[0]?.join('\n')).toMatch(/@middy[/\\]core/)
@@ -389,6 +390,11 @@ describe('timeoutGuard(): invocations and resources', () => {
       await guarded(async () => {
         throw new Error('x')
       }, options)(fixture('sqs'), lambdaContext({ timeoutMs: 300 })).catch(() => undefined)
+      // Core's timers are gone; a guard's own timer may still be armed, for its cancelled alarm (see the helper).
+      expect(besidesIdleGuardTimers(await timers.pending())).toEqual([])
+      // Past every cancelled alarm's time (the soft phases, 100-200 ms in): those timers woke, fired nothing, and ended.
+      await sleep(400)
+      expect(budgetOf(quick).signal.aborted).toBe(false)
       expect(await timers.pending()).toEqual([])
     } finally {
       timers.stop()
