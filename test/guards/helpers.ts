@@ -30,6 +30,7 @@ export async function turns(count: number): Promise<void> {
  */
 export function timerTracker() {
   const pending = new Map<number, string>()
+  const created: string[] = []
   const hook = createHook({
     init(id, type) {
       if (type !== 'Timeout') return
@@ -40,7 +41,9 @@ export function timerTracker() {
         .filter((frame) => /[/\\]src[/\\]|@middy[/\\]core/.test(frame))
         .map((frame) => frame.trim())
         .join(' < ')
-      if (origin !== '') pending.set(id, origin)
+      if (origin === '') return
+      pending.set(id, origin)
+      created.push(origin)
     },
     destroy(id) {
       pending.delete(id)
@@ -55,6 +58,10 @@ export function timerTracker() {
     async pending(): Promise<string[]> {
       await turns(3)
       return [...pending.values()]
+    },
+    /** Where each timer created since the tracker started was created, pending or not. */
+    created(): string[] {
+      return [...created]
     },
     stop(): void {
       hook.disable()

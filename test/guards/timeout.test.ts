@@ -401,6 +401,35 @@ describe('timeoutGuard(): invocations and resources', () => {
     }
   })
 
+  it('sets one timer of its own for invocations back to back, not one each', async () => {
+    const timers = timerTracker()
+    try {
+      const handler = guarded(async () => 'ok')
+      for (let i = 0; i < 50; i++) expect(await handler(fixture('sqs'), lambdaContext({ timeoutMs: 3000 }))).toBe('ok')
+      // Each invocation's soft alarm falls due after the one the timer was armed for: the timer stays as it is.
+      expect(timers.created().filter((origin) => /budget[/\\]alarms/.test(origin))).toHaveLength(1)
+      // Core's own hard-phase timer, by contrast, is one per invocation.
+      expect(timers.created().filter((origin) => /^[^<]*@middy[/\\]core/.test(origin))).toHaveLength(50)
+    } finally {
+      timers.stop()
+    }
+  })
+
+  it('with middyOptions, begins the budget before any middleware runs', async () => {
+    const guard = timeoutGuard({ logger: false })
+    const seenAhead: boolean[] = []
+    const handler = middy(guard.middyOptions)
+      .use({ before: (request) => void seenAhead.push(budgetOf(request.context).signal.aborted) })
+      .use(guard)
+      .handler(async () => 'ok')
+    // 200 ms left, under the hard margin: core's requestStart aborts the budget at once, so a middleware placed ahead
+    // of the guard already sees it (a `before` of the guard's own would come after that middleware's).
+    await handler(fixture('apigw-http-v2'), lambdaContext({ timeoutMs: 200 }))
+    // With 3 s left, nothing is aborted: the budget seen ahead is this invocation's, not the last one's.
+    await handler(fixture('apigw-http-v2'), lambdaContext({ timeoutMs: 3000 }))
+    expect(seenAhead).toEqual([true, false])
+  })
+
   it('sets no timer and never aborts when the context has no clock', async () => {
     const context = { awsRequestId: 'no-clock' } as Context
     const handler = guarded(async () => 'ok', { softMarginMs: 2, hardMarginMs: 1 })
