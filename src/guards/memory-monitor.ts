@@ -149,8 +149,8 @@ export class MemoryMonitor {
   }
 
   /**
-   * Stops watching (its last reading is the sampler's latest: the sampler was armed all along), feeds the leak trend the heap the latest major collection
-   * left (when there was one since the last feed), and reports the summary.
+   * Stops watching (its last reading is the sampler's latest: the sampler was armed all along), feeds the leak trend
+   * the heap the latest major collection left (when there was one since the last feed), and reports the summary.
    */
   stop(watch: Watch): void {
     this.#unwatch(watch)
