@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 
 // The package as a new user gets it: `npm pack`, then a fresh project that runs only the README's install lines.
 // npm uses the machine's shared cache with --prefer-offline, so a warm run installs from disk.
@@ -9,25 +9,34 @@ const root = new URL('../..', import.meta.url).pathname
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
 const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
-const npmFlags = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
+// Warnings kept: a test reads them (npm ≥ 11.16 warns of install scripts not covered by the project's allowScripts).
+const npmFlags = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn']
+
+/** `npm args` in `cwd`: its stdout and stderr, or an error carrying both. */
+function npm(args: string[], cwd: string): string {
+  const { status, stdout, stderr } = spawnSync('npm', args, { cwd, encoding: 'utf8', env: process.env })
+  if (status !== 0) throw Object.assign(new Error(`npm ${args.join(' ')} exited ${status}:\n${stderr}`), { stderr })
+  return `${stdout}${stderr}`
+}
 
 /**
- * `npm install args` in `cwd`. `--prefer-offline` trusts npm's cached package metadata, which can be older than a
- * package just published that needs it (the AWS SDK publishes hundreds of packages together: "No matching version
- * found for @aws-sdk/…", ETARGET, seen twice in CI): then once more with the metadata revalidated.
+ * `npm install args` in `cwd`, returning what npm printed. `--prefer-offline` trusts npm's cached package metadata,
+ * which can be older than a package just published that needs it (the AWS SDK publishes hundreds of packages together:
+ * "No matching version found for @aws-sdk/…", ETARGET, seen twice in CI): then once more with the metadata revalidated.
  */
-function npmInstall(args: string[], cwd: string): void {
+function npmInstall(args: string[], cwd: string): string {
   try {
-    run('npm', ['install', ...args, ...npmFlags], cwd)
+    return npm(['install', ...args, ...npmFlags], cwd)
   } catch (error) {
     if (!/ETARGET/.test(String((error as { stderr?: unknown }).stderr))) throw error
-    run(
-      'npm',
-      ['install', ...args, ...npmFlags.map((flag) => (flag === '--prefer-offline' ? '--prefer-online' : flag))],
-      cwd,
-    )
+    const online = npmFlags.map((flag) => (flag === '--prefer-offline' ? '--prefer-online' : flag))
+    return npm(['install', ...args, ...online], cwd)
   }
 }
+
+/** The packages npm's install-script warning names, as `name@version (event: command)`. */
+const flaggedInstallScripts = (output: string) =>
+  [...output.matchAll(/^npm warn install-scripts +(\S+@\S+ \(.*\))$/gm)].map((match) => match[1] ?? '')
 
 /** The `npm install …` lines of the README section that starts with `heading`, comments and `#` lines dropped. */
 function installLines(heading: string): string[][] {
@@ -115,23 +124,23 @@ const consumerTsconfig = {
 }
 
 describe('the packed package installed into a fresh project with the README install lines', () => {
-  let dir = ''
+  // `npm pack` (prepack and postpack included, as a user runs it) is done once for the run by jest.package.config.js.
+  const packed = process.env.SDR_PACKED_TARBALL ?? ''
+  const dir = dirname(packed)
+  const tarball = basename(packed)
   const has = (name: string) => existsSync(join(dir, 'node_modules', name, 'package.json'))
+  const installOutput: string[] = []
 
   beforeAll(() => {
-    // dist/ is built once for the run by jest.package.config.js (`npm run test:package`).
-    dir = mkdtempSync(join(tmpdir(), 'sdr-installed-'))
-    run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], root)
+    if (!existsSync(packed)) throw new Error('no tarball: run through `npm run test:package` (jest.package.config.js)')
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }))
-  }, 120_000)
+  })
 
   afterAll(() => {
-    if (dir !== '') rmSync(dir, { recursive: true, force: true })
+    if (packed !== '') rmSync(dir, { recursive: true, force: true })
   })
 
   it('installs with the README lines, pulling no AWS SDK, emulator or Middy 6', () => {
-    const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'))
-    if (tarball === undefined) throw new Error('npm pack made no tarball')
     // Before publication the README installs the tarball; its other lines are the ones for after publication.
     const [fromTarball] = installLines('## Install').filter((args) => args[0]?.endsWith('.tgz'))
     const others = installLines('## Install').filter((args) => !args.some((arg) => /serverless-done-right/.test(arg)))
@@ -140,7 +149,7 @@ describe('the packed package installed into a fresh project with the README inst
     expect(others).toContainEqual(['-D', 'typescript@^5', '@types/node@^22'])
     for (const args of [fromTarball ?? [], ...others]) {
       const resolved = args.map((arg) => (arg.endsWith('.tgz') ? `./${tarball}` : arg))
-      npmInstall(resolved, dir)
+      installOutput.push(npmInstall(resolved, dir))
     }
     const version = (name: string) =>
       (JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
@@ -199,7 +208,7 @@ describe('the packed package installed into a fresh project with the README inst
 
   it('runs the local cloud end to end after the README /local install line', () => {
     const [localLine] = installLines('## Run locally')
-    npmInstall(localLine ?? [], dir)
+    installOutput.push(npmInstall(localLine ?? [], dir))
     writeFileSync(join(dir, 'cloud-probe.mjs'), cloudProbe)
     expect(JSON.parse(run(process.execPath, ['cloud-probe.mjs'], dir))).toEqual({
       failed: 0,
@@ -207,4 +216,42 @@ describe('the packed package installed into a fresh project with the README inst
       item: { id: 'u1', name: 'Ada' },
     })
   }, 180_000)
+
+  // npm publishes package.json as it is: a `prepare` the clone needs (patch-package, the build) would reach every user,
+  // and npm ≥ 11.16 names a tarball's or a git dependency's prepare, and any package's preinstall/install/postinstall,
+  // in an install-scripts warning. The package must need no script on a user's machine, and carry none.
+  it('prints no install-script warning for it, and its package.json carries no install script', () => {
+    expect(installOutput.length).toBeGreaterThanOrEqual(4) // the README's three lines and the /local one
+    expect(
+      installOutput.flatMap(flaggedInstallScripts).filter((line) => line.includes('serverless-done-right')),
+    ).toEqual([])
+    const manifest = JSON.parse(run('tar', ['-xzOf', packed, 'package/package.json'], dir)) as {
+      scripts?: Record<string, string>
+    }
+    const lifecycle = ['preinstall', 'install', 'postinstall', 'prepare', 'preprepare', 'postprepare']
+    expect(Object.keys(manifest.scripts ?? {}).filter((name) => lifecycle.includes(name))).toEqual([])
+    // The clone keeps its own: postpack put package.json back as it was.
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.prepare).toMatch(/patch-package/)
+    expect(existsSync(join(root, 'package.json.backup'))).toBe(false)
+  })
+
+  it('control: this npm names a tarball with a prepare script in its install-script warning', () => {
+    const control = mkdtempSync(join(tmpdir(), 'sdr-install-script-control-'))
+    try {
+      const pkg = join(control, 'pkg')
+      mkdirSync(pkg)
+      const scripts = { prepare: 'node -e 0' }
+      writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'sdr-control', version: '1.0.0', scripts }))
+      npm(['pack', '--silent', '--ignore-scripts', '--pack-destination', control], pkg)
+      writeFileSync(join(control, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
+      const output = npmInstall(['./sdr-control-1.0.0.tgz'], control)
+      const npmVersion = npm(['--version'], control).trim()
+      expect([npmVersion, flaggedInstallScripts(output)]).toEqual([
+        npmVersion,
+        ['sdr-control@1.0.0 (prepare: node -e 0)'],
+      ])
+    } finally {
+      rmSync(control, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-// Imports the built package (jest.package.config.js builds it once for the run: `npm run test:package`) by
+// Imports the built package (jest.package.config.js packs, and so builds, it once for the run: `npm run test:package`) by
 // self-reference from inside the package. The installed tarball is installed-package.test.ts.
 const root = new URL('../..', import.meta.url).pathname
 const run = (cmd: string, args: string[], cwd: string) =>
