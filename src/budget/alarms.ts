@@ -1,42 +1,42 @@
 /**
- * The alarms of one invocation on one unref'd timer, kept as a linked list: every guard that watches the invocation
- * (the timeout guard's soft phase, the memory watchdog's samples) sets an alarm here instead of a timer of its own,
- * because each Node timer created and cleared per invocation costs more than an alarm in a list (figures in
- * BENCHMARKS.md, guards section). Internal.
+ * The alarms of one guard across the invocations it watches, on one unref'd timer that is left armed when an alarm is
+ * cancelled: a guard sets one alarm an invocation and cancels it when the invocation ends, and a Node timer set and
+ * cleared for each costs more than the rest of the guard's work (figures in BENCHMARKS.md, guards section). The timer
+ * sleeps until the earliest alarm; a later alarm does not touch it, an earlier one re-arms it. When it wakes with
+ * nothing due it fires nothing and, with no alarm left, is not armed again: it outlives a cancelled alarm at most
+ * until that alarm's own time and holds nothing of its invocation. Internal.
  *
  * @module
  */
 
 /** An alarm as its setter sees it. */
-export interface BudgetAlarm {
+export interface ClockAlarm {
   /** When it is due, in epoch milliseconds (`Date.now()`). */
   readonly at: number
 }
 
-/** One pending alarm; the pending alarms are a list linked through `next`, newest first. */
-interface Alarm extends BudgetAlarm {
+/** One pending alarm, in a list linked both ways so that cancelling one is O(1) with any number pending. */
+interface Alarm extends ClockAlarm {
+  readonly clock: AlarmClock
   readonly fire: (argument: unknown) => void
   readonly argument: unknown
+  previous: Alarm | undefined
   next: Alarm | undefined
-  /** Set by `cancelAlarm`: an alarm already taken out of the list to fire (due in the same wake-up) is skipped. */
-  cancelled: boolean
+  /** In the list; taken out to fire (due in this wake-up); or done (fired or cancelled). */
+  state: 'pending' | 'due' | 'done'
 }
 
-/**
- * The longest the timer sleeps; when it wakes with nothing due, it sleeps again. Guards set their alarms one after
- * another, the farthest often first (the soft phase, seconds away, then the watchdog's first sample, 100 ms away): armed
- * at most this far ahead, the one timer already wakes in time for the second without being re-created.
- */
-const longestSleepMs = 100
+/** The longest delay Node's timers take (a longer one fires after 1 ms). */
+const longestDelayMs = 2 ** 31 - 1
 
 /** The timer callback: a function of the clock rather than a closure per clock. */
 function onTimer(clock: AlarmClock): void {
   clock.fireDue()
 }
 
-/** The alarms of one invocation. */
+/** The pending alarms of one guard, whatever invocation each belongs to. */
 export class AlarmClock {
-  #alarms: Alarm | undefined
+  #first: Alarm | undefined
   #timer: NodeJS.Timeout | undefined
   /** When the timer wakes (epoch milliseconds), `Infinity` when none is armed. */
   #wakeAt = Infinity
@@ -45,36 +45,29 @@ export class AlarmClock {
    * Calls `fire(argument)` in about `delayMs` milliseconds unless cancelled first. `now` is the caller's own
    * `Date.now()` reading, if it has one.
    */
-  alarm<T>(delayMs: number, fire: (argument: T) => void, argument: T, now = Date.now()): BudgetAlarm {
+  alarm<T>(delayMs: number, fire: (argument: T) => void, argument: T, now = Date.now()): ClockAlarm {
+    const first = this.#first
     const alarm: Alarm = {
       at: now + delayMs,
+      clock: this,
       fire: fire as (argument: unknown) => void,
       argument,
-      next: this.#alarms,
-      cancelled: false,
+      previous: undefined,
+      next: first,
+      state: 'pending',
     }
-    this.#alarms = alarm
+    if (first !== undefined) first.previous = alarm
+    this.#first = alarm
     if (alarm.at < this.#wakeAt) this.#arm(now, alarm.at)
     return alarm
   }
 
-  /** Removes an alarm of this clock if it has not fired; clears the timer when it was the last one. Idempotent. */
-  cancelAlarm(handle: BudgetAlarm): void {
+  /** Takes an alarm of this clock out if it has not fired; the timer stays as it is. Idempotent. */
+  cancelAlarm(handle: ClockAlarm): void {
     const alarm = handle as Alarm
-    alarm.cancelled = true
-    if (this.#alarms === alarm) this.#alarms = alarm.next
-    else {
-      let before = this.#alarms
-      while (before !== undefined && before.next !== alarm) before = before.next
-      if (before === undefined) return // fired, cancelled already, or another clock's
-      before.next = alarm.next
-    }
-    alarm.next = undefined
-    if (this.#alarms === undefined) {
-      clearTimeout(this.#timer)
-      this.#timer = undefined
-      this.#wakeAt = Infinity
-    }
+    if (alarm.clock !== this) return
+    if (alarm.state === 'pending') this.#unlink(alarm)
+    alarm.state = 'done'
   }
 
   /**
@@ -88,30 +81,36 @@ export class AlarmClock {
     this.#timer = undefined
     this.#wakeAt = Infinity
     const due: Alarm[] = []
-    let kept: Alarm | undefined
-    for (let alarm = this.#alarms; alarm !== undefined; ) {
-      const next = alarm.next
-      if (alarm.at <= dueBy) {
-        alarm.next = undefined
-        due.push(alarm)
-      } else {
-        alarm.next = kept
-        kept = alarm
-      }
-      alarm = next
+    for (let alarm = this.#first; alarm !== undefined; alarm = alarm.next) if (alarm.at <= dueBy) due.push(alarm)
+    for (const alarm of due) {
+      this.#unlink(alarm)
+      alarm.state = 'due'
     }
-    this.#alarms = kept
-    // A fired alarm may set another (the watchdog's next sample): `alarm()` arms the timer for it.
-    for (const alarm of due) if (!alarm.cancelled) alarm.fire(alarm.argument)
+    // One alarm may cancel another due in the same wake-up (it is then done), or set a new one: `alarm()` arms the
+    // timer for it.
+    for (const alarm of due) {
+      if (alarm.state !== 'due') continue
+      alarm.state = 'done'
+      alarm.fire(alarm.argument)
+    }
     let earliest = Infinity
-    for (let alarm = this.#alarms; alarm !== undefined; alarm = alarm.next) if (alarm.at < earliest) earliest = alarm.at
+    for (let alarm = this.#first; alarm !== undefined; alarm = alarm.next) if (alarm.at < earliest) earliest = alarm.at
     if (earliest < this.#wakeAt) this.#arm(Date.now(), earliest)
+  }
+
+  #unlink(alarm: Alarm): void {
+    const { previous, next } = alarm
+    if (previous === undefined) this.#first = next
+    else previous.next = next
+    if (next !== undefined) next.previous = previous
+    alarm.previous = undefined
+    alarm.next = undefined
   }
 
   #arm(now: number, at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
-    const wakeAt = Math.min(at, now + longestSleepMs)
-    this.#wakeAt = wakeAt
-    this.#timer = setTimeout(onTimer, Math.max(1, wakeAt - now), this).unref()
+    const delayMs = Math.min(longestDelayMs, Math.max(1, at - now))
+    this.#wakeAt = now + delayMs
+    this.#timer = setTimeout(onTimer, delayMs, this).unref()
   }
 }

@@ -27,7 +27,9 @@ class Slot extends ReturnsItsArgument {
   }
 
   static read(target: object): unknown {
-    return #value in target ? target.#value : frozenSlots.get(target)
+    if (#value in target) return target.#value
+    // Only a target that was not extensible when written has its slot in the map (it cannot have become extensible).
+    return Object.isExtensible(target) ? undefined : frozenSlots.get(target)
   }
 
   static write(target: object, value: unknown): void {

@@ -1,16 +1,13 @@
 /**
  * The budget of one invocation, as the guards and engines see it: the public {@link InvocationBudget} plus what they
- * share among themselves (the time the handler must be back by, the alarms, the checks, and who answers "which records
- * are confirmed?"). Internal: `src/index.ts` never exports this module, and no public signature names its types.
+ * share among themselves (the time the handler must be back by, the checks, and who answers "which records are
+ * confirmed?"). Each guard keeps its alarms on a clock of its own (`alarms.ts`), not on the budget. Internal: `src/index.ts` never exports this module, and no public signature names its types.
  *
  * @module
  */
 import type { Context } from 'aws-lambda'
 import type { InvocationBudget } from '../budget.js'
-import { AlarmClock, type BudgetAlarm } from './alarms.js'
 import { readSlot, writeSlot } from './context-slot.js'
-
-export type { BudgetAlarm } from './alarms.js'
 
 /** Answers, when asked (only the timeout fallback asks), the identifiers of the records it has confirmed. */
 export type ProgressReport = () => Iterable<string>
@@ -22,10 +19,6 @@ export interface BudgetInternals extends InvocationBudget {
    * the invocation's place before it (its hard phase). `fanOut` ends its drain before it.
    */
   returnBy: number
-  /** Calls `fire(argument)` in about `delayMs` ms on the invocation's one timer, unless cancelled first. */
-  alarm<T>(delayMs: number, fire: (argument: T) => void, argument: T, now?: number): BudgetAlarm
-  /** Cancels an alarm of this budget; idempotent. */
-  cancelAlarm(alarm: BudgetAlarm): void
   /** Registers a cheap check (the memory watchdog's) that `check()` runs. */
   addCheck(check: () => void): void
   /** Removes a check `addCheck` registered; idempotent. */
@@ -36,18 +29,21 @@ export interface BudgetInternals extends InvocationBudget {
   confirmedIds(): Set<string>
 }
 
-/** The epoch milliseconds at which Lambda ends the invocation; `Infinity` when the context has no clock. */
-function deadlineOf(context: Partial<Context>): number {
+/**
+ * The epoch milliseconds at which Lambda ends the invocation, read at `now`; `Infinity` when the context has no
+ * clock.
+ */
+export function deadlineOf(context: Partial<Context>, now = Date.now()): number {
   const remaining =
     typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
-  return Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining) : Infinity
+  return Number.isFinite(remaining) ? now + Math.max(0, remaining) : Infinity
 }
 
 /**
  * The budget of one invocation. A class rather than an object literal: a literal with getters takes V8's slow path.
  * The `AbortController` is created only when somebody reads `signal`: most invocations never do.
  */
-class Invocation extends AlarmClock implements BudgetInternals {
+class Invocation implements BudgetInternals {
   readonly deadline: number
   returnBy: number
   /** The context's `awsRequestId` when the budget was made: another id on the same context object is a new invocation. */
@@ -56,12 +52,12 @@ class Invocation extends AlarmClock implements BudgetInternals {
   owner: object | undefined
   #controller: AbortController | undefined
   #reason: Error | undefined
-  readonly #checks: Array<() => void> = []
+  /** The checks `check()` runs: most invocations have one (the memory watchdog's) or none, so no array until two. */
+  #checks: (() => void) | Array<() => void> | undefined
   #reports: ProgressReport[] | undefined
 
-  constructor(context: Partial<Context>, owner: object | undefined) {
-    super()
-    this.deadline = deadlineOf(context)
+  constructor(context: Partial<Context>, owner: object | undefined, deadline: number) {
+    this.deadline = deadline
     this.returnBy = this.deadline
     this.requestId = context.awsRequestId
     this.owner = owner
@@ -99,19 +95,26 @@ class Invocation extends AlarmClock implements BudgetInternals {
   get check(): () => void {
     this.#check ??= () => {
       const checks = this.#checks
-      for (let i = 0; i < checks.length; i++) checks[i]?.()
+      if (typeof checks === 'function') checks()
+      else if (checks !== undefined) for (let i = 0; i < checks.length; i++) checks[i]?.()
     }
     return this.#check
   }
 
   addCheck(check: () => void): void {
-    this.#checks.push(check)
+    const checks = this.#checks
+    if (checks === undefined) this.#checks = check
+    else if (typeof checks === 'function') this.#checks = [checks, check]
+    else checks.push(check)
   }
 
   removeCheck(check: () => void): void {
     const checks = this.#checks
-    const at = checks.indexOf(check)
-    if (at !== -1) checks.splice(at, 1)
+    if (checks === check) this.#checks = undefined
+    else if (Array.isArray(checks)) {
+      const at = checks.indexOf(check)
+      if (at !== -1) checks.splice(at, 1)
+    }
   }
 
   reportProgress(report: ProgressReport): void {
@@ -123,9 +126,8 @@ class Invocation extends AlarmClock implements BudgetInternals {
    * True for a budget nobody has used yet and whose deadline is the one `context` gives now: made by a `budgetOf` call
    * of this very invocation before its first guard ran (a middleware before the guards, a test), so the guard adopts it.
    */
-  isPristineFor(context: Partial<Context>): boolean {
+  isPristineFor(deadline: number): boolean {
     if (this.owner !== undefined || this.#reason !== undefined || this.#reports !== undefined) return false
-    const deadline = deadlineOf(context)
     return deadline === this.deadline || Math.abs(deadline - this.deadline) <= adoptionToleranceMs
   }
 
@@ -153,7 +155,7 @@ export function internalsOf(context: Context | undefined): BudgetInternals {
   const target = contextOf(context)
   const kept = readSlot(target) as Invocation | undefined
   if (kept !== undefined && kept.requestId === target.awsRequestId) return kept
-  const fresh = new Invocation(target, undefined)
+  const fresh = new Invocation(target, undefined, deadlineOf(target))
   writeSlot(target, fresh)
   return fresh
 }
@@ -162,19 +164,20 @@ export function internalsOf(context: Context | undefined): BudgetInternals {
  * The budget a guard's `before` works with: the one the first guard of this very request began (or an unused one made
  * for this invocation before it), otherwise a fresh one.
  * A harness or adapter that reuses its context object for every invocation, with the same `awsRequestId`, still gets a
- * fresh budget per invocation as long as one guard runs.
+ * fresh budget per invocation as long as one guard runs. `deadline` is the caller's own reading of it, if it has one
+ * (`timeoutGuard()`'s front door, which also reads the clock).
  */
-export function beginBudget(request: { readonly context: Context }): BudgetInternals {
+export function beginBudget(request: { readonly context: Context }, deadline?: number): BudgetInternals {
   const target = contextOf(request.context)
   const kept = readSlot(target) as Invocation | undefined
   if (kept !== undefined && kept.requestId === target.awsRequestId) {
     if (kept.owner === request) return kept
-    if (kept.isPristineFor(target)) {
+    if (kept.isPristineFor(deadline ?? deadlineOf(target))) {
       kept.owner = request
       return kept
     }
   }
-  const fresh = new Invocation(target, request)
+  const fresh = new Invocation(target, request, deadline ?? deadlineOf(target))
   writeSlot(target, fresh)
   return fresh
 }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { isHttpV1Event, isHttpV2Event } from '../events.js'
 
@@ -44,30 +43,13 @@ export function frontDoorDeadline(event: unknown, now: number, integrationTimeou
 }
 
 /**
- * The context the chain should see: `context` itself when Lambda's deadline comes first, otherwise a copy of it whose
- * `getRemainingTimeInMillis()` counts down to the front door's deadline, so that Middy core, the budget and the handler
- * all measure from the earlier one. A copy, not an object with Lambda's context as its prototype: a fresh prototype per
- * invocation made `budgetOf()` on it cost ~9 µs instead of ~0.2 µs (V8 rebuilds its hidden classes). Setting
+ * The context the chain sees when the front door's deadline comes before Lambda's: a copy of `context` whose
+ * `getRemainingTimeInMillis()` counts down to `deadline`, so that Middy core, the budget and the handler all measure
+ * from the earlier one. A copy, not an object with Lambda's context as its prototype: a fresh prototype per invocation
+ * made `budgetOf()` on it cost ~9 µs instead of ~0.2 µs (V8 rebuilds its hidden classes). Setting
  * `callbackWaitsForEmptyEventLoop` on the copy does not reach Lambda; it only matters to callback-style handlers,
  * which Middy 7 does not run.
  */
-export function frontDoorContext(event: unknown, context: Context, integrationTimeoutMs: number | undefined): Context {
-  const now = Date.now()
-  const deadline = frontDoorDeadline(event, now, integrationTimeoutMs)
-  if (deadline === Infinity) return context
-  const remaining =
-    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN
-  // As the budget reads it: a clock that says nothing usable is no deadline.
-  if (Number.isFinite(remaining) && now + Math.max(0, remaining) <= deadline) return context
+export function frontDoorContext(context: Context, deadline: number): Context {
   return { ...context, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) }
-}
-
-/**
- * `timeoutGuard()`'s `middyOptions.requestStart` (the option is checked by `timeoutGuard`): hands
- * each request's chain {@link frontDoorContext}.
- */
-export function frontDoorStart(integrationTimeoutMs: number | undefined): (request: Request) => void {
-  return (request) => {
-    request.context = frontDoorContext(request.event, request.context, integrationTimeoutMs)
-  }
 }

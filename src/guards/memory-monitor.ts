@@ -6,7 +6,7 @@
  */
 import { getHeapStatistics } from 'node:v8'
 import type { Context } from 'aws-lambda'
-import { type BudgetAlarm, type BudgetInternals, beginBudget } from '../budget/invocation.js'
+import { type BudgetInternals, beginBudget } from '../budget/invocation.js'
 import { type MemoryPressureDetails, MemoryPressureError } from '../errors.js'
 import type { StructuredLogger } from '../logger.js'
 import { oldGenerationLimitMb } from './heap.js'
@@ -41,8 +41,6 @@ export interface Watch extends Sheddable {
   warned: boolean
   shed: boolean
   pressure: number
-  /** Its next sample, an alarm on its budget's timer. */
-  sample: BudgetAlarm | undefined
 }
 
 const MB = 1024 * 1024
@@ -72,7 +70,8 @@ export class MemoryMonitor {
   readonly #leak: LeakWatch | undefined
   /** Set when a shed invocation ends: the next shed waits for a full reading (its garbage may still be counted). */
   #awaitFull = false
-  readonly #sampleEveryMs: number
+  /** The one timer that samples memory while any invocation is watched. */
+  #sampler: NodeJS.Timeout | undefined
   #invocations = 0
   // The latest reading, shared by every invocation.
   #rssMb = 0
@@ -83,7 +82,6 @@ export class MemoryMonitor {
   constructor(settings: MonitorSettings) {
     this.#settings = settings
     this.#leak = settings.leakWindow === 0 ? undefined : new LeakWatch(settings.leakWindow, this.#running)
-    this.#sampleEveryMs = Math.max(1, settings.sampleIntervalMs)
   }
 
   /** The cheap check `budget.check()` runs: one clock read unless a reading is due. */
@@ -94,19 +92,24 @@ export class MemoryMonitor {
   }
 
   /**
-   * A watch's alarm: samples unless another invocation's alarm just did (readings are shared), and sets the next one.
-   * A watch whose deadline has passed belongs to an invocation Lambda has ended (or whose `after` and `onError` were
-   * skipped): it is no longer watched, so a skipped cleanup cannot keep its budget's timer running.
+   * The sampler's timer: reads memory for every watched invocation (readings are shared) and sets the next reading,
+   * while any invocation is watched. A watch whose deadline has passed belongs to an invocation Lambda has ended (or
+   * whose `after` and `onError` were skipped): it is no longer watched, so a skipped cleanup cannot keep the sampler
+   * running.
    */
-  readonly #sample = (watch: Watch): void => {
+  readonly #sample = (): void => {
+    this.#sampler = undefined
     const now = Date.now()
-    if (watch.budget.deadline <= now) {
-      this.#unwatch(watch)
-      return
-    }
+    for (const watch of this.#running.filter((running) => running.budget.deadline <= now)) this.#unwatch(watch)
+    if (this.#running.length === 0) return
     if (now >= this.#nextReadingAt - heapCheckIntervalMs) this.#read(now, true)
-    else this.#assess(watch)
-    watch.sample = watch.budget.alarm(Math.max(1, this.#nextReadingAt - now), this.#sample, watch, now)
+    this.#schedule(now)
+  }
+
+  /** Arms the sampler for the next reading unless it is armed: one timer for every invocation watched. */
+  #schedule(now: number): void {
+    if (this.#sampler !== undefined) return
+    this.#sampler = setTimeout(this.#sample, Math.max(1, this.#nextReadingAt - now)).unref()
   }
 
   /** Starts watching the invocation of `request`. */
@@ -131,25 +134,25 @@ export class MemoryMonitor {
       warned: false,
       shed: false,
       pressure: 0,
-      sample: undefined,
     }
     budget.addCheck(this.#check)
-    const now = Date.now()
-    // On the budget's one timer, which the timeout guard shares: one timer an invocation, not one per guard.
-    watch.sample = budget.alarm(this.#sampleEveryMs, this.#sample, watch, now)
     this.#running.push(watch)
-    if (now >= this.#nextReadingAt) this.#read(now, true)
-    else this.#assess(watch)
+    // An armed sampler takes the next reading when it falls due; this one starts from the latest, shared reading.
+    if (this.#sampler !== undefined) this.#assess(watch)
+    else {
+      const now = Date.now()
+      if (now >= this.#nextReadingAt) this.#read(now, true)
+      else this.#assess(watch)
+      this.#schedule(now)
+    }
     return watch
   }
 
   /**
-   * Stops watching, takes a last reading when one is due, feeds the leak trend the heap the latest major collection
-   * left (when there was one since the last feed), and reports the summary.
+   * Stops watching (its last reading is the sampler's latest: the sampler was armed all along), feeds the leak trend
+   * the heap the latest major collection left (when there was one since the last feed), and reports the summary.
    */
   stop(watch: Watch): void {
-    const now = Date.now()
-    if (now >= this.#nextReadingAt) this.#read(now, true)
     this.#unwatch(watch)
     const { onSummary, logger } = this.#settings
     const leakSuspected = this.#leak !== undefined && !watch.coldStart && this.#leak.settle(watch.requestId, logger)
@@ -163,7 +166,6 @@ export class MemoryMonitor {
     running[at] = running[running.length - 1] as Watch
     running.pop()
     watch.budget.removeCheck(this.#check)
-    if (watch.sample !== undefined) watch.budget.cancelAlarm(watch.sample)
     if (watch.shed) this.#awaitFull = true
   }
 

@@ -105,7 +105,10 @@ const memoryWatchdogSpec = {
   logger: rules.logger(),
 }
 
-/** `request.internal`, seen as the place a middleware keeps per-invocation state under its own symbol. */
+/**
+ * The Middy request, seen as the place a middleware keeps per-invocation state under a symbol of its own: the request
+ * object itself, not `request.internal`, a null-prototype object V8 keeps in dictionary mode (slower to write).
+ */
 type Slots = Record<symbol, unknown>
 
 /**
@@ -116,8 +119,8 @@ type Slots = Record<symbol, unknown>
  * without it, V8's `heap_size_limit` minus the young generation's reserve), not with `heap_size_limit`, which adds
  * room for young objects that V8 never lets the old generation use.
  *
- * - Memory is read every `sampleIntervalMs` by an alarm on each running invocation's budget (the budget's one
- *   unref'd timer, shared with `timeoutGuard()`, so there is no timer once no invocation runs), and by a
+ * - Memory is read every `sampleIntervalMs` by one unref'd timer for all the invocations the watchdog watches (it
+ *   wakes once more after the last one ends, then is gone; an invocation starts from the latest reading), and by a
  *   cheap check registered with `budget.addCheck()`, which `fanOut` calls between records (a synchronous loop starves
  *   the timer). The check costs one clock read when no reading is due. Reading RSS costs about 10 µs, so it is
  *   never done more often than `sampleIntervalMs`, across all the invocations this watchdog sees; between two such
@@ -197,18 +200,18 @@ export function memoryWatchdog(options: MemoryWatchdogOptions = {}): MemoryWatch
   if (shedAllRatio < shedRatio)
     throw new RangeError(`${owner}: shedAllRatio must be >= shedRatio (${shedRatio}), got ${shedAllRatio}`)
   const monitor = new MemoryMonitor({ ...resolved, shedAllRatio, logger: loggerFrom(resolved.logger) })
-  // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
+  // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs more per call.
   const watchKey = Symbol('memoryWatchdog watch')
 
   function take(request: Request): Watch | undefined {
-    const slots = request.internal as Slots
+    const slots = request as unknown as Slots
     const watch = slots[watchKey] as Watch | undefined
     if (watch !== undefined) slots[watchKey] = undefined
     return watch
   }
 
   function memoryWatchdogBefore(request: Request): undefined {
-    ;(request.internal as Slots)[watchKey] = monitor.start(request)
+    ;(request as unknown as Slots)[watchKey] = monitor.start(request)
     return undefined
   }
 

@@ -4,13 +4,14 @@
  * @module
  */
 import type { MiddlewareObj, Request } from '@middy/core'
-import { type BudgetAlarm, beginBudget, internalsOf } from '../budget/invocation.js'
+import { AlarmClock, type ClockAlarm } from '../budget/alarms.js'
+import { beginBudget, deadlineOf, internalsOf } from '../budget/invocation.js'
 import { TimeoutApproachingError } from '../errors.js'
 import { type LoggerOption, loggerFrom } from '../logger.js'
 import * as rules from '../option-rules.js'
 import { resolveOptions } from '../options.js'
 import { defaultFallback } from './fallback.js'
-import { frontDoorStart } from './front-door.js'
+import { frontDoorContext, frontDoorDeadline } from './front-door.js'
 import { answerHardPhase, earlyTimeoutError, isEarlyTimeout, phaseDelays } from './timeout-phases.js'
 
 /**
@@ -93,7 +94,10 @@ const timeoutGuardSpec = {
   logger: rules.logger(),
 }
 
-/** `request.internal`, seen as the place a middleware keeps per-invocation state under its own symbol. */
+/**
+ * The Middy request, seen as the place a middleware keeps per-invocation state under a symbol of its own: the request
+ * object itself, not `request.internal`, a null-prototype object V8 keeps in dictionary mode (slower to write).
+ */
 type Slots = Record<symbol, unknown>
 
 /**
@@ -114,9 +118,10 @@ type Slots = Record<symbol, unknown>
  * fallback answers on the next turn of the event loop. Neither phase ever fires after the deadline. A context
  * without `getRemainingTimeInMillis` has no deadline: no timer is set.
  *
- * The soft phase is an alarm on the budget's one unref'd timer (shared with the memory watchdog), cancelled when the
- * invocation settles (`after`, `onError`, and core's `requestEnd`): no timer or listener of the guard outlives the
- * invocation.
+ * The soft phase is an alarm on the guard's one unref'd timer, cancelled when the invocation settles (`after`,
+ * `onError`, and core's `requestEnd`): nothing of an invocation outlives it. The timer is left armed when its alarm
+ * is cancelled, so that one invocation after another does not set and clear a Node timer each; it then wakes once, at
+ * the latest at the cancelled alarm's own time, and fires nothing.
  *
  * @param options - margins, fallback and logger; see {@link TimeoutGuardOptions} for each default
  * @returns a Middy middleware (`before`, `after`, `onError`) carrying `middyOptions` for `middy()`
@@ -152,8 +157,9 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   if (!(softMarginMs > hardMarginMs))
     throw new RangeError(`${owner}: softMarginMs must be > hardMarginMs (${hardMarginMs}), got ${softMarginMs}`)
   const logger = loggerFrom(resolved.logger)
-  // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs ~3x more per call.
+  // Per-invocation state lives on the request, under a key of this instance: a WeakMap costs more per call.
   const softAlarm = Symbol('timeoutGuard soft alarm')
+  const clock = new AlarmClock()
 
   function softAbort(request: Request): void {
     const budget = internalsOf(request.context)
@@ -167,26 +173,39 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
   }
 
   function cancelSoftAlarm(request: Request): void {
-    const slots = request.internal as Slots
-    const alarm = slots[softAlarm] as BudgetAlarm | undefined
-    if (alarm === undefined) return
-    internalsOf(request.context).cancelAlarm(alarm)
-    slots[softAlarm] = undefined
+    const alarm = (request as unknown as Slots)[softAlarm] as ClockAlarm | false | undefined
+    if (alarm) clock.cancelAlarm(alarm)
+  }
+
+  /** Begins the invocation's budget and sets its soft-phase alarm; `now` and `deadline` are the caller's readings. */
+  function arm(request: Request, now: number, deadline?: number): void {
+    // The first guard of an invocation begins its budget: a reused context object never carries the last one's.
+    const budget = beginBudget(request, deadline)
+    const remainingMs = budget.deadline - now
+    let alarm: ClockAlarm | false = false
+    if (remainingMs !== Infinity) {
+      // The hard phase answers from here on (Middy's race with `middyOptions`): batch work must be back before it.
+      budget.returnBy = Math.min(budget.returnBy, budget.deadline - hardMarginMs)
+      const { softInMs } = phaseDelays(remainingMs, softMarginMs, hardMarginMs)
+      if (softInMs <= 0) softAbort(request)
+      else alarm = clock.alarm(softInMs, softAbort, request, now)
+    }
+    ;(request as unknown as Slots)[softAlarm] = alarm
   }
 
   function timeoutGuardBefore(request: Request): undefined {
-    // The first guard of an invocation begins its budget: a reused context object never carries the last one's.
-    const budget = beginBudget(request)
-    const now = Date.now()
-    const remainingMs = budget.deadline - now
-    if (remainingMs === Infinity) return undefined
-    // The hard phase answers from here on (Middy's race with `middyOptions`): batch work must be back before it.
-    budget.returnBy = Math.min(budget.returnBy, budget.deadline - hardMarginMs)
-    const { softInMs } = phaseDelays(remainingMs, softMarginMs, hardMarginMs)
-    if (softInMs <= 0) softAbort(request)
-    // On the budget's one timer, which the memory watchdog shares.
-    else (request.internal as Slots)[softAlarm] = budget.alarm(softInMs, softAbort, request, now)
+    // With `middyOptions`, core's `requestStart` armed it already, before any middleware ran.
+    if ((request as unknown as Slots)[softAlarm] === undefined) arm(request, Date.now())
     return undefined
+  }
+
+  /** `middyOptions.requestStart`: the chain sees the earlier of Lambda's deadline and the front door's. */
+  function timeoutGuardStart(request: Request): void {
+    const now = Date.now()
+    const lambdaDeadline = deadlineOf(request.context, now)
+    const doorDeadline = frontDoorDeadline(request.event, now, resolved.integrationTimeoutMs)
+    if (doorDeadline < lambdaDeadline) request.context = frontDoorContext(request.context, doorDeadline)
+    arm(request, now, Math.min(lambdaDeadline, doorDeadline))
   }
 
   function timeoutGuardOnError(request: Request): undefined {
@@ -206,7 +225,7 @@ export function timeoutGuard(options: TimeoutGuardOptions = {}): TimeoutGuardMid
         throw earlyTimeoutError(hardMarginMs)
       },
       requestEnd: cancelSoftAlarm,
-      requestStart: frontDoorStart(resolved.integrationTimeoutMs),
+      requestStart: timeoutGuardStart,
     },
   }
 }

@@ -30,6 +30,7 @@ export async function turns(count: number): Promise<void> {
  */
 export function timerTracker() {
   const pending = new Map<number, string>()
+  const created: string[] = []
   const hook = createHook({
     init(id, type) {
       if (type !== 'Timeout') return
@@ -40,7 +41,9 @@ export function timerTracker() {
         .filter((frame) => /[/\\]src[/\\]|@middy[/\\]core/.test(frame))
         .map((frame) => frame.trim())
         .join(' < ')
-      if (origin !== '') pending.set(id, origin)
+      if (origin === '') return
+      pending.set(id, origin)
+      created.push(origin)
     },
     destroy(id) {
       pending.delete(id)
@@ -56,6 +59,10 @@ export function timerTracker() {
       await turns(3)
       return [...pending.values()]
     },
+    /** Where each timer created since the tracker started was created, pending or not. */
+    created(): string[] {
+      return [...created]
+    },
     stop(): void {
       hook.disable()
     },
@@ -67,4 +74,14 @@ export { sleep } from '../helpers/timing.js'
 /** A promise that never settles and holds no timer: a handler that ignores every signal. */
 export function forever(): Promise<never> {
   return new Promise<never>(() => undefined)
+}
+
+/**
+ * Of the origins `timerTracker().pending()` gives, those that are not a guard's idle timer. Each `timeoutGuard()` keeps
+ * its one alarm timer (`budget/alarms.ts`) and each memory watchdog its one sampler (`guards/memory-monitor.ts`) armed
+ * after an invocation ends, instead of clearing and setting a timer per invocation: it holds nothing of the
+ * invocation, fires nothing for it, and ends by itself (at the cancelled alarm's time, or one sample interval on).
+ */
+export function besidesIdleGuardTimers(origins: string[]): string[] {
+  return origins.filter((origin) => !/^[^<]*(budget[/\\]alarms|guards[/\\]memory-monitor)/.test(origin))
 }

@@ -101,6 +101,8 @@ async function many() {
     return disconnect.apply(this)
   }
   const survivor = await useAndDrop()
+  // Each watchdog's sampler stays armed one sample interval (100 ms) after its last invocation, and holds it till then.
+  await new Promise((resolve) => setTimeout(resolve, 150))
   const collect = (globalThis as { gc?: () => void }).gc as () => void
   for (let round = 0; round < 3; round++) {
     collect() // the dropped watchdogs are collected; each observer disconnects at the next collection it reports

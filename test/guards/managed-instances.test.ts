@@ -11,7 +11,7 @@ import {
 } from 'serverless-done-right'
 import { invokeConcurrently } from 'serverless-done-right/local'
 import { kinesisBatch, sequenceNumbers } from '../helpers/kinesis-batch.js'
-import { forever, recordingLogger, timerTracker } from './helpers.js'
+import { besidesIdleGuardTimers, forever, recordingLogger, timerTracker } from './helpers.js'
 
 // Lambda Managed Instances run up to 64 invocations per vCPU in one Node process (docs/aws-semantics.md). Here 64
 // invocations of one handler, created once as a module would create it, run at once through every guard and fanOut;
@@ -115,8 +115,10 @@ describe('64 invocations at once in one process (Lambda Managed Instances)', () 
     // The fallback answered (with the records its own engine had not confirmed) only for the ones that hung.
     const cutOff = guardLogger.lines.filter((line) => line.fields.phase === 'hard').map((line) => line.fields.requestId)
     expect(cutOff.sort()).toEqual(requestIds.filter((_, invocation) => hangsAfterBatch(invocation)).sort())
-    // Every invocation cleaned up after itself: no guard timer outlives them.
-    expect(await timers.pending()).toEqual([])
+    // Every invocation cleaned up after itself: no timer outlives them but each guard's own idle one (see the helper).
+    const pending = await timers.pending()
+    expect(besidesIdleGuardTimers(pending)).toEqual([])
+    expect(pending.length).toBeLessThanOrEqual(2)
     timers.stop()
   }, 30_000)
 })

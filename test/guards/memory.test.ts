@@ -243,6 +243,20 @@ describe('memoryWatchdog(): sampling', () => {
     }
   })
 
+  it('samples on one timer for invocations back to back, not one each', async () => {
+    const timers = timerTracker()
+    try {
+      const handler = watched(async () => 'ok')
+      for (let i = 0; i < 50; i++) expect(await handler(fixture('sqs'), lambdaContext())).toBe('ok')
+      // Armed by the first invocation, the sampler is still armed when the next starts: none is set or cleared for it.
+      expect(timers.created().filter((origin) => /^[^<]*guards[/\\]memory-monitor/.test(origin))).toHaveLength(1)
+      await sleep(150) // past one sample interval, with no invocation running, the sampler is not armed again
+      expect(await timers.pending()).toEqual([])
+    } finally {
+      timers.stop()
+    }
+  })
+
   it('stops watching an invocation whose cleanup Middy skipped, at its deadline', async () => {
     const timers = timerTracker()
     try {

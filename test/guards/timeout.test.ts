@@ -13,7 +13,7 @@ import { phaseDelays } from '../../src/guards/timeout-phases.js'
 import { lambdaContext } from '../helpers/context.js'
 import { fixture } from '../helpers/fixtures.js'
 import { lagMeter } from '../helpers/timing.js'
-import { forever, recordingLogger, sleep, timerTracker } from './helpers.js'
+import { besidesIdleGuardTimers, forever, recordingLogger, sleep, timerTracker } from './helpers.js'
 
 /** The guard armed as documented: `middy(guard.middyOptions).use(guard)`. */
 function guarded<R>(handler: (event: unknown, context: Context) => Promise<R>, options?: TimeoutGuardOptions) {
@@ -373,10 +373,11 @@ describe('timeoutGuard(): invocations and resources', () => {
     try {
       const options = { softMarginMs: 200, hardMarginMs: 80 }
       const seenInside: string[][] = []
+      const quick = lambdaContext({ timeoutMs: 400 })
       await guarded(async () => {
         seenInside.push(await timers.pending())
         return 'quick'
-      }, options)(fixture('sqs'), lambdaContext({ timeoutMs: 400 }))
+      }, options)(fixture('sqs'), quick)
       // While it ran, the tracker saw the guard's soft timer (unref'd) and core's hard-phase timer.
       expect(seenInside[0]?.join('\n')).toMatch(/guards[/\\]timeout/)
       expect(seenInside[0]?.join('\n')).toMatch(/@middy[/\\]core/)
@@ -389,10 +390,44 @@ describe('timeoutGuard(): invocations and resources', () => {
       await guarded(async () => {
         throw new Error('x')
       }, options)(fixture('sqs'), lambdaContext({ timeoutMs: 300 })).catch(() => undefined)
+      // Core's timers are gone; a guard's own timer may still be armed, for its cancelled alarm (see the helper).
+      expect(besidesIdleGuardTimers(await timers.pending())).toEqual([])
+      // Past every cancelled alarm's time (the soft phases, 100-200 ms in): those timers woke, fired nothing, and ended.
+      await sleep(400)
+      expect(budgetOf(quick).signal.aborted).toBe(false)
       expect(await timers.pending()).toEqual([])
     } finally {
       timers.stop()
     }
+  })
+
+  it('sets one timer of its own for invocations back to back, not one each', async () => {
+    const timers = timerTracker()
+    try {
+      const handler = guarded(async () => 'ok')
+      for (let i = 0; i < 50; i++) expect(await handler(fixture('sqs'), lambdaContext({ timeoutMs: 3000 }))).toBe('ok')
+      // Each invocation's soft alarm falls due after the one the timer was armed for: the timer stays as it is.
+      expect(timers.created().filter((origin) => /budget[/\\]alarms/.test(origin))).toHaveLength(1)
+      // Core's own hard-phase timer, by contrast, is one per invocation.
+      expect(timers.created().filter((origin) => /^[^<]*@middy[/\\]core/.test(origin))).toHaveLength(50)
+    } finally {
+      timers.stop()
+    }
+  })
+
+  it('with middyOptions, begins the budget before any middleware runs', async () => {
+    const guard = timeoutGuard({ logger: false })
+    const seenAhead: boolean[] = []
+    const handler = middy(guard.middyOptions)
+      .use({ before: (request) => void seenAhead.push(budgetOf(request.context).signal.aborted) })
+      .use(guard)
+      .handler(async () => 'ok')
+    // 200 ms left, under the hard margin: core's requestStart aborts the budget at once, so a middleware placed ahead
+    // of the guard already sees it (a `before` of the guard's own would come after that middleware's).
+    await handler(fixture('apigw-http-v2'), lambdaContext({ timeoutMs: 200 }))
+    // With 3 s left, nothing is aborted: the budget seen ahead is this invocation's, not the last one's.
+    await handler(fixture('apigw-http-v2'), lambdaContext({ timeoutMs: 3000 }))
+    expect(seenAhead).toEqual([true, false])
   })
 
   it('sets no timer and never aborts when the context has no clock', async () => {
