@@ -165,11 +165,14 @@ describe('kinesis-log-processor end to end', () => {
     }
   })
 
-  it('under throttling of half the output entries, every valid event still comes out, each IP in order', async () => {
+  it('under throttling of 60 % of the output entries, every valid event still comes out, each IP in order', async () => {
     const names = await freshStreams()
     const traffic = sampleTraffic({ events: 600, clients: 100, seed: 5 })
     expect((await putRecords(cloud.kinesis, names.input, traffic.entries)).failedCount).toBe(0)
-    faults.update({ putRecordsThrottleRate: 0.5 })
+    // 60 %, not 50 %: an output entry then fails all five attempts with 0.6^5 ≈ 8 % (not 3 %), so at ~100 entries a
+    // round some batch takes the retry path asserted below in every run (at 50 % about one run in ten took none: 1-5
+    // partial failures a run, 14-31 at 60 %, seen in 6 and 4 local runs; CI ci18 failed on it).
+    faults.update({ putRecordsThrottleRate: 0.6 })
 
     const stats = await processAll(names)
     faults.update({ putRecordsThrottleRate: 0 })
