@@ -17,8 +17,8 @@ export const nodeHttpShimSource = "module.exports = process.getBuiltinModule('no
  * `MessageEvent`) are getters that load undici (with `node:http2`, `tls`, `zlib`): ~40 ms of CPU at every cold start
  * for classes nobody asked for (`npm run bench`, cold-start section). The AWS SDK's HTTP handler, the X-Ray SDK the
  * tracer loads and Middy's util import `node:http` (this library does not: `src/status-text.ts`); through this
- * CommonJS file the bundle reads only what it uses. Written once to the
- * temporary directory: esbuild needs a file, and an installed package has no writable place of its own.
+ * CommonJS file the bundle reads only what it uses. Written once to the temporary directory: esbuild needs a file,
+ * and an installed package has no writable place of its own.
  */
 export function nodeHttpShim(): string {
   const file = join(tmpdir(), 'serverless-done-right-node-http.cjs')

@@ -52,8 +52,8 @@ class Invocation implements BudgetInternals {
   owner: object | undefined
   #controller: AbortController | undefined
   #reason: Error | undefined
-  /** The checks `check()` runs: most invocations have one (the memory watchdog's) or none, so no array until two. */
-  #checks: (() => void) | Array<() => void> | undefined
+  /** The checks `check()` runs (the memory watchdog's), made with the first. */
+  #checks: Array<() => void> | undefined
   #reports: ProgressReport[] | undefined
 
   constructor(context: Partial<Context>, owner: object | undefined, deadline: number) {
@@ -95,26 +95,19 @@ class Invocation implements BudgetInternals {
   get check(): () => void {
     this.#check ??= () => {
       const checks = this.#checks
-      if (typeof checks === 'function') checks()
-      else if (checks !== undefined) for (let i = 0; i < checks.length; i++) checks[i]?.()
+      if (checks !== undefined) for (let i = 0; i < checks.length; i++) checks[i]?.()
     }
     return this.#check
   }
 
   addCheck(check: () => void): void {
-    const checks = this.#checks
-    if (checks === undefined) this.#checks = check
-    else if (typeof checks === 'function') this.#checks = [checks, check]
-    else checks.push(check)
+    if (this.#checks === undefined) this.#checks = [check]
+    else this.#checks.push(check)
   }
 
   removeCheck(check: () => void): void {
-    const checks = this.#checks
-    if (checks === check) this.#checks = undefined
-    else if (Array.isArray(checks)) {
-      const at = checks.indexOf(check)
-      if (at !== -1) checks.splice(at, 1)
-    }
+    const at = this.#checks?.indexOf(check) ?? -1
+    if (at !== -1) this.#checks?.splice(at, 1)
   }
 
   reportProgress(report: ProgressReport): void {
@@ -172,7 +165,8 @@ export function beginBudget(request: { readonly context: Context }, deadline?: n
   const kept = readSlot(target) as Invocation | undefined
   if (kept !== undefined && kept.requestId === target.awsRequestId) {
     if (kept.owner === request) return kept
-    if (kept.isPristineFor(deadline ?? deadlineOf(target))) {
+    deadline ??= deadlineOf(target)
+    if (kept.isPristineFor(deadline)) {
       kept.owner = request
       return kept
     }
